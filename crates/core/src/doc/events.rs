@@ -1,0 +1,225 @@
+//! Change events: what a local transaction or a remote delta changed.
+//!
+//! Changes are found by observing the points a delta touches before and
+//! after it is joined, so the cost is proportional to the delta (a removal
+//! or replacement of a whole container observes that container).
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::node::{Kind, MapStore, Node, Slot};
+use super::read::{lww_winner, mv_values};
+use crate::types::counter::counter_value;
+use crate::value::Value;
+
+/// Where a change came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A transaction on this replica.
+    Local,
+    /// A delta or snapshot from another replica.
+    Remote,
+}
+
+/// One change at one path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// The keys from the root to the changed container or key.
+    pub path: Vec<String>,
+    /// What changed there.
+    pub kind: ChangeKind,
+}
+
+/// What changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChangeKind {
+    /// A key became visible, holding a container of this kind.
+    Inserted(Kind),
+    /// A key was removed (it held this kind).
+    Removed(Kind),
+    /// The visible kind under a key changed (a kind conflict or a replacement).
+    Replaced {
+        /// The kind visible before.
+        from: Kind,
+        /// The kind visible now.
+        to: Kind,
+    },
+    /// A counter's value changed.
+    Counter {
+        /// The value before.
+        old: i64,
+        /// The value now.
+        new: i64,
+    },
+    /// A register's value(s) changed (one value for last-writer-wins, the
+    /// concurrent values for multi-value registers).
+    Register {
+        /// The values before.
+        old: Vec<Value>,
+        /// The values now.
+        new: Vec<Value>,
+    },
+    /// An element joined a set.
+    SetInserted(Value),
+    /// An element left a set.
+    SetRemoved(Value),
+}
+
+/// Everything one transaction or one applied delta changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocEvent {
+    /// Local or remote.
+    pub origin: Origin,
+    /// The changes, sorted by path.
+    pub changes: Vec<Change>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Point {
+    Key(Vec<String>),
+    Leaf(Vec<String>),
+    Elem(Vec<String>, Value),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Obs {
+    Key(Option<Kind>),
+    Counter(i64),
+    Register(Vec<Value>),
+    Elem(bool),
+}
+
+/// Observations of the points a delta touches.
+pub(crate) struct Observation(BTreeMap<Point, Obs>);
+
+/// Observes `state` at the points `delta` touches (every point when `full`).
+pub(crate) fn observe(state: &MapStore, delta: &MapStore, full: bool) -> Observation {
+    let mut out = BTreeMap::new();
+    let mut path = Vec::new();
+    observe_map(state, Some(delta), full, &mut path, &mut out);
+    Observation(out)
+}
+
+fn observe_map(
+    state: &MapStore,
+    delta: Option<&MapStore>,
+    full: bool,
+    path: &mut Vec<String>,
+    out: &mut BTreeMap<Point, Obs>,
+) {
+    let full = full || delta.is_none_or(|d| d.is_scan());
+    let mut keys: Vec<&String> = delta
+        .map(|d| d.iter().map(|(k, _)| k).collect())
+        .unwrap_or_default();
+    if full {
+        keys.extend(state.iter().map(|(k, _)| k));
+        keys.sort();
+        keys.dedup();
+    }
+    for key in keys {
+        path.push(key.clone());
+        let slot = state.get(key);
+        let dslot = delta.and_then(|d| d.get(key));
+        observe_slot(slot, dslot, full, path, out);
+        path.pop();
+    }
+}
+
+fn observe_slot(
+    slot: Option<&Slot>,
+    dslot: Option<&Slot>,
+    full: bool,
+    path: &mut Vec<String>,
+    out: &mut BTreeMap<Point, Obs>,
+) {
+    let visible = slot.and_then(Slot::visible);
+    out.insert(Point::Key(path.clone()), Obs::Key(visible.map(Node::kind)));
+    let Some(node) = visible else { return };
+    let full = full || dslot.is_none_or(|d| d.scan);
+    let dnode = dslot.and_then(|d| d.get(node.kind()));
+    if dnode.is_none() && !full {
+        return;
+    }
+    match node {
+        Node::Map(m) => {
+            let dm = match dnode {
+                Some(Node::Map(dm)) => Some(dm),
+                _ => None,
+            };
+            observe_map(m, dm, full, path, out);
+        }
+        Node::Counter(c) => {
+            out.insert(Point::Leaf(path.clone()), Obs::Counter(counter_value(c)));
+        }
+        Node::Mv(m) => {
+            let v = mv_values(m).into_iter().cloned().collect();
+            out.insert(Point::Leaf(path.clone()), Obs::Register(v));
+        }
+        Node::Lww(l) => {
+            let v = lww_winner(l).into_iter().cloned().collect();
+            out.insert(Point::Leaf(path.clone()), Obs::Register(v));
+        }
+        Node::AwSet(s) => {
+            let elems: Vec<&Value> = match dnode {
+                Some(Node::AwSet(d)) if !full && !d.is_scan() => d.iter().map(|(k, _)| k).collect(),
+                _ => s.iter().map(|(k, _)| k).collect(),
+            };
+            for e in elems {
+                let present = s.get(e).is_some();
+                out.insert(Point::Elem(path.clone(), e.clone()), Obs::Elem(present));
+            }
+        }
+        Node::RwSet(s) => {
+            let elems: Vec<&Value> = match dnode {
+                Some(Node::RwSet(d)) if !full && !d.is_scan() => d.iter().map(|(k, _)| k).collect(),
+                _ => s.iter().map(|(k, _)| k).collect(),
+            };
+            for e in elems {
+                let present = s.get(e).is_some_and(|x| x.is_present());
+                out.insert(Point::Elem(path.clone(), e.clone()), Obs::Elem(present));
+            }
+        }
+    }
+}
+
+/// The changes between two observations of the same delta.
+pub(crate) fn diff(before: Observation, after: Observation) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let mut b = before.0;
+    let mut a = after.0;
+    let mut points: Vec<Point> = b.keys().chain(a.keys()).cloned().collect();
+    points.sort();
+    points.dedup();
+    for point in points {
+        let ob = b.remove(&point);
+        let oa = a.remove(&point);
+        let (path, kind) = match (point, ob, oa) {
+            (Point::Key(p), Some(Obs::Key(x)), Some(Obs::Key(y))) if x != y => match (x, y) {
+                (None, Some(k)) => (p, ChangeKind::Inserted(k)),
+                (Some(k), None) => (p, ChangeKind::Removed(k)),
+                (Some(from), Some(to)) => (p, ChangeKind::Replaced { from, to }),
+                (None, None) => continue,
+            },
+            (Point::Leaf(p), Some(Obs::Counter(old)), Some(Obs::Counter(new))) if old != new => {
+                (p, ChangeKind::Counter { old, new })
+            }
+            (Point::Leaf(p), Some(Obs::Register(old)), Some(Obs::Register(new))) if old != new => {
+                (p, ChangeKind::Register { old, new })
+            }
+            (Point::Elem(p, v), x, y) => {
+                let was = matches!(x, Some(Obs::Elem(true)));
+                let is = matches!(y, Some(Obs::Elem(true)));
+                match (was, is) {
+                    (false, true) => (p, ChangeKind::SetInserted(v)),
+                    (true, false) => (p, ChangeKind::SetRemoved(v)),
+                    _ => continue,
+                }
+            }
+            _ => continue,
+        };
+        changes.push(Change { path, kind });
+    }
+    changes
+}

@@ -1,0 +1,530 @@
+//! Transactions and the mutable handles that edit a document.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::events::{diff, observe, Change};
+use super::node::{Kind, MapStore, Node, Slot, Stamped, MAX_DEPTH};
+use super::read::{lww_winner, mv_values};
+use super::Doc;
+use crate::context::CausalContext;
+use crate::error::DocError;
+use crate::id::Dot;
+use crate::store::{dots_of, DotMap, DotStore, JoinMode};
+use crate::types::counter::{counter_add, counter_value};
+use crate::types::register::{clear, mv_write};
+use crate::types::set::{aw_insert, aw_remove, rw_insert, rw_remove};
+use crate::types::Causal;
+use crate::value::Value;
+use crate::vv::VersionVector;
+
+/// A group of mutations that becomes one delta.
+///
+/// Mutations take effect on the document immediately (reads through
+/// [`Transaction::doc`] see them); [`Transaction::commit`] returns the
+/// encoded delta to send to other replicas. Dropping a transaction commits
+/// it too, discarding the bytes (they stay in the document's log, so
+/// [`Doc::encode_since`] still sends them).
+pub struct Transaction<'d> {
+    doc: &'d mut Doc,
+    delta: Causal<MapStore>,
+    deps: VersionVector,
+    changes: Vec<Change>,
+    done: bool,
+}
+
+impl<'d> Transaction<'d> {
+    pub(crate) fn new(doc: &'d mut Doc) -> Self {
+        let deps = doc.version();
+        Transaction {
+            doc,
+            delta: Causal::default(),
+            deps,
+            changes: Vec::new(),
+            done: false,
+        }
+    }
+
+    /// The document, with this transaction's mutations applied.
+    pub fn doc(&self) -> &Doc {
+        self.doc
+    }
+
+    /// The root map, for editing.
+    pub fn root(&mut self) -> MapMut<'_, 'd> {
+        MapMut {
+            txn: self,
+            path: Vec::new(),
+        }
+    }
+
+    /// The map named `name` at the root.
+    pub fn map(&mut self, name: &str) -> MapMut<'_, 'd> {
+        MapMut {
+            txn: self,
+            path: alloc::vec![String::from(name)],
+        }
+    }
+
+    /// The counter named `name` at the root.
+    pub fn counter(&mut self, name: &str) -> CounterMut<'_, 'd> {
+        CounterMut {
+            txn: self,
+            path: alloc::vec![String::from(name)],
+        }
+    }
+
+    /// The last-writer-wins register named `name` at the root.
+    pub fn lww(&mut self, name: &str) -> LwwMut<'_, 'd> {
+        LwwMut {
+            txn: self,
+            path: alloc::vec![String::from(name)],
+        }
+    }
+
+    /// The multi-value register named `name` at the root.
+    pub fn mv(&mut self, name: &str) -> MvMut<'_, 'd> {
+        MvMut {
+            txn: self,
+            path: alloc::vec![String::from(name)],
+        }
+    }
+
+    /// The add-wins set named `name` at the root.
+    pub fn aw_set(&mut self, name: &str) -> AwSetMut<'_, 'd> {
+        AwSetMut {
+            txn: self,
+            path: alloc::vec![String::from(name)],
+        }
+    }
+
+    /// The remove-wins set named `name` at the root.
+    pub fn rw_set(&mut self, name: &str) -> RwSetMut<'_, 'd> {
+        RwSetMut {
+            txn: self,
+            path: alloc::vec![String::from(name)],
+        }
+    }
+
+    /// Ends the transaction. Returns the encoded delta, or `None` if
+    /// nothing was mutated.
+    pub fn commit(mut self) -> Option<Vec<u8>> {
+        self.finish()
+    }
+
+    fn finish(&mut self) -> Option<Vec<u8>> {
+        if self.done {
+            return None;
+        }
+        self.done = true;
+        if self.delta.ctx.is_empty() {
+            return None;
+        }
+        let delta = core::mem::take(&mut self.delta);
+        let deps = core::mem::take(&mut self.deps);
+        let changes = core::mem::take(&mut self.changes);
+        Some(self.doc.commit_local(delta, deps, changes))
+    }
+
+    fn next_dot(&self) -> Dot {
+        let me = self.doc.replica();
+        Dot::new(me, self.doc.state().ctx.max_counter(me) + 1)
+    }
+
+    /// Applies one mutation: `kernel` gets the current container at
+    /// `path` (of `kind`, if present) and a fresh dot, and returns the
+    /// container's delta. Containers of other kinds along the path are
+    /// replaced (observed-removed).
+    fn mutate(
+        &mut self,
+        path: &[String],
+        kind: Kind,
+        kernel: impl FnOnce(Option<&Node>, Dot) -> (Node, CausalContext),
+    ) -> Result<(), DocError> {
+        if path.len() > MAX_DEPTH {
+            return Err(DocError::TooDeep(MAX_DEPTH));
+        }
+        let dot = self.next_dot();
+        let mut ctx = CausalContext::new();
+        let mut replace = Vec::with_capacity(path.len());
+        let mut map: Option<&MapStore> = Some(&self.doc.state().store);
+        let mut current: Option<&Node> = None;
+        for (i, key) in path.iter().enumerate() {
+            let want = if i + 1 == path.len() { kind } else { Kind::Map };
+            let slot = map.and_then(|m| m.get(key));
+            let mut replaced = false;
+            if let Some(slot) = slot {
+                for n in slot.nodes.iter().filter(|n| n.kind() != want) {
+                    n.for_each_dot(&mut |d| ctx.insert(d));
+                    replaced = true;
+                }
+            }
+            replace.push(replaced);
+            let node = slot.and_then(|s| s.get(want));
+            if want == Kind::Map {
+                map = match node {
+                    Some(Node::Map(m)) => Some(m),
+                    _ => None,
+                };
+            } else {
+                current = node;
+            }
+        }
+        let (leaf, leaf_ctx) = kernel(current, dot);
+        ctx.join(&leaf_ctx);
+        ctx.insert(dot);
+        let store = wrap(path, leaf, &replace);
+        self.apply(store, ctx);
+        Ok(())
+    }
+
+    /// Removes `key` from the map at `path`.
+    fn remove(&mut self, path: &[String], key: &str) -> Result<bool, DocError> {
+        if path.len() >= MAX_DEPTH {
+            return Err(DocError::TooDeep(MAX_DEPTH));
+        }
+        let mut map: &MapStore = &self.doc.state().store;
+        for k in path {
+            match map.get(k).and_then(|s| s.get(Kind::Map)) {
+                Some(Node::Map(m)) => map = m,
+                _ => return Ok(false),
+            }
+        }
+        let Some(slot) = map.get(key) else {
+            return Ok(false);
+        };
+        let dot = self.next_dot();
+        let mut ctx = dots_of(slot);
+        ctx.insert(dot);
+        let mut full_path: Vec<String> = path.to_vec();
+        full_path.push(String::from(key));
+        let mut store = MapStore::default();
+        store.insert(String::from(key), Slot::removal_marker());
+        for k in path.iter().rev() {
+            let mut parent = MapStore::default();
+            parent.insert(k.clone(), Slot::with_node(Node::Map(store)));
+            store = parent;
+        }
+        self.apply(store, ctx);
+        Ok(true)
+    }
+
+    fn apply(&mut self, store: MapStore, ctx: CausalContext) {
+        let observed = self.doc.has_subscribers().then(|| {
+            (
+                observe(&self.doc.state().store, &store, false),
+                store.clone(),
+            )
+        });
+        let state = self.doc.state_mut();
+        state
+            .store
+            .join(&state.ctx, store.clone(), &ctx, JoinMode::DELTA);
+        state.ctx.join(&ctx);
+        self.delta
+            .store
+            .join(&self.delta.ctx, store, &ctx, JoinMode::GROUP);
+        self.delta.ctx.join(&ctx);
+        if let Some((before, store)) = observed {
+            let after = observe(&self.doc.state().store, &store, false);
+            self.changes.extend(diff(before, after));
+        }
+        #[cfg(any(test, feature = "slow-checks"))]
+        self.doc.check_invariants();
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        let _ = self.finish();
+    }
+}
+
+/// Builds the delta tree for a leaf delta at `path`.
+fn wrap(path: &[String], leaf: Node, replace: &[bool]) -> MapStore {
+    let mut node = leaf;
+    let mut store = MapStore::default();
+    for (i, key) in path.iter().enumerate().rev() {
+        let mut slot = Slot::with_node(node);
+        slot.scan = replace[i];
+        store = DotMap::default();
+        store.insert(key.clone(), slot);
+        node = Node::Map(store.clone());
+    }
+    store
+}
+
+/// A handle to a map inside a transaction.
+pub struct MapMut<'t, 'd> {
+    txn: &'t mut Transaction<'d>,
+    path: Vec<String>,
+}
+
+macro_rules! leaf_handle {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        pub struct $name<'t, 'd> {
+            txn: &'t mut Transaction<'d>,
+            path: Vec<String>,
+        }
+    };
+}
+
+leaf_handle!(
+    /// A handle to a counter inside a transaction.
+    CounterMut
+);
+leaf_handle!(
+    /// A handle to a last-writer-wins register inside a transaction.
+    LwwMut
+);
+leaf_handle!(
+    /// A handle to a multi-value register inside a transaction.
+    MvMut
+);
+leaf_handle!(
+    /// A handle to an add-wins set inside a transaction.
+    AwSetMut
+);
+leaf_handle!(
+    /// A handle to a remove-wins set inside a transaction.
+    RwSetMut
+);
+
+impl<'d> Transaction<'d> {
+    fn read(&self, path: &[String], kind: Kind) -> Option<&Node> {
+        let mut map: &MapStore = &self.doc.state().store;
+        let (last, parents) = path.split_last()?;
+        for k in parents {
+            match map.get(k).and_then(|s| s.get(Kind::Map)) {
+                Some(Node::Map(m)) => map = m,
+                _ => return None,
+            }
+        }
+        map.get(last)?.get(kind)
+    }
+}
+
+impl<'t, 'd> MapMut<'t, 'd> {
+    fn child(&self, key: &str) -> Vec<String> {
+        let mut p = self.path.clone();
+        p.push(String::from(key));
+        p
+    }
+
+    /// The nested map under `key` (created by the first mutation inside it;
+    /// an empty map is not stored).
+    pub fn map(&mut self, key: &str) -> MapMut<'_, 'd> {
+        let path = self.child(key);
+        MapMut {
+            txn: self.txn,
+            path,
+        }
+    }
+
+    /// The counter under `key`.
+    pub fn counter(&mut self, key: &str) -> CounterMut<'_, 'd> {
+        let path = self.child(key);
+        CounterMut {
+            txn: self.txn,
+            path,
+        }
+    }
+
+    /// The last-writer-wins register under `key`.
+    pub fn lww(&mut self, key: &str) -> LwwMut<'_, 'd> {
+        let path = self.child(key);
+        LwwMut {
+            txn: self.txn,
+            path,
+        }
+    }
+
+    /// The multi-value register under `key`.
+    pub fn mv(&mut self, key: &str) -> MvMut<'_, 'd> {
+        let path = self.child(key);
+        MvMut {
+            txn: self.txn,
+            path,
+        }
+    }
+
+    /// The add-wins set under `key`.
+    pub fn aw_set(&mut self, key: &str) -> AwSetMut<'_, 'd> {
+        let path = self.child(key);
+        AwSetMut {
+            txn: self.txn,
+            path,
+        }
+    }
+
+    /// The remove-wins set under `key`.
+    pub fn rw_set(&mut self, key: &str) -> RwSetMut<'_, 'd> {
+        let path = self.child(key);
+        RwSetMut {
+            txn: self.txn,
+            path,
+        }
+    }
+
+    /// Removes `key` and everything this replica has seen under it.
+    /// Concurrent edits under `key` that this replica has not seen survive.
+    /// Returns whether the key was present.
+    pub fn remove(&mut self, key: &str) -> Result<bool, DocError> {
+        self.txn.remove(&self.path, key)
+    }
+
+    /// The keys present now, sorted.
+    pub fn keys(&self) -> Vec<String> {
+        let map = if self.path.is_empty() {
+            Some(&self.txn.doc.state().store)
+        } else {
+            match self.txn.read(&self.path, Kind::Map) {
+                Some(Node::Map(m)) => Some(m),
+                _ => None,
+            }
+        };
+        map.map(|m| m.iter().map(|(k, _)| k.clone()).collect())
+            .unwrap_or_default()
+    }
+}
+
+impl CounterMut<'_, '_> {
+    /// Adds `by` (negative to subtract).
+    pub fn add(&mut self, by: i64) -> Result<(), DocError> {
+        self.txn.mutate(&self.path, Kind::Counter, |node, dot| {
+            let empty = Default::default();
+            let store = match node {
+                Some(Node::Counter(c)) => c,
+                _ => &empty,
+            };
+            let (d, ctx) = counter_add(store, dot, by);
+            (Node::Counter(d), ctx)
+        })
+    }
+
+    /// The current value (0 if absent).
+    pub fn value(&self) -> i64 {
+        match self.txn.read(&self.path, Kind::Counter) {
+            Some(Node::Counter(c)) => counter_value(c),
+            _ => 0,
+        }
+    }
+}
+
+impl LwwMut<'_, '_> {
+    /// Writes `value` with `timestamp` (given by the caller: a hybrid logical
+    /// clock or wall-clock milliseconds). It replaces every value this
+    /// replica has seen; among concurrent writes the greatest
+    /// (timestamp, replica) wins.
+    pub fn set(&mut self, value: impl Into<Value>, timestamp: u64) -> Result<(), DocError> {
+        let value = value.into();
+        self.txn.mutate(&self.path, Kind::LwwRegister, |node, dot| {
+            let empty = Default::default();
+            let store = match node {
+                Some(Node::Lww(l)) => l,
+                _ => &empty,
+            };
+            let (d, ctx) = mv_write(
+                store,
+                dot,
+                Stamped {
+                    ts: timestamp,
+                    value,
+                },
+            );
+            (Node::Lww(d), ctx)
+        })
+    }
+
+    /// The current value.
+    pub fn get(&self) -> Option<Value> {
+        match self.txn.read(&self.path, Kind::LwwRegister) {
+            Some(Node::Lww(l)) => lww_winner(l).cloned(),
+            _ => None,
+        }
+    }
+}
+
+impl MvMut<'_, '_> {
+    /// Writes `value`, replacing every value this replica has seen.
+    pub fn set(&mut self, value: impl Into<Value>) -> Result<(), DocError> {
+        let value = value.into();
+        self.txn.mutate(&self.path, Kind::MvRegister, |node, dot| {
+            let empty = Default::default();
+            let store = match node {
+                Some(Node::Mv(m)) => m,
+                _ => &empty,
+            };
+            let (d, ctx) = mv_write(store, dot, value);
+            (Node::Mv(d), ctx)
+        })
+    }
+
+    /// Clears the values this replica has seen.
+    pub fn clear(&mut self) -> Result<(), DocError> {
+        self.txn.mutate(&self.path, Kind::MvRegister, |node, dot| {
+            let empty = Default::default();
+            let store = match node {
+                Some(Node::Mv(m)) => m,
+                _ => &empty,
+            };
+            let (d, ctx) = clear(store, dot);
+            (Node::Mv(d), ctx)
+        })
+    }
+
+    /// The current values (several after concurrent writes).
+    pub fn values(&self) -> Vec<Value> {
+        match self.txn.read(&self.path, Kind::MvRegister) {
+            Some(Node::Mv(m)) => mv_values(m).into_iter().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+macro_rules! set_handle {
+    ($name:ident, $kind:expr, $variant:ident, $ins:ident, $rem:ident, $present:expr) => {
+        impl $name<'_, '_> {
+            /// Adds `value`.
+            pub fn insert(&mut self, value: impl Into<Value>) -> Result<(), DocError> {
+                let value = value.into();
+                self.txn.mutate(&self.path, $kind, |node, dot| {
+                    let empty = Default::default();
+                    let store = match node {
+                        Some(Node::$variant(s)) => s,
+                        _ => &empty,
+                    };
+                    let (d, ctx) = $ins(store, dot, value);
+                    (Node::$variant(d), ctx)
+                })
+            }
+
+            /// Removes `value`.
+            pub fn remove(&mut self, value: impl Into<Value>) -> Result<(), DocError> {
+                let value = value.into();
+                self.txn.mutate(&self.path, $kind, |node, dot| {
+                    let empty = Default::default();
+                    let store = match node {
+                        Some(Node::$variant(s)) => s,
+                        _ => &empty,
+                    };
+                    let (d, ctx) = $rem(store, dot, value);
+                    (Node::$variant(d), ctx)
+                })
+            }
+
+            /// Whether `value` is in the set now.
+            pub fn contains(&self, value: &Value) -> bool {
+                match self.txn.read(&self.path, $kind) {
+                    Some(Node::$variant(s)) => s.get(value).is_some_and($present),
+                    _ => false,
+                }
+            }
+        }
+    };
+}
+
+set_handle!(AwSetMut, Kind::AwSet, AwSet, aw_insert, aw_remove, |_| true);
+set_handle!(RwSetMut, Kind::RwSet, RwSet, rw_insert, rw_remove, |e| e
+    .is_present());

@@ -1,0 +1,270 @@
+//! Shared pieces of every payload: the replica table, contexts, dots and
+//! run-length dot columns.
+
+use alloc::vec::Vec;
+use hashbrown::HashMap;
+use serde::{Deserialize, Serialize};
+
+use super::bounded::BVec;
+use crate::context::CausalContext;
+use crate::error::DecodeError;
+use crate::id::{Dot, ReplicaId};
+use crate::store::DotSet;
+use crate::vv::VersionVector;
+
+type Result<T> = core::result::Result<T, DecodeError>;
+
+/// Decodes a postcard payload that must be consumed entirely.
+pub(crate) fn from_payload<'a, T: Deserialize<'a>>(payload: &'a [u8]) -> Result<T> {
+    match postcard::take_from_bytes::<T>(payload) {
+        Ok((value, [])) => Ok(value),
+        Ok(_) => Err(DecodeError::TrailingBytes),
+        Err(_) => Err(DecodeError::Malformed),
+    }
+}
+
+/// Encodes a payload with postcard.
+pub(crate) fn to_payload<T: Serialize>(value: &T) -> Vec<u8> {
+    postcard::to_allocvec(value).expect("postcard encoding into a Vec cannot fail")
+}
+
+/// Maps replica ids to their index in the blob's table while encoding.
+pub(crate) struct TableBuilder {
+    ids: Vec<ReplicaId>,
+    index: HashMap<ReplicaId, u32>,
+}
+
+impl TableBuilder {
+    /// A table of the replicas of `ctx` and `extra`, sorted (so encodings
+    /// are deterministic).
+    pub(crate) fn new(ctx: &CausalContext, extra: impl IntoIterator<Item = ReplicaId>) -> Self {
+        let mut ids: Vec<ReplicaId> = ctx.replicas().chain(extra).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let index = ids
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (*r, i as u32))
+            .collect();
+        TableBuilder { ids, index }
+    }
+
+    pub(crate) fn idx(&self, replica: ReplicaId) -> u32 {
+        *self
+            .index
+            .get(&replica)
+            .expect("every replica of a state is in its context")
+    }
+
+    pub(crate) fn dot(&self, dot: Dot) -> WireDot {
+        WireDot(self.idx(dot.replica), dot.counter)
+    }
+
+    pub(crate) fn ids(&self) -> BVec<u64> {
+        BVec(self.ids.iter().map(|r| r.get()).collect())
+    }
+
+    pub(crate) fn context(&self, ctx: &CausalContext) -> BVec<WireRanges> {
+        let mut out: Vec<WireRanges> = Vec::new();
+        for (replica, lo, hi) in ctx.iter_ranges() {
+            let idx = self.idx(replica);
+            match out.last_mut() {
+                Some(last) if last.0 == idx => last.1 .0.push((lo, hi - lo)),
+                _ => out.push(WireRanges(idx, BVec(alloc::vec![(lo, hi - lo)]))),
+            }
+        }
+        BVec(out)
+    }
+
+    pub(crate) fn version_vector(&self, vv: &VersionVector) -> BVec<(u32, u64)> {
+        BVec(vv.iter().map(|(r, c)| (self.idx(r), c)).collect())
+    }
+}
+
+/// The replica table of a decoded blob.
+pub(crate) struct Table {
+    ids: Vec<ReplicaId>,
+}
+
+impl Table {
+    pub(crate) fn decode(raw: &BVec<u64>) -> Result<Table> {
+        if !raw.0.windows(2).all(|w| w[0] < w[1]) {
+            return Err(DecodeError::Invalid("replica table not strictly sorted"));
+        }
+        Ok(Table {
+            ids: raw.0.iter().map(|&r| ReplicaId::new(r)).collect(),
+        })
+    }
+
+    pub(crate) fn replica(&self, idx: u32) -> Result<ReplicaId> {
+        self.ids
+            .get(idx as usize)
+            .copied()
+            .ok_or(DecodeError::Invalid("replica index out of the table"))
+    }
+
+    pub(crate) fn dot(&self, w: WireDot) -> Result<Dot> {
+        if w.1 == 0 {
+            return Err(DecodeError::Invalid("dot counter 0"));
+        }
+        Ok(Dot::new(self.replica(w.0)?, w.1))
+    }
+
+    pub(crate) fn context(&self, wire: &BVec<WireRanges>) -> Result<CausalContext> {
+        let mut ctx = CausalContext::new();
+        let mut last_idx = None;
+        for WireRanges(idx, ranges) in &wire.0 {
+            if last_idx.is_some_and(|l| l >= *idx) || ranges.0.is_empty() {
+                return Err(DecodeError::Invalid("context replicas unsorted or empty"));
+            }
+            last_idx = Some(*idx);
+            let replica = self.replica(*idx)?;
+            let mut prev_hi: Option<u64> = None;
+            for &(lo, span) in &ranges.0 {
+                let hi = lo
+                    .checked_add(span)
+                    .ok_or(DecodeError::Invalid("context range overflows"))?;
+                let ordered = match prev_hi {
+                    None => lo >= 1,
+                    Some(p) => p.checked_add(1).is_some_and(|p1| lo > p1),
+                };
+                if !ordered || hi == u64::MAX {
+                    return Err(DecodeError::Invalid("context ranges not canonical"));
+                }
+                prev_hi = Some(hi);
+                ctx.insert_range(replica, lo, hi);
+            }
+        }
+        Ok(ctx)
+    }
+
+    pub(crate) fn version_vector(&self, wire: &BVec<(u32, u64)>) -> Result<VersionVector> {
+        if !wire.0.windows(2).all(|w| w[0].0 < w[1].0) || wire.0.iter().any(|e| e.1 == 0) {
+            return Err(DecodeError::Invalid("version vector not canonical"));
+        }
+        wire.0
+            .iter()
+            .map(|&(i, c)| Ok((self.replica(i)?, c)))
+            .collect()
+    }
+}
+
+/// A dot on the wire: (index in the replica table, counter).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct WireDot(pub(crate) u32, pub(crate) u64);
+
+/// One replica's context ranges: (table index, [(first counter, span)]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct WireRanges(pub(crate) u32, pub(crate) BVec<(u64, u64)>);
+
+/// The dot sets of a sequence of entries, in three run-length/delta coded
+/// columns: how many dots each entry has, which replica each dot is from,
+/// and each dot's counter as the difference from the previous dot's.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct WireDotSets {
+    counts: BVec<(u32, u32)>,
+    replicas: BVec<(u32, u32)>,
+    counters: BVec<i64>,
+}
+
+fn push_run(col: &mut Vec<(u32, u32)>, value: u32) {
+    match col.last_mut() {
+        Some((run, v)) if *v == value && *run < u32::MAX => *run += 1,
+        _ => col.push((1, value)),
+    }
+}
+
+impl WireDotSets {
+    pub(crate) fn encode<'a>(table: &TableBuilder, sets: impl Iterator<Item = &'a DotSet>) -> Self {
+        let mut out = WireDotSets::default();
+        let mut prev: u64 = 0;
+        for set in sets {
+            push_run(&mut out.counts.0, set.len() as u32);
+            for dot in set.iter() {
+                push_run(&mut out.replicas.0, table.idx(dot.replica));
+                out.counters.0.push(dot.counter.wrapping_sub(prev) as i64);
+                prev = dot.counter;
+            }
+        }
+        out
+    }
+
+    /// Decodes exactly `entries` dot sets. `allow_empty` admits empty sets
+    /// (removal markers in deltas).
+    pub(crate) fn decode(
+        &self,
+        table: &Table,
+        entries: usize,
+        allow_empty: bool,
+    ) -> Result<Vec<DotSet>> {
+        let runs_total: u64 = self.counts.0.iter().map(|r| u64::from(r.0)).sum();
+        if runs_total != entries as u64 || self.counts.0.iter().any(|r| r.0 == 0) {
+            return Err(DecodeError::Invalid(
+                "dot count column does not match the entries",
+            ));
+        }
+        let dots_total: u64 = self
+            .counts
+            .0
+            .iter()
+            .map(|r| u64::from(r.0) * u64::from(r.1))
+            .sum();
+        let replica_total: u64 = self.replicas.0.iter().map(|r| u64::from(r.0)).sum();
+        if dots_total != self.counters.0.len() as u64
+            || replica_total != dots_total
+            || self.replicas.0.iter().any(|r| r.0 == 0)
+        {
+            return Err(DecodeError::Invalid("dot columns disagree"));
+        }
+        let mut out = Vec::with_capacity(entries);
+        let mut reps = self
+            .replicas
+            .0
+            .iter()
+            .flat_map(|&(run, idx)| core::iter::repeat_n(idx, run as usize));
+        let mut counters = self.counters.0.iter();
+        let mut prev: u64 = 0;
+        for &(run, count) in &self.counts.0 {
+            if count == 0 && !allow_empty {
+                return Err(DecodeError::Invalid("empty dot set in a state"));
+            }
+            for _ in 0..run {
+                let mut set = DotSet::default();
+                let mut last: Option<Dot> = None;
+                for _ in 0..count {
+                    let idx = reps.next().expect("lengths checked");
+                    let delta = *counters.next().expect("lengths checked");
+                    prev = prev.wrapping_add(delta as u64);
+                    let dot = table.dot(WireDot(idx, prev))?;
+                    if last.is_some_and(|l| l >= dot) {
+                        return Err(DecodeError::Invalid("dot set not strictly sorted"));
+                    }
+                    last = Some(dot);
+                    set.insert(dot);
+                }
+                out.push(set);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Requires a strictly increasing sequence (canonical order, no duplicate).
+pub(crate) fn strictly_sorted<T: Ord>(items: &[T], what: &'static str) -> Result<()> {
+    if items.windows(2).all(|w| w[0] < w[1]) {
+        Ok(())
+    } else {
+        Err(DecodeError::Invalid(what))
+    }
+}
+
+/// Requires every live dot of a store to be in its context.
+pub(crate) fn dot_in_context(ctx: &CausalContext, dot: Dot) -> Result<()> {
+    if ctx.contains(dot) {
+        Ok(())
+    } else {
+        Err(DecodeError::Invalid(
+            "a live dot is missing from the context",
+        ))
+    }
+}

@@ -1,0 +1,349 @@
+//! The payload of document deltas and snapshots (see `docs/encoding.md`).
+//!
+//! The tree is flattened in pre-order into a list of slots, each naming
+//! its parent slot by index, so that decoding is a loop, not a recursion:
+//! hostile nesting cannot exhaust the stack.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
+
+use super::bounded::BVec;
+use super::columns::{
+    dot_in_context, from_payload, strictly_sorted, to_payload, Table, TableBuilder, WireDot,
+    WireDotSets, WireRanges,
+};
+use super::envelope::{open, seal, BlobKind};
+use crate::context::CausalContext;
+use crate::doc::node::{MapStore, Node, Slot, Stamped, MAX_DEPTH};
+use crate::error::DecodeError;
+use crate::store::{DotFun, DotMap, DotStore};
+use crate::types::counter::CounterPart;
+use crate::types::{Causal, RwEntry};
+use crate::value::Value;
+use crate::vv::VersionVector;
+
+type Result<T> = core::result::Result<T, DecodeError>;
+
+#[derive(Serialize, Deserialize)]
+struct WireDoc {
+    replicas: BVec<u64>,
+    context: BVec<WireRanges>,
+    deps: BVec<(u32, u64)>,
+    slots: BVec<WireSlot>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireSlot {
+    /// 0 for the root map, `i + 1` for the map node of slot `i`.
+    parent: u32,
+    key: String,
+    scan: bool,
+    nodes: BVec<WireNode>,
+}
+
+/// One node; the variant index is the [`Kind`] code.
+#[derive(Serialize, Deserialize)]
+enum WireNode {
+    Map {
+        scan: bool,
+    },
+    AwSet {
+        scan: bool,
+        elems: BVec<Value>,
+        dots: WireDotSets,
+    },
+    RwSet {
+        scan: bool,
+        elems: BVec<Value>,
+        adds: WireDotSets,
+        removes: WireDotSets,
+    },
+    Counter(BVec<(WireDot, u64, u64)>),
+    MvRegister(BVec<(WireDot, Value)>),
+    LwwRegister(BVec<(WireDot, u64, Value)>),
+}
+
+/// A decoded document delta or snapshot.
+#[derive(Clone, Debug)]
+pub(crate) struct DocBlob {
+    pub(crate) deps: VersionVector,
+    pub(crate) body: Causal<MapStore>,
+}
+
+/// Encodes a delta (with its dependencies) or a snapshot (`deps == None`).
+pub(crate) fn encode_doc(body: &Causal<MapStore>, deps: Option<&VersionVector>) -> Vec<u8> {
+    let kind = if deps.is_some() {
+        BlobKind::DocDelta
+    } else {
+        BlobKind::DocSnapshot
+    };
+    let table = TableBuilder::new(
+        &body.ctx,
+        deps.into_iter().flat_map(|d| d.iter().map(|e| e.0)),
+    );
+    let mut slots = Vec::new();
+    flatten(&table, &body.store, 0, &mut slots);
+    let wire = WireDoc {
+        replicas: table.ids(),
+        context: table.context(&body.ctx),
+        deps: deps.map(|d| table.version_vector(d)).unwrap_or_default(),
+        slots: BVec(slots),
+    };
+    seal(kind, &to_payload(&wire))
+}
+
+fn flatten(table: &TableBuilder, map: &MapStore, parent: u32, out: &mut Vec<WireSlot>) {
+    for (key, slot) in map.iter() {
+        let index = out.len();
+        let mut nodes = Vec::with_capacity(slot.nodes.len());
+        let mut child = None;
+        for node in &slot.nodes {
+            nodes.push(match node {
+                Node::Map(m) => {
+                    child = Some(m);
+                    WireNode::Map { scan: m.is_scan() }
+                }
+                Node::AwSet(s) => WireNode::AwSet {
+                    scan: s.is_scan(),
+                    elems: BVec(s.iter().map(|(k, _)| k.clone()).collect()),
+                    dots: WireDotSets::encode(table, s.iter().map(|(_, d)| d)),
+                },
+                Node::RwSet(s) => WireNode::RwSet {
+                    scan: s.is_scan(),
+                    elems: BVec(s.iter().map(|(k, _)| k.clone()).collect()),
+                    adds: WireDotSets::encode(table, s.iter().map(|(_, e)| &e.adds)),
+                    removes: WireDotSets::encode(table, s.iter().map(|(_, e)| &e.removes)),
+                },
+                Node::Counter(c) => WireNode::Counter(BVec(
+                    c.iter()
+                        .map(|(d, p)| (table.dot(d), p.inc, p.dec))
+                        .collect(),
+                )),
+                Node::Mv(m) => WireNode::MvRegister(BVec(
+                    m.iter().map(|(d, v)| (table.dot(d), v.clone())).collect(),
+                )),
+                Node::Lww(l) => WireNode::LwwRegister(BVec(
+                    l.iter()
+                        .map(|(d, s)| (table.dot(d), s.ts, s.value.clone()))
+                        .collect(),
+                )),
+            });
+        }
+        out.push(WireSlot {
+            parent,
+            key: key.clone(),
+            scan: slot.scan,
+            nodes: BVec(nodes),
+        });
+        if let Some(m) = child {
+            flatten(table, m, index as u32 + 1, out);
+        }
+    }
+}
+
+/// Decodes a delta (`kind == DocDelta`) or a snapshot (`kind == DocSnapshot`).
+///
+/// Everything is validated before anything is built into a document:
+/// canonical order, dots inside the context, nesting depth, and for
+/// snapshots that no removal marker is present and the context is a version
+/// vector.
+pub(crate) fn decode_doc(bytes: &[u8], kind: BlobKind) -> Result<DocBlob> {
+    let payload = open(bytes, kind)?;
+    let wire: WireDoc = from_payload(payload)?;
+    let is_delta = kind == BlobKind::DocDelta;
+    let table = Table::decode(&wire.replicas)?;
+    let ctx = table.context(&wire.context)?;
+    let deps = table.version_vector(&wire.deps)?;
+    if !is_delta && !ctx.is_compact() {
+        return Err(DecodeError::Invalid(
+            "a snapshot's context must be a version vector",
+        ));
+    }
+    let slots = wire.slots.0;
+    // Depth and parent checks, in order (parents precede children).
+    let mut depth: Vec<u8> = Vec::with_capacity(slots.len());
+    let mut has_map: Vec<bool> = Vec::with_capacity(slots.len());
+    for (i, s) in slots.iter().enumerate() {
+        let d = if s.parent == 0 {
+            1
+        } else {
+            let p = s.parent as usize - 1;
+            if p >= i || !has_map[p] {
+                return Err(DecodeError::Invalid("slot parent is not an earlier map"));
+            }
+            depth[p] + 1
+        };
+        if usize::from(d) > MAX_DEPTH {
+            return Err(DecodeError::Invalid("maps nest too deep"));
+        }
+        depth.push(d);
+        has_map.push(matches!(s.nodes.0.first(), Some(WireNode::Map { .. })));
+    }
+    // Build bottom-up: children come after their parent, so walking
+    // backwards finishes every child before its parent.
+    let mut built: Vec<Option<(u32, String, Slot)>> = Vec::with_capacity(slots.len());
+    for s in slots {
+        let slot = decode_slot(&table, &ctx, s.scan, s.nodes.0, is_delta)?;
+        built.push(Some((s.parent, s.key, slot)));
+    }
+    let mut root = MapStore::default();
+    for i in (0..built.len()).rev() {
+        let (parent, key, slot) = built[i].take().expect("each slot is taken once");
+        if !is_delta && slot.is_bottom() {
+            return Err(DecodeError::Invalid("empty entry in a snapshot"));
+        }
+        let target = if parent == 0 {
+            &mut root
+        } else {
+            let entry = built[parent as usize - 1]
+                .as_mut()
+                .expect("parents are taken after their children");
+            match entry.2.nodes.first_mut() {
+                Some(Node::Map(m)) => m,
+                _ => unreachable!("parent checked to be a map"),
+            }
+        };
+        if target.get(&key).is_some() {
+            return Err(DecodeError::Invalid("duplicate key in a map"));
+        }
+        target.insert(key, slot);
+    }
+    let body = Causal { store: root, ctx };
+    #[cfg(any(test, feature = "slow-checks"))]
+    body.store.check_invariants(&body.ctx);
+    Ok(DocBlob { deps, body })
+}
+
+fn decode_slot(
+    table: &Table,
+    ctx: &CausalContext,
+    scan: bool,
+    wire: Vec<WireNode>,
+    is_delta: bool,
+) -> Result<Slot> {
+    if scan && !is_delta {
+        return Err(DecodeError::Invalid("removal marker in a snapshot"));
+    }
+    let mut nodes: SmallVec<[Node; 1]> = SmallVec::new();
+    for w in wire {
+        let node = decode_node(table, ctx, w, is_delta)?;
+        if nodes.last().is_some_and(|l: &Node| l.kind() >= node.kind()) {
+            return Err(DecodeError::Invalid("slot kinds unsorted or repeated"));
+        }
+        if !is_delta && node.is_bottom() {
+            return Err(DecodeError::Invalid("empty container in a snapshot"));
+        }
+        nodes.push(node);
+    }
+    Ok(Slot { nodes, scan })
+}
+
+fn decode_node(table: &Table, ctx: &CausalContext, w: WireNode, is_delta: bool) -> Result<Node> {
+    let check_scan = |scan: bool| {
+        if scan && !is_delta {
+            Err(DecodeError::Invalid("removal marker in a snapshot"))
+        } else {
+            Ok(())
+        }
+    };
+    Ok(match w {
+        WireNode::Map { scan } => {
+            check_scan(scan)?;
+            let mut m = MapStore::default();
+            m.set_scan(scan);
+            Node::Map(m)
+        }
+        WireNode::AwSet { scan, elems, dots } => {
+            check_scan(scan)?;
+            strictly_sorted(&elems.0, "set elements not strictly sorted")?;
+            let sets = dots.decode(table, elems.0.len(), is_delta)?;
+            let mut m = DotMap::default();
+            m.set_scan(scan);
+            for (e, s) in elems.0.into_iter().zip(sets) {
+                for d in s.iter() {
+                    dot_in_context(ctx, d)?;
+                }
+                m.insert(e, s);
+            }
+            Node::AwSet(m)
+        }
+        WireNode::RwSet {
+            scan,
+            elems,
+            adds,
+            removes,
+        } => {
+            check_scan(scan)?;
+            strictly_sorted(&elems.0, "set elements not strictly sorted")?;
+            let n = elems.0.len();
+            let adds = adds.decode(table, n, true)?;
+            let removes = removes.decode(table, n, true)?;
+            let mut m = DotMap::default();
+            m.set_scan(scan);
+            for ((e, a), r) in elems.0.into_iter().zip(adds).zip(removes) {
+                let entry = RwEntry {
+                    adds: a,
+                    removes: r,
+                };
+                if !is_delta && entry.is_bottom() {
+                    return Err(DecodeError::Invalid("empty set entry in a snapshot"));
+                }
+                let mut bad = false;
+                entry.for_each_dot(&mut |d| bad |= !ctx.contains(d));
+                if bad {
+                    return Err(DecodeError::Invalid(
+                        "a live dot is missing from the context",
+                    ));
+                }
+                m.insert(e, entry);
+            }
+            Node::RwSet(m)
+        }
+        WireNode::Counter(entries) => {
+            let mut seen: Vec<crate::ReplicaId> = Vec::new();
+            let mut items = Vec::with_capacity(entries.0.len());
+            for (wd, inc, dec) in entries.0 {
+                let d = table.dot(wd)?;
+                dot_in_context(ctx, d)?;
+                if seen.contains(&d.replica) {
+                    return Err(DecodeError::Invalid("two counter dots of one replica"));
+                }
+                seen.push(d.replica);
+                items.push((d, CounterPart { inc, dec }));
+            }
+            strictly_sorted(
+                &items.iter().map(|e| e.0).collect::<Vec<_>>(),
+                "dots unsorted",
+            )?;
+            Node::Counter(DotFun::from_entries(items))
+        }
+        WireNode::MvRegister(entries) => {
+            let mut items = Vec::with_capacity(entries.0.len());
+            for (wd, v) in entries.0 {
+                let d = table.dot(wd)?;
+                dot_in_context(ctx, d)?;
+                items.push((d, v));
+            }
+            strictly_sorted(
+                &items.iter().map(|e| e.0).collect::<Vec<_>>(),
+                "dots unsorted",
+            )?;
+            Node::Mv(DotFun::from_entries(items))
+        }
+        WireNode::LwwRegister(entries) => {
+            let mut items = Vec::with_capacity(entries.0.len());
+            for (wd, ts, value) in entries.0 {
+                let d = table.dot(wd)?;
+                dot_in_context(ctx, d)?;
+                items.push((d, Stamped { ts, value }));
+            }
+            strictly_sorted(
+                &items.iter().map(|e| e.0).collect::<Vec<_>>(),
+                "dots unsorted",
+            )?;
+            Node::Lww(DotFun::from_entries(items))
+        }
+    })
+}

@@ -1,0 +1,130 @@
+//! The envelope every blob starts with: magic, version, kind, length, checksum.
+
+use alloc::vec::Vec;
+
+use super::crc::crc32c;
+use crate::error::DecodeError;
+
+/// The four magic bytes at the start of every blob.
+pub const MAGIC: [u8; 4] = *b"CNVG";
+/// The format version this build writes and reads.
+pub const FORMAT_VERSION: u8 = 1;
+/// Size of the envelope header in bytes.
+pub const HEADER_LEN: usize = 14;
+/// The largest payload accepted (and written): 1 GiB.
+pub(crate) const MAX_PAYLOAD_LEN: usize = 1 << 30;
+
+/// What a blob holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BlobKind {
+    /// A document delta (a transaction, or a group of them).
+    DocDelta,
+    /// A whole document.
+    DocSnapshot,
+    /// A standalone [`GCounter`](crate::GCounter).
+    GCounter,
+    /// A standalone [`PnCounter`](crate::PnCounter).
+    PnCounter,
+    /// A standalone [`LwwRegister`](crate::LwwRegister).
+    LwwRegister,
+    /// A standalone [`MvRegister`](crate::MvRegister).
+    MvRegister,
+    /// A standalone [`AwSet`](crate::AwSet).
+    AwSet,
+    /// A standalone [`RwSet`](crate::RwSet).
+    RwSet,
+    /// A standalone [`OrMap`](crate::OrMap) of multi-value registers.
+    MvMap,
+}
+
+impl BlobKind {
+    /// The kind's byte in the header.
+    pub const fn code(self) -> u8 {
+        match self {
+            BlobKind::DocDelta => 1,
+            BlobKind::DocSnapshot => 2,
+            BlobKind::GCounter => 16,
+            BlobKind::PnCounter => 17,
+            BlobKind::LwwRegister => 18,
+            BlobKind::MvRegister => 19,
+            BlobKind::AwSet => 20,
+            BlobKind::RwSet => 21,
+            BlobKind::MvMap => 22,
+        }
+    }
+
+    /// The kind with header byte `code`.
+    pub fn from_code(code: u8) -> Option<BlobKind> {
+        [
+            BlobKind::DocDelta,
+            BlobKind::DocSnapshot,
+            BlobKind::GCounter,
+            BlobKind::PnCounter,
+            BlobKind::LwwRegister,
+            BlobKind::MvRegister,
+            BlobKind::AwSet,
+            BlobKind::RwSet,
+            BlobKind::MvMap,
+        ]
+        .into_iter()
+        .find(|k| k.code() == code)
+    }
+}
+
+/// Wraps a payload in the envelope.
+pub(crate) fn seal(kind: BlobKind, payload: &[u8]) -> Vec<u8> {
+    assert!(payload.len() <= MAX_PAYLOAD_LEN, "payload over 1 GiB");
+    let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+    out.extend_from_slice(&MAGIC);
+    out.push(FORMAT_VERSION);
+    out.push(kind.code());
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.extend_from_slice(&crc32c(payload).to_le_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// Reads the kind of a blob after checking its envelope.
+pub fn peek_kind(bytes: &[u8]) -> Result<BlobKind, DecodeError> {
+    open_any(bytes).map(|(k, _)| k)
+}
+
+/// Checks the envelope and returns the kind and the payload.
+pub(crate) fn open_any(bytes: &[u8]) -> Result<(BlobKind, &[u8]), DecodeError> {
+    if bytes.len() < HEADER_LEN {
+        return Err(DecodeError::Truncated);
+    }
+    if bytes[0..4] != MAGIC {
+        return Err(DecodeError::BadMagic);
+    }
+    if bytes[4] != FORMAT_VERSION {
+        return Err(DecodeError::UnsupportedVersion(bytes[4]));
+    }
+    let kind = BlobKind::from_code(bytes[5]).ok_or(DecodeError::UnknownKind(bytes[5]))?;
+    let len = u32::from_le_bytes(bytes[6..10].try_into().expect("4 bytes")) as usize;
+    let crc = u32::from_le_bytes(bytes[10..14].try_into().expect("4 bytes"));
+    let payload = &bytes[HEADER_LEN..];
+    if payload.len() < len {
+        return Err(DecodeError::Truncated);
+    }
+    if payload.len() > len {
+        return Err(DecodeError::TrailingBytes);
+    }
+    if crc32c(payload) != crc {
+        return Err(DecodeError::ChecksumMismatch);
+    }
+    Ok((kind, payload))
+}
+
+/// Checks the envelope, requires `expected` kind, returns the payload.
+pub(crate) fn open(bytes: &[u8], expected: BlobKind) -> Result<&[u8], DecodeError> {
+    let (kind, payload) = open_any(bytes)?;
+    if kind != expected {
+        return Err(DecodeError::WrongKind {
+            expected,
+            found: kind,
+        });
+    }
+    Ok(payload)
+}

@@ -1,0 +1,11 @@
+//! The wire format: an envelope, then a postcard payload (`docs/encoding.md`).
+
+pub(crate) mod bounded;
+pub(crate) mod columns;
+mod crc;
+pub(crate) mod doc;
+mod envelope;
+pub(crate) mod types;
+
+pub(crate) use bounded::bytes;
+pub use envelope::{peek_kind, BlobKind, FORMAT_VERSION, HEADER_LEN, MAGIC};

@@ -1,0 +1,294 @@
+//! Payloads of the standalone types (see `docs/encoding.md`).
+
+use alloc::vec::Vec;
+use core::fmt;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::bounded::BVec;
+use super::columns::{
+    dot_in_context, from_payload, strictly_sorted, to_payload, Table, TableBuilder, WireDot,
+    WireDotSets, WireRanges,
+};
+use super::envelope::{open, seal, BlobKind};
+use crate::error::DecodeError;
+use crate::id::ReplicaId;
+use crate::store::{DotFun, DotMap, DotSet};
+use crate::types::{
+    AwSet, Causal, GCounter, LwwRegister, MvRegister, OrMap, PnCounter, RwEntry, RwSet,
+};
+
+type Result<T> = core::result::Result<T, DecodeError>;
+
+fn totals_to_wire(c: &GCounter) -> BVec<(u64, u64)> {
+    BVec(c.totals.iter().map(|(r, t)| (r.get(), *t)).collect())
+}
+
+fn totals_from_wire(w: BVec<(u64, u64)>) -> Result<GCounter> {
+    if !w.0.windows(2).all(|p| p[0].0 < p[1].0) || w.0.iter().any(|e| e.1 == 0) {
+        return Err(DecodeError::Invalid("counter totals not canonical"));
+    }
+    Ok(GCounter {
+        totals: w
+            .0
+            .into_iter()
+            .map(|(r, t)| (ReplicaId::new(r), t))
+            .collect(),
+    })
+}
+
+impl GCounter {
+    /// Encodes the counter (envelope + payload).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        seal(BlobKind::GCounter, &to_payload(&totals_to_wire(self)))
+    }
+
+    /// Decodes a counter encoded by [`GCounter::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        totals_from_wire(from_payload(open(bytes, BlobKind::GCounter)?)?)
+    }
+}
+
+impl PnCounter {
+    /// Encodes the counter (envelope + payload).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let wire = (totals_to_wire(&self.inc), totals_to_wire(&self.dec));
+        seal(BlobKind::PnCounter, &to_payload(&wire))
+    }
+
+    /// Decodes a counter encoded by [`PnCounter::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let (inc, dec): (BVec<(u64, u64)>, BVec<(u64, u64)>) =
+            from_payload(open(bytes, BlobKind::PnCounter)?)?;
+        Ok(PnCounter {
+            inc: totals_from_wire(inc)?,
+            dec: totals_from_wire(dec)?,
+        })
+    }
+}
+
+impl<T: Ord + Clone + Serialize + DeserializeOwned> LwwRegister<T> {
+    /// Encodes the register (envelope + payload).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let wire = self.entry.as_ref().map(|(ts, r, v)| (*ts, r.get(), v));
+        seal(BlobKind::LwwRegister, &to_payload(&wire))
+    }
+
+    /// Decodes a register encoded by [`LwwRegister::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let wire: Option<(u64, u64, T)> = from_payload(open(bytes, BlobKind::LwwRegister)?)?;
+        Ok(LwwRegister {
+            entry: wire.map(|(ts, r, v)| (ts, ReplicaId::new(r), v)),
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireCausal<B> {
+    replicas: BVec<u64>,
+    context: BVec<WireRanges>,
+    body: B,
+}
+
+fn encode_causal<S, B: Serialize>(
+    kind: BlobKind,
+    c: &Causal<S>,
+    body: impl FnOnce(&TableBuilder) -> B,
+) -> Vec<u8> {
+    let table = TableBuilder::new(&c.ctx, None);
+    let wire = WireCausal {
+        replicas: table.ids(),
+        context: table.context(&c.ctx),
+        body: body(&table),
+    };
+    seal(kind, &to_payload(&wire))
+}
+
+fn decode_causal<S, B: DeserializeOwned>(
+    bytes: &[u8],
+    kind: BlobKind,
+    body: impl FnOnce(&Table, &crate::CausalContext, B) -> Result<S>,
+) -> Result<Causal<S>> {
+    let wire: WireCausal<B> = from_payload(open(bytes, kind)?)?;
+    let table = Table::decode(&wire.replicas)?;
+    let ctx = table.context(&wire.context)?;
+    let store = body(&table, &ctx, wire.body)?;
+    Ok(Causal { store, ctx })
+}
+
+fn check_sets(ctx: &crate::CausalContext, sets: &[DotSet]) -> Result<()> {
+    for s in sets {
+        for d in s.iter() {
+            dot_in_context(ctx, d)?;
+        }
+    }
+    Ok(())
+}
+
+impl<T: Clone + PartialEq + fmt::Debug + Serialize + DeserializeOwned> MvRegister<T> {
+    /// Encodes the register (envelope + payload).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        encode_causal(BlobKind::MvRegister, &self.inner, |t| {
+            BVec(
+                self.inner
+                    .store
+                    .iter()
+                    .map(|(d, v)| (t.dot(d), v.clone()))
+                    .collect::<Vec<_>>(),
+            )
+        })
+    }
+
+    /// Decodes a register encoded by [`MvRegister::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let inner = decode_causal(
+            bytes,
+            BlobKind::MvRegister,
+            |t, ctx, w: BVec<(WireDot, T)>| {
+                let mut items = Vec::with_capacity(w.0.len());
+                for (wd, v) in w.0 {
+                    let d = t.dot(wd)?;
+                    dot_in_context(ctx, d)?;
+                    items.push((d, v));
+                }
+                strictly_sorted(
+                    &items.iter().map(|e| e.0).collect::<Vec<_>>(),
+                    "dots unsorted",
+                )?;
+                Ok(DotFun::from_entries(items))
+            },
+        )?;
+        Ok(MvRegister { inner })
+    }
+}
+
+impl<T: Ord + Clone + fmt::Debug + Serialize + DeserializeOwned> AwSet<T> {
+    /// Encodes the set (envelope + payload; dots in run-length columns).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let s = &self.inner.store;
+        encode_causal(BlobKind::AwSet, &self.inner, |t| {
+            (
+                BVec(s.iter().map(|(k, _)| k.clone()).collect::<Vec<T>>()),
+                WireDotSets::encode(t, s.iter().map(|(_, d)| d)),
+            )
+        })
+    }
+
+    /// Decodes a set encoded by [`AwSet::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let inner = decode_causal(
+            bytes,
+            BlobKind::AwSet,
+            |t, ctx, (elems, dots): (BVec<T>, WireDotSets)| {
+                strictly_sorted(&elems.0, "set elements not strictly sorted")?;
+                let sets = dots.decode(t, elems.0.len(), false)?;
+                check_sets(ctx, &sets)?;
+                let mut m = DotMap::default();
+                for (e, s) in elems.0.into_iter().zip(sets) {
+                    m.insert(e, s);
+                }
+                Ok(m)
+            },
+        )?;
+        Ok(AwSet { inner })
+    }
+}
+
+impl<T: Ord + Clone + fmt::Debug + Serialize + DeserializeOwned> RwSet<T> {
+    /// Encodes the set (envelope + payload; dots in run-length columns).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let s = &self.inner.store;
+        encode_causal(BlobKind::RwSet, &self.inner, |t| {
+            (
+                BVec(s.iter().map(|(k, _)| k.clone()).collect::<Vec<T>>()),
+                WireDotSets::encode(t, s.iter().map(|(_, e)| &e.adds)),
+                WireDotSets::encode(t, s.iter().map(|(_, e)| &e.removes)),
+            )
+        })
+    }
+
+    /// Decodes a set encoded by [`RwSet::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let inner = decode_causal(
+            bytes,
+            BlobKind::RwSet,
+            |t, ctx, (elems, adds, removes): (BVec<T>, WireDotSets, WireDotSets)| {
+                strictly_sorted(&elems.0, "set elements not strictly sorted")?;
+                let n = elems.0.len();
+                let adds = adds.decode(t, n, true)?;
+                let removes = removes.decode(t, n, true)?;
+                check_sets(ctx, &adds)?;
+                check_sets(ctx, &removes)?;
+                let mut m = DotMap::default();
+                for ((e, a), r) in elems.0.into_iter().zip(adds).zip(removes) {
+                    if a.is_empty() && r.is_empty() {
+                        return Err(DecodeError::Invalid("empty set entry in a state"));
+                    }
+                    m.insert(
+                        e,
+                        RwEntry {
+                            adds: a,
+                            removes: r,
+                        },
+                    );
+                }
+                Ok(m)
+            },
+        )?;
+        Ok(RwSet { inner })
+    }
+}
+
+impl<K, T> OrMap<K, DotFun<T>>
+where
+    K: Ord + Clone + fmt::Debug + Serialize + DeserializeOwned,
+    T: Clone + PartialEq + fmt::Debug + Serialize + DeserializeOwned,
+{
+    /// Encodes a map of multi-value registers (envelope + payload: a key
+    /// column, run-length dot columns, a value column).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let s = &self.inner.store;
+        let dot_sets: Vec<DotSet> = s
+            .iter()
+            .map(|(_, f)| DotSet::from_dots(f.iter().map(|(d, _)| d)))
+            .collect();
+        encode_causal(BlobKind::MvMap, &self.inner, |t| {
+            (
+                BVec(s.iter().map(|(k, _)| k.clone()).collect::<Vec<K>>()),
+                WireDotSets::encode(t, dot_sets.iter()),
+                BVec(
+                    s.iter()
+                        .flat_map(|(_, f)| f.iter().map(|(_, v)| v.clone()))
+                        .collect::<Vec<T>>(),
+                ),
+            )
+        })
+    }
+
+    /// Decodes a map encoded by [`OrMap::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let inner = decode_causal(
+            bytes,
+            BlobKind::MvMap,
+            |t, ctx, (keys, dots, values): (BVec<K>, WireDotSets, BVec<T>)| {
+                strictly_sorted(&keys.0, "map keys not strictly sorted")?;
+                let sets = dots.decode(t, keys.0.len(), false)?;
+                check_sets(ctx, &sets)?;
+                let total: usize = sets.iter().map(DotSet::len).sum();
+                if total != values.0.len() {
+                    return Err(DecodeError::Invalid("value column does not match the dots"));
+                }
+                let mut values = values.0.into_iter();
+                let mut m = DotMap::default();
+                for (k, s) in keys.0.into_iter().zip(sets) {
+                    let f = DotFun::from_entries(
+                        s.iter().map(|d| (d, values.next().expect("counted"))),
+                    );
+                    m.insert(k, f);
+                }
+                Ok(m)
+            },
+        )?;
+        Ok(OrMap { inner })
+    }
+}

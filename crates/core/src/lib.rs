@@ -1,0 +1,68 @@
+//! # converge-core
+//!
+//! Delta-state CRDTs that merge deterministically, a causal core (replica
+//! ids, dots, version vectors, causal contexts), the [`Doc`] API and the
+//! versioned wire format. `no_std` with `alloc`; no clock, no randomness,
+//! no I/O: time and ids come in as arguments.
+//!
+//! Two replicas that edit concurrently and exchange deltas end equal:
+//!
+//! ```
+//! use converge_core::{Doc, ReplicaId};
+//!
+//! let mut a = Doc::new(ReplicaId::new(0xA));
+//! let mut b = a.fork(ReplicaId::new(0xB));
+//!
+//! let mut tx = a.transact();
+//! tx.map("settings").lww("theme").set("dark", 1_700_000_000_000)?;
+//! let da = tx.commit().unwrap();
+//!
+//! let mut tx = b.transact();
+//! tx.map("settings").aw_set("plugins").insert("spell-check")?;
+//! let db = tx.commit().unwrap();
+//!
+//! let _ = a.apply(&db)?;
+//! let _ = b.apply(&da)?;
+//! assert_eq!(a.snapshot(), b.snapshot()); // byte-identical
+//! # Ok::<(), converge_core::DocError>(())
+//! ```
+//!
+//! The standalone types ([`GCounter`], [`PnCounter`], [`LwwRegister`],
+//! [`MvRegister`], [`AwSet`], [`RwSet`], [`OrMap`]) are usable on their own;
+//! each mutator returns a delta that is itself a state of the type.
+
+#![no_std]
+#![warn(missing_docs, unreachable_pub)]
+
+extern crate alloc;
+
+mod context;
+mod doc;
+mod encoding;
+mod error;
+mod id;
+mod store;
+mod types;
+mod value;
+mod vv;
+
+pub use context::CausalContext;
+pub use doc::events::{Change, ChangeKind, DocEvent, Origin};
+pub use doc::node::{Kind, MAX_DEPTH};
+pub use doc::read::{DocValue, MapRef, SetRef, ValueRef};
+pub use doc::txn::{AwSetMut, CounterMut, LwwMut, MapMut, MvMut, RwSetMut, Transaction};
+pub use doc::{ApplyOutcome, Doc, DocOptions, SubscriptionId};
+pub use encoding::{peek_kind, BlobKind, FORMAT_VERSION, HEADER_LEN, MAGIC};
+pub use error::{DecodeError, DocError};
+pub use id::{Dot, ReplicaId};
+pub use store::{DotFun, DotMap, DotSet, DotStore, JoinMode};
+pub use types::{
+    AwSet, Causal, GCounter, Lattice, LwwRegister, MvRegister, OrMap, PnCounter, RwEntry, RwSet,
+};
+pub use value::Value;
+pub use vv::VersionVector;
+
+/// Re-exports for counters stored in a `Doc` or an [`OrMap`].
+pub mod counter {
+    pub use crate::types::counter::{CounterPart, CounterStore};
+}

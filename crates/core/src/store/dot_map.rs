@@ -1,0 +1,205 @@
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use core::fmt;
+
+use super::{DotStore, JoinMode};
+use crate::context::CausalContext;
+use crate::id::Dot;
+
+/// A map from keys to nested dot stores (sets of elements, maps of values).
+///
+/// In a delta, `scan` marks a map whose *whole* previous content is being
+/// replaced or removed: joining it visits every key of the receiving map.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct DotMap<K, S> {
+    entries: BTreeMap<K, S>,
+    scan: bool,
+}
+
+impl<K, S> Default for DotMap<K, S> {
+    fn default() -> Self {
+        DotMap {
+            entries: BTreeMap::new(),
+            scan: false,
+        }
+    }
+}
+
+impl<K: Ord, S> DotMap<K, S> {
+    /// The store under `key`.
+    pub fn get<Q>(&self, key: &Q) -> Option<&S>
+    where
+        K: core::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.entries.get(key)
+    }
+
+    /// The entries, sorted by key.
+    pub fn iter(&self) -> alloc::collections::btree_map::Iter<'_, K, S> {
+        self.entries.iter()
+    }
+
+    /// Number of keys (markers included, in a delta).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no key is present.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Whether this map is a scan marker (deltas only).
+    pub fn is_scan(&self) -> bool {
+        self.scan
+    }
+
+    pub(crate) fn set_scan(&mut self, scan: bool) {
+        self.scan = scan;
+    }
+
+    /// Inserts a nested store, replacing any previous one (used to build
+    /// deltas and by decoders).
+    pub fn insert(&mut self, key: K, store: S) {
+        self.entries.insert(key, store);
+    }
+}
+
+impl<K: Ord + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
+    fn keep(&self, store: &S, mode: JoinMode) -> bool {
+        !store.is_bottom() || (mode.delta_target && !self.scan)
+    }
+
+    fn join_full(
+        &mut self,
+        ctx: &CausalContext,
+        other: Self,
+        other_ctx: &CausalContext,
+        mode: JoinMode,
+    ) {
+        // A sorted merge of both maps, rebuilt in bulk: O(n + m).
+        let mine = core::mem::take(&mut self.entries);
+        let mut out: Vec<(K, S)> = Vec::with_capacity(mine.len().max(other.entries.len()));
+        let mut a = mine.into_iter().peekable();
+        let mut b = other.entries.into_iter().peekable();
+        loop {
+            let (key, store) = match (a.peek(), b.peek()) {
+                (None, None) => break,
+                (Some(_), None) => {
+                    let (k, mut s) = a.next().expect("peeked");
+                    s.join(ctx, S::default(), other_ctx, mode);
+                    (k, s)
+                }
+                (None, Some(_)) => {
+                    let (k, o) = b.next().expect("peeked");
+                    let mut s = S::default();
+                    s.join(ctx, o, other_ctx, mode);
+                    (k, s)
+                }
+                (Some((ka, _)), Some((kb, _))) => match ka.cmp(kb) {
+                    core::cmp::Ordering::Less => {
+                        let (k, mut s) = a.next().expect("peeked");
+                        s.join(ctx, S::default(), other_ctx, mode);
+                        (k, s)
+                    }
+                    core::cmp::Ordering::Greater => {
+                        let (k, o) = b.next().expect("peeked");
+                        let mut s = S::default();
+                        s.join(ctx, o, other_ctx, mode);
+                        (k, s)
+                    }
+                    core::cmp::Ordering::Equal => {
+                        let (k, mut s) = a.next().expect("peeked");
+                        let (_, o) = b.next().expect("peeked");
+                        s.join(ctx, o, other_ctx, mode);
+                        (k, s)
+                    }
+                },
+            };
+            if self.keep(&store, mode) {
+                out.push((key, store));
+            }
+        }
+        self.entries = out.into_iter().collect();
+    }
+}
+
+impl<K: fmt::Debug, S: fmt::Debug> fmt::Debug for DotMap<K, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.scan {
+            f.write_str("scan ")?;
+        }
+        f.debug_map().entries(self.entries.iter()).finish()
+    }
+}
+
+impl<K: Ord + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> {
+    fn is_bottom(&self) -> bool {
+        self.entries.is_empty() && !self.scan
+    }
+
+    fn for_each_dot(&self, f: &mut dyn FnMut(Dot)) {
+        for s in self.entries.values() {
+            s.for_each_dot(f);
+        }
+    }
+
+    fn join(
+        &mut self,
+        ctx: &CausalContext,
+        other: Self,
+        other_ctx: &CausalContext,
+        mode: JoinMode,
+    ) {
+        let full = mode.full || other.scan;
+        if mode.delta_target {
+            self.scan |= other.scan;
+        }
+        let mode = JoinMode { full, ..mode };
+        if full {
+            return self.join_full(ctx, other, other_ctx, mode);
+        }
+        for (key, o) in other.entries {
+            match self.entries.get_mut(&key) {
+                Some(s) => {
+                    s.join(ctx, o, other_ctx, mode);
+                    if s.is_bottom() && !(mode.delta_target && !self.scan) {
+                        self.entries.remove(&key);
+                    }
+                }
+                None => {
+                    let mut s = S::default();
+                    s.join(ctx, o, other_ctx, mode);
+                    if self.keep(&s, mode) {
+                        self.entries.insert(key, s);
+                    }
+                }
+            }
+        }
+    }
+
+    fn removal_marker() -> Self {
+        DotMap {
+            entries: BTreeMap::new(),
+            scan: true,
+        }
+    }
+
+    fn check_invariants(&self, ctx: &CausalContext) {
+        for s in self.entries.values() {
+            s.check_invariants(ctx);
+        }
+    }
+}
+
+impl<K: Ord + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
+    /// Checks that a *state* (not a delta) keeps no empty entry or marker.
+    pub fn check_state(&self, ctx: &CausalContext) {
+        assert!(!self.scan, "scan marker in a state");
+        for s in self.entries.values() {
+            assert!(!s.is_bottom(), "empty entry kept in a state");
+        }
+        self.check_invariants(ctx);
+    }
+}

@@ -1,0 +1,125 @@
+//! Version vectors: for each replica, how many of its mutations are known.
+
+use alloc::vec::Vec;
+use core::cmp::Ordering;
+use core::fmt;
+
+use crate::id::{Dot, ReplicaId};
+
+/// A version vector: for each replica, the highest counter `n` such that all
+/// of that replica's mutations `1..=n` are known.
+///
+/// Entries are kept sorted by replica and never hold a zero counter, so two
+/// equal vectors have equal representations (and encodings).
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct VersionVector {
+    entries: Vec<(ReplicaId, u64)>,
+}
+
+impl VersionVector {
+    /// The empty version vector (nothing known).
+    pub const fn new() -> Self {
+        VersionVector {
+            entries: Vec::new(),
+        }
+    }
+
+    /// Builds a vector from entries in any order. Zero counters are dropped;
+    /// a replica named twice keeps its greatest counter.
+    pub fn from_entries(entries: impl IntoIterator<Item = (ReplicaId, u64)>) -> Self {
+        let mut vv = VersionVector::new();
+        for (replica, counter) in entries {
+            vv.advance(replica, counter);
+        }
+        vv
+    }
+
+    /// The counter known for `replica` (0 when none).
+    pub fn get(&self, replica: ReplicaId) -> u64 {
+        match self.entries.binary_search_by_key(&replica, |e| e.0) {
+            Ok(i) => self.entries[i].1,
+            Err(_) => 0,
+        }
+    }
+
+    /// Raises the counter of `replica` to at least `counter`.
+    pub fn advance(&mut self, replica: ReplicaId, counter: u64) {
+        if counter == 0 {
+            return;
+        }
+        match self.entries.binary_search_by_key(&replica, |e| e.0) {
+            Ok(i) => {
+                let slot = &mut self.entries[i].1;
+                *slot = (*slot).max(counter);
+            }
+            Err(i) => self.entries.insert(i, (replica, counter)),
+        }
+    }
+
+    /// Whether the mutation `dot` is covered by this vector.
+    pub fn contains(&self, dot: Dot) -> bool {
+        dot.counter != 0 && dot.counter <= self.get(dot.replica)
+    }
+
+    /// Pointwise maximum.
+    pub fn join(&mut self, other: &VersionVector) {
+        for &(replica, counter) in &other.entries {
+            self.advance(replica, counter);
+        }
+    }
+
+    /// Pointwise minimum.
+    pub fn meet(&self, other: &VersionVector) -> VersionVector {
+        VersionVector::from_entries(self.entries.iter().map(|&(r, c)| (r, c.min(other.get(r)))))
+    }
+
+    /// Whether every counter of `other` is at most the one in `self`.
+    pub fn dominates(&self, other: &VersionVector) -> bool {
+        other.entries.iter().all(|&(r, c)| self.get(r) >= c)
+    }
+
+    /// The entries, sorted by replica, without zero counters.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (ReplicaId, u64)> + '_ {
+        self.entries.iter().copied()
+    }
+
+    /// Number of replicas with a non-zero counter.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether nothing is known.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Total number of mutations covered.
+    pub fn total(&self) -> u64 {
+        self.entries.iter().map(|e| e.1).sum()
+    }
+}
+
+impl PartialOrd for VersionVector {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        match (self.dominates(other), other.dominates(self)) {
+            (true, true) => Some(Ordering::Equal),
+            (true, false) => Some(Ordering::Greater),
+            (false, true) => Some(Ordering::Less),
+            (false, false) => None,
+        }
+    }
+}
+
+impl fmt::Debug for VersionVector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.entries.iter().map(|(r, c)| (r, c)))
+            .finish()
+    }
+}
+
+impl FromIterator<(ReplicaId, u64)> for VersionVector {
+    fn from_iter<I: IntoIterator<Item = (ReplicaId, u64)>>(iter: I) -> Self {
+        VersionVector::from_entries(iter)
+    }
+}
