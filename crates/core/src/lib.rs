@@ -33,6 +33,7 @@
 
 #![no_std]
 #![warn(missing_docs, unreachable_pub)]
+#![forbid(unsafe_code)]
 
 extern crate alloc;
 
@@ -52,7 +53,7 @@ pub use doc::node::{Kind, MAX_DEPTH};
 pub use doc::read::{DocValue, MapRef, SetRef, ValueRef};
 pub use doc::txn::{AwSetMut, CounterMut, LwwMut, MapMut, MvMut, RwSetMut, Transaction};
 pub use doc::{ApplyOutcome, Doc, DocOptions, SubscriptionId};
-pub use encoding::{peek_kind, BlobKind, FORMAT_VERSION, HEADER_LEN, MAGIC};
+pub use encoding::{peek_kind, seal, BlobKind, FORMAT_VERSION, HEADER_LEN, MAGIC};
 pub use error::{DecodeError, DocError};
 pub use id::{Dot, ReplicaId};
 pub use store::{DotFun, DotMap, DotSet, DotStore, JoinMode};

@@ -1,1 +1,18 @@
-//! Test support.
+//! # converge-testkit
+//!
+//! Test support for converge (a dev-dependency only): a deterministic
+//! random source, generators of operation sequences for every type,
+//! reference models that restate each type's documented semantics over an
+//! explicit history of operations, the multi-replica document scenario,
+//! and `assert_converged`.
+
+pub mod alloc;
+pub mod laws;
+pub mod model;
+pub mod rng;
+pub mod scenario;
+
+pub use laws::{check_laws, LawCase};
+pub use model::DocModel;
+pub use rng::Rng;
+pub use scenario::{assert_converged, run_doc_scenario, ScenarioConfig, ScenarioReport};

@@ -58,6 +58,14 @@ impl<'d> Transaction<'d> {
         }
     }
 
+    /// The map at `path` (keys from the root; an empty path is the root).
+    pub fn map_at<S: AsRef<str>>(&mut self, path: &[S]) -> MapMut<'_, 'd> {
+        MapMut {
+            txn: self,
+            path: path.iter().map(|k| String::from(k.as_ref())).collect(),
+        }
+    }
+
     /// The map named `name` at the root.
     pub fn map(&mut self, name: &str) -> MapMut<'_, 'd> {
         MapMut {

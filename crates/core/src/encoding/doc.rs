@@ -191,8 +191,9 @@ pub(crate) fn decode_doc(bytes: &[u8], kind: BlobKind) -> Result<DocBlob> {
     let mut root = MapStore::default();
     for i in (0..built.len()).rev() {
         let (parent, key, slot) = built[i].take().expect("each slot is taken once");
-        if !is_delta && slot.is_bottom() {
-            return Err(DecodeError::Invalid("empty entry in a snapshot"));
+        // Children are attached by now, so emptiness can be judged.
+        if !is_delta && (slot.nodes.is_empty() || slot.nodes.iter().any(Node::is_bottom)) {
+            return Err(DecodeError::Invalid("empty container in a snapshot"));
         }
         let target = if parent == 0 {
             &mut root
@@ -231,9 +232,6 @@ fn decode_slot(
         let node = decode_node(table, ctx, w, is_delta)?;
         if nodes.last().is_some_and(|l: &Node| l.kind() >= node.kind()) {
             return Err(DecodeError::Invalid("slot kinds unsorted or repeated"));
-        }
-        if !is_delta && node.is_bottom() {
-            return Err(DecodeError::Invalid("empty container in a snapshot"));
         }
         nodes.push(node);
     }

@@ -72,8 +72,10 @@ impl BlobKind {
     }
 }
 
-/// Wraps a payload in the envelope.
-pub(crate) fn seal(kind: BlobKind, payload: &[u8]) -> Vec<u8> {
+/// Wraps a payload in a valid envelope (header and checksum). The core
+/// uses it for every blob; tools and fuzzers use it to reach the payload
+/// parser with arbitrary payloads.
+pub fn seal(kind: BlobKind, payload: &[u8]) -> Vec<u8> {
     assert!(payload.len() <= MAX_PAYLOAD_LEN, "payload over 1 GiB");
     let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
     out.extend_from_slice(&MAGIC);

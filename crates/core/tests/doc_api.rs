@@ -1,0 +1,293 @@
+//! The document API: nested containers, kind conflicts, subscriptions,
+//! causal buffering, catch-up, and refusal of bad input.
+
+use std::sync::{Arc, Mutex};
+
+use converge_core::{
+    ApplyOutcome, ChangeKind, Doc, DocError, DocOptions, DocValue, Kind, Origin, ReplicaId, Value,
+    VersionVector,
+};
+
+fn pair() -> (Doc, Doc) {
+    let a = Doc::new(ReplicaId::new(0xA1));
+    let b = a.fork(ReplicaId::new(0xB2));
+    (a, b)
+}
+
+fn exchange(a: &mut Doc, b: &mut Doc) {
+    if let Some(d) = b.encode_since(&a.version()) {
+        let _ = a.apply(&d).unwrap();
+    }
+    if let Some(d) = a.encode_since(&b.version()) {
+        let _ = b.apply(&d).unwrap();
+    }
+    assert_eq!(a.snapshot(), b.snapshot());
+}
+
+#[test]
+fn concurrently_created_nested_containers_merge() {
+    let (mut a, mut b) = pair();
+    let mut tx = a.transact();
+    tx.map("profile")
+        .map("address")
+        .lww("city")
+        .set("Paris", 1)
+        .unwrap();
+    drop(tx);
+    let mut tx = b.transact();
+    tx.map("profile")
+        .map("address")
+        .aw_set("tags")
+        .insert("home")
+        .unwrap();
+    tx.map("profile").counter("visits").add(3).unwrap();
+    drop(tx);
+    exchange(&mut a, &mut b);
+    let address = a.root().map("profile").unwrap().map("address").unwrap();
+    assert_eq!(address.lww("city"), Some(&Value::from("Paris")));
+    assert!(address
+        .aw_set("tags")
+        .unwrap()
+        .contains(&Value::from("home")));
+    assert_eq!(a.root().map("profile").unwrap().counter("visits"), Some(3));
+}
+
+#[test]
+fn kind_conflicts_are_deterministic_and_keep_the_losing_side() {
+    let (mut a, mut b) = pair();
+    a.transact().counter("x").add(5).unwrap();
+    b.transact().aw_set("x").insert(1).unwrap();
+    exchange(&mut a, &mut b);
+    for d in [&a, &b] {
+        assert_eq!(d.root().kinds("x"), vec![Kind::AwSet, Kind::Counter]);
+        assert!(matches!(
+            d.root().get("x"),
+            Some(converge_core::ValueRef::AwSet(_))
+        ));
+        // The losing side's edits stay reachable.
+        assert_eq!(d.root().counter("x"), Some(5));
+    }
+    // A write that has seen both replaces the other kind.
+    a.transact().counter("x").add(1).unwrap();
+    exchange(&mut a, &mut b);
+    assert_eq!(b.root().kinds("x"), vec![Kind::Counter]);
+    assert_eq!(b.root().counter("x"), Some(6));
+}
+
+#[test]
+fn removing_a_key_keeps_concurrent_edits_under_it() {
+    let (mut a, mut b) = pair();
+    let mut tx = a.transact();
+    tx.map("m").aw_set("s").insert(1).unwrap();
+    tx.map("m").lww("r").set("old", 1).unwrap();
+    drop(tx);
+    exchange(&mut a, &mut b);
+    a.transact().root().remove("m").unwrap();
+    b.transact().map("m").aw_set("s").insert(2).unwrap();
+    exchange(&mut a, &mut b);
+    let m = a.root().map("m").unwrap();
+    let s: Vec<&Value> = m.aw_set("s").unwrap().iter().collect();
+    assert_eq!(
+        s,
+        vec![&Value::Int(2)],
+        "the concurrent add survives, the seen one is gone"
+    );
+    assert_eq!(m.lww("r"), None);
+}
+
+#[test]
+fn counter_removed_concurrently_with_an_increment_keeps_that_replicas_total() {
+    let (mut a, mut b) = pair();
+    a.transact().counter("c").add(10).unwrap();
+    b.transact().counter("c").add(1).unwrap();
+    exchange(&mut a, &mut b);
+    a.transact().root().remove("c").unwrap();
+    b.transact().counter("c").add(1).unwrap();
+    exchange(&mut a, &mut b);
+    // A's 10 is gone; B did not see the removal, so its whole total (2) stays.
+    assert_eq!(a.root().counter("c"), Some(2));
+}
+
+#[test]
+fn lww_concurrent_writes_pick_greatest_timestamp_then_replica() {
+    let (mut a, mut b) = pair();
+    a.transact().lww("r").set("from a", 7).unwrap();
+    b.transact().lww("r").set("from b", 7).unwrap();
+    exchange(&mut a, &mut b);
+    // Equal timestamps: the greater replica id (0xB2) wins.
+    assert_eq!(a.root().lww("r"), Some(&Value::from("from b")));
+    a.transact().lww("r").set("later", 3).unwrap();
+    exchange(&mut a, &mut b);
+    // A write that saw the others replaces them, whatever its timestamp.
+    assert_eq!(b.root().lww("r"), Some(&Value::from("later")));
+}
+
+#[test]
+fn deltas_wait_for_their_causes() {
+    let (mut a, mut b) = pair();
+    let mut tx = a.transact();
+    tx.aw_set("s").insert("first").unwrap();
+    let d1 = tx.commit().unwrap();
+    let mut tx = a.transact();
+    tx.aw_set("s").remove("first").unwrap();
+    tx.aw_set("s").insert("second").unwrap();
+    let d2 = tx.commit().unwrap();
+    assert_eq!(b.apply(&d2).unwrap(), ApplyOutcome::Pending);
+    assert!(b.root().aw_set("s").is_none(), "no effect before its cause");
+    assert_eq!(b.missing().get(a.replica()), 1);
+    assert_eq!(b.apply(&d1).unwrap(), ApplyOutcome::Applied);
+    assert_eq!(b.pending_len(), 0);
+    assert_eq!(b.apply(&d1).unwrap(), ApplyOutcome::Duplicate);
+    assert_eq!(a.snapshot(), b.snapshot());
+}
+
+#[test]
+fn catch_up_uses_the_log_then_falls_back_to_a_snapshot() {
+    let opts = DocOptions {
+        max_log_bytes: 400,
+        ..DocOptions::default()
+    };
+    let mut a = Doc::with_options(ReplicaId::new(1), opts);
+    let mut b = Doc::new(ReplicaId::new(2));
+    a.transact().counter("n").add(1).unwrap();
+    let small = a.encode_since(&b.version()).unwrap();
+    assert_eq!(
+        converge_core::peek_kind(&small).unwrap(),
+        converge_core::BlobKind::DocDelta
+    );
+    for i in 0..50 {
+        a.transact().aw_set("s").insert(i).unwrap();
+    }
+    let big = a.encode_since(&b.version()).unwrap();
+    assert_eq!(
+        converge_core::peek_kind(&big).unwrap(),
+        converge_core::BlobKind::DocSnapshot,
+        "the log was trimmed to 400 bytes, so the old part comes as a snapshot"
+    );
+    let _ = b.apply(&big).unwrap();
+    assert_eq!(a.snapshot(), b.snapshot());
+    assert!(a.encode_since(&b.version()).is_none());
+}
+
+#[test]
+fn subscriptions_report_local_and_remote_changes() {
+    let (mut a, mut b) = pair();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let id = b.subscribe(move |e| sink.lock().unwrap().push(e.clone()));
+    let mut tx = a.transact();
+    tx.map("m").aw_set("tags").insert("x").unwrap();
+    tx.counter("n").add(2).unwrap();
+    let d = tx.commit().unwrap();
+    let _ = b.apply(&d).unwrap();
+    b.transact().counter("n").add(-1).unwrap();
+    let events = seen.lock().unwrap().clone();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].origin, Origin::Remote);
+    let kinds: Vec<(Vec<String>, ChangeKind)> = events[0]
+        .changes
+        .iter()
+        .map(|c| (c.path.clone(), c.kind.clone()))
+        .collect();
+    assert!(kinds.contains(&(vec!["m".into()], ChangeKind::Inserted(Kind::Map))));
+    assert!(kinds.contains(&(
+        vec!["m".into(), "tags".into()],
+        ChangeKind::SetInserted(Value::from("x"))
+    )));
+    assert!(kinds.contains(&(vec!["n".into()], ChangeKind::Inserted(Kind::Counter))));
+    assert_eq!(events[1].origin, Origin::Local);
+    assert_eq!(
+        events[1].changes,
+        vec![converge_core::Change {
+            path: vec!["n".into()],
+            kind: ChangeKind::Counter { old: 2, new: 1 }
+        }]
+    );
+    assert!(b.unsubscribe(id));
+    b.transact().counter("n").add(1).unwrap();
+    assert_eq!(seen.lock().unwrap().len(), 2);
+}
+
+#[test]
+fn a_delta_claiming_our_own_unmade_mutations_is_refused() {
+    let mut impostor = Doc::new(ReplicaId::new(9));
+    let d = {
+        let mut tx = impostor.transact();
+        tx.counter("n").add(1).unwrap();
+        tx.commit().unwrap()
+    };
+    let mut victim = Doc::new(ReplicaId::new(9));
+    let before = victim.snapshot();
+    assert_eq!(
+        victim.apply(&d),
+        Err(DocError::ForeignDotsOfOwnReplica(ReplicaId::new(9)))
+    );
+    assert_eq!(victim.snapshot(), before);
+}
+
+#[test]
+fn too_deep_paths_are_refused() {
+    let mut d = Doc::new(ReplicaId::new(1));
+    let path: Vec<String> = (0..converge_core::MAX_DEPTH)
+        .map(|i| i.to_string())
+        .collect();
+    let mut tx = d.transact();
+    assert_eq!(
+        tx.map_at(&path).counter("c").add(1),
+        Err(DocError::TooDeep(converge_core::MAX_DEPTH))
+    );
+    assert!(tx.map_at(&path[1..]).counter("c").add(1).is_ok());
+}
+
+#[test]
+fn pending_buffer_is_bounded() {
+    let mut a = Doc::new(ReplicaId::new(1));
+    let mut later = Vec::new();
+    let _first = a.transact().counter("n").add(1);
+    for _ in 0..3 {
+        let mut tx = a.transact();
+        tx.counter("n").add(1).unwrap();
+        later.push(tx.commit().unwrap());
+    }
+    let mut b = Doc::with_options(
+        ReplicaId::new(2),
+        DocOptions {
+            max_pending: 2,
+            ..DocOptions::default()
+        },
+    );
+    assert_eq!(b.apply(&later[0]).unwrap(), ApplyOutcome::Pending);
+    assert_eq!(b.apply(&later[1]).unwrap(), ApplyOutcome::Pending);
+    assert_eq!(b.apply(&later[2]), Err(DocError::PendingFull(2)));
+}
+
+#[test]
+fn values_and_snapshots_are_independent_of_delivery_order() {
+    let mut docs: Vec<Doc> = (1..=3).map(|i| Doc::new(ReplicaId::new(i))).collect();
+    let mut deltas = Vec::new();
+    for (i, d) in docs.iter_mut().enumerate() {
+        let mut tx = d.transact();
+        tx.map("shared").rw_set("s").insert(i as i64).unwrap();
+        tx.map("shared").mv("title").set(format!("t{i}")).unwrap();
+        deltas.push(tx.commit().unwrap());
+    }
+    for (i, d) in docs.iter_mut().enumerate() {
+        for j in (0..3).rev() {
+            if i != j {
+                let _ = d.apply(&deltas[j]).unwrap();
+                let _ = d.apply(&deltas[j]).unwrap();
+            }
+        }
+    }
+    let snap = docs[0].snapshot();
+    assert!(docs.iter().all(|d| d.snapshot() == snap));
+    let value = docs[0].to_value();
+    match &value["shared"] {
+        DocValue::Map(m) => assert_eq!(
+            m["title"],
+            DocValue::Values(vec!["t0".into(), "t1".into(), "t2".into()])
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(VersionVector::from_entries([(ReplicaId::new(1), 2)]) <= docs[0].version());
+}

@@ -1,0 +1,161 @@
+//! quickcheck: every standalone type is a join-semilattice, deltas join
+//! like states, and encoding round-trips.
+
+use converge_core::{
+    AwSet, DotFun, GCounter, Lattice, LwwRegister, MvRegister, OrMap, PnCounter, ReplicaId, RwSet,
+};
+use converge_testkit::{check_laws, LawCase, Rng};
+use quickcheck::quickcheck;
+
+const REPLICAS: [ReplicaId; 3] = [
+    ReplicaId::new(0x9E37_79B9_7F4A_7C15),
+    ReplicaId::new(7),
+    ReplicaId::new(u64::MAX),
+];
+
+/// Three replicas apply `steps` random mutations and sometimes merge one
+/// another's state.
+fn build<T: Lattice>(
+    seed: u64,
+    steps: usize,
+    empty: T,
+    mut op: impl FnMut(&mut Rng, &mut T, ReplicaId) -> T,
+) -> LawCase<T> {
+    let mut rng = Rng::new(seed);
+    let mut states = [empty.clone(), empty.clone(), empty];
+    let mut deltas = Vec::new();
+    for _ in 0..steps {
+        let i = rng.below(3);
+        if rng.chance(15) {
+            let j = rng.below(3);
+            let other = states[j].clone();
+            states[i].join(&other);
+        } else {
+            let d = op(&mut rng, &mut states[i], REPLICAS[i]);
+            deltas.push(d);
+        }
+        states[i].check_invariants();
+    }
+    LawCase { states, deltas }
+}
+
+quickcheck! {
+    fn gcounter_laws(seed: u64) -> bool {
+        let case = build(seed, 40, GCounter::new(), |rng, c, r| c.increment(r, rng.below(5) as u64));
+        check_laws(&case, GCounter::new(), |x| GCounter::from_bytes(&x.to_bytes()).unwrap());
+        true
+    }
+
+    fn pn_counter_laws(seed: u64) -> bool {
+        let case = build(seed, 40, PnCounter::new(), |rng, c, r| c.add(r, rng.below(11) as i64 - 5));
+        check_laws(&case, PnCounter::new(), |x| PnCounter::from_bytes(&x.to_bytes()).unwrap());
+        true
+    }
+
+    fn lww_register_laws(seed: u64) -> bool {
+        let case = build(seed, 40, LwwRegister::new(), |rng, reg, r| {
+            reg.set(r, rng.below(8) as u64, rng.below(4) as u32)
+        });
+        check_laws(&case, LwwRegister::new(), |x| LwwRegister::from_bytes(&x.to_bytes()).unwrap());
+        true
+    }
+
+    fn mv_register_laws(seed: u64) -> bool {
+        let case = build(seed, 40, MvRegister::new(), |rng, reg, r| reg.set(r, rng.below(50) as u32));
+        check_laws(&case, MvRegister::new(), |x| MvRegister::from_bytes(&x.to_bytes()).unwrap());
+        true
+    }
+
+    fn aw_set_laws(seed: u64) -> bool {
+        let case = build(seed, 60, AwSet::new(), |rng, s, r| {
+            let e = rng.below(6) as u16;
+            if rng.chance(60) { s.insert(r, e) } else { s.remove(r, e) }
+        });
+        check_laws(&case, AwSet::new(), |x| AwSet::from_bytes(&x.to_bytes()).unwrap());
+        true
+    }
+
+    fn rw_set_laws(seed: u64) -> bool {
+        let case = build(seed, 60, RwSet::new(), |rng, s, r| {
+            let e = format!("e{}", rng.below(6));
+            if rng.chance(60) { s.insert(r, e) } else { s.remove(r, e) }
+        });
+        check_laws(&case, RwSet::new(), |x| RwSet::from_bytes(&x.to_bytes()).unwrap());
+        true
+    }
+
+    fn mv_map_laws(seed: u64) -> bool {
+        let case = build(seed, 60, OrMap::<u8, DotFun<u32>>::new(), |rng, m, r| {
+            let k = rng.below(5) as u8;
+            if rng.chance(75) { m.write_register(r, k, rng.below(9) as u32) } else { m.remove(r, k) }
+        });
+        check_laws(&case, OrMap::new(), |x| OrMap::from_bytes(&x.to_bytes()).unwrap());
+        true
+    }
+}
+
+#[test]
+fn add_wins_over_concurrent_remove() {
+    let (a, b) = (REPLICAS[0], REPLICAS[1]);
+    let mut x = AwSet::new();
+    let _ = x.insert(a, 1);
+    let mut y = x.clone();
+    let _ = x.remove(a, 1);
+    let _ = y.insert(b, 1);
+    x.join(&y);
+    assert!(x.contains(&1));
+}
+
+#[test]
+fn remove_wins_over_concurrent_add() {
+    let (a, b) = (REPLICAS[0], REPLICAS[1]);
+    let mut x = RwSet::new();
+    let _ = x.insert(a, 1);
+    let mut y = x.clone();
+    let _ = x.remove(a, 1);
+    let _ = y.insert(b, 1);
+    x.join(&y);
+    assert!(!x.contains(&1));
+    // A later add that saw the remove brings it back.
+    let _ = x.insert(b, 1);
+    assert!(x.contains(&1));
+}
+
+#[test]
+fn mv_register_keeps_concurrent_values() {
+    let (a, b) = (REPLICAS[0], REPLICAS[1]);
+    let mut x = MvRegister::new();
+    let mut y = MvRegister::new();
+    let _ = x.set(a, "left");
+    let _ = y.set(b, "right");
+    x.join(&y);
+    assert_eq!(x.values().len(), 2);
+    let _ = x.set(a, "merged");
+    assert_eq!(x.values(), vec![&"merged"]);
+}
+
+#[test]
+fn lww_ties_break_by_replica() {
+    let mut x = LwwRegister::new();
+    let mut y = LwwRegister::new();
+    let _ = x.set(ReplicaId::new(1), 5, "low");
+    let _ = y.set(ReplicaId::new(2), 5, "high");
+    let mut xy = x.clone();
+    xy.join(&y);
+    y.join(&x);
+    assert_eq!(xy.get(), Some(&"high"));
+    assert_eq!(y, xy);
+}
+
+#[test]
+fn gcounter_delta_since_is_exact() {
+    let mut c = GCounter::new();
+    let _ = c.increment(REPLICAS[0], 3);
+    let old = c.clone();
+    let _ = c.increment(REPLICAS[1], 4);
+    let delta = c.delta_since(&old);
+    assert_eq!(delta.totals().count(), 1);
+    let mut caught_up = old;
+    caught_up.join(&delta);
+    assert_eq!(caught_up, c);
+}

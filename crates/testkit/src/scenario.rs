@@ -1,0 +1,213 @@
+//! The multi-replica document scenario: random edits on 2–5 replicas,
+//! random delivery of deltas (reordered, duplicated, some never sent),
+//! catch-up by version vector and by snapshot, then full exchange. Every
+//! replica is checked against the reference model after every step, and
+//! the run ends with byte-identical snapshots.
+
+use converge_core::{ApplyOutcome, Doc, Kind, ReplicaId, Transaction, Value};
+
+use crate::model::{DocModel, ModelOp, OpKind};
+use crate::rng::Rng;
+
+/// Parameters of one scenario run.
+#[derive(Clone, Debug)]
+pub struct ScenarioConfig {
+    /// The seed: the same seed replays the same run.
+    pub seed: u64,
+    /// Number of replicas (2–5 in the standard suite).
+    pub replicas: usize,
+    /// Number of steps before the final exchange.
+    pub steps: usize,
+}
+
+/// What a run did, for reporting.
+#[derive(Clone, Debug, Default)]
+pub struct ScenarioReport {
+    /// Operations made.
+    pub ops: usize,
+    /// Deltas delivered (duplicates included).
+    pub deliveries: usize,
+    /// Deltas that had to wait for their dependencies.
+    pub pending: usize,
+    /// Deliveries that were duplicates.
+    pub duplicates: usize,
+    /// Catch-ups through `encode_since`.
+    pub catch_ups: usize,
+}
+
+const ROOT_KEYS: [&str; 2] = ["a", "b"];
+const INNER_KEYS: [&str; 2] = ["x", "y"];
+const LEAF_KINDS: [Kind; 5] = [
+    Kind::AwSet,
+    Kind::RwSet,
+    Kind::Counter,
+    Kind::MvRegister,
+    Kind::LwwRegister,
+];
+
+/// A replica id that looks random, as real ones are.
+pub fn replica_id(i: usize) -> ReplicaId {
+    ReplicaId::new((i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
+fn random_path(rng: &mut Rng) -> Vec<String> {
+    let depth = 1 + rng.below(3);
+    (0..depth)
+        .map(|i| {
+            let keys = if i == 0 { &ROOT_KEYS } else { &INNER_KEYS };
+            rng.pick(keys).to_string()
+        })
+        .collect()
+}
+
+/// Performs one random operation in `tx` and records it in `model`.
+fn random_op(rng: &mut Rng, tx: &mut Transaction<'_>, model: &mut DocModel) {
+    let me = tx.doc().replica();
+    let past = tx.doc().version();
+    let before = past.get(me);
+    let path = random_path(rng);
+    let (parents, last) = path.split_at(path.len() - 1);
+    let mut kinds = vec![Kind::Map; parents.len()];
+    let small = Value::Int(rng.below(4) as i64);
+    let op = if rng.chance(10) {
+        OpKind::RemoveKey
+    } else {
+        let kind = *rng.pick(&LEAF_KINDS);
+        kinds.push(kind);
+        match kind {
+            Kind::AwSet if rng.chance(60) => OpKind::AwInsert(small),
+            Kind::AwSet => OpKind::AwRemove(small),
+            Kind::RwSet if rng.chance(60) => OpKind::RwInsert(small),
+            Kind::RwSet => OpKind::RwRemove(small),
+            Kind::Counter => OpKind::Counter(rng.below(11) as i64 - 5),
+            Kind::MvRegister if rng.chance(85) => OpKind::Mv(Value::Int(rng.below(100) as i64)),
+            Kind::MvRegister => OpKind::MvClear,
+            _ => OpKind::Lww(Value::Int(rng.below(100) as i64), rng.below(6) as u64),
+        }
+    };
+    let mut map = tx.map_at(parents);
+    let key = &last[0];
+    match &op {
+        OpKind::Counter(by) => map.counter(key).add(*by),
+        OpKind::Lww(v, ts) => map.lww(key).set(v.clone(), *ts),
+        OpKind::Mv(v) => map.mv(key).set(v.clone()),
+        OpKind::MvClear => map.mv(key).clear(),
+        OpKind::AwInsert(v) => map.aw_set(key).insert(v.clone()),
+        OpKind::AwRemove(v) => map.aw_set(key).remove(v.clone()),
+        OpKind::RwInsert(v) => map.rw_set(key).insert(v.clone()),
+        OpKind::RwRemove(v) => map.rw_set(key).remove(v.clone()),
+        OpKind::RemoveKey => map.remove(key).map(|_| ()),
+    }
+    .expect("paths are shallow");
+    let after = tx.doc().version().get(me);
+    if after == before + 1 {
+        model.record(ModelOp {
+            dot: converge_core::Dot::new(me, after),
+            past,
+            path,
+            kinds,
+            kind: op,
+        });
+    } else {
+        assert_eq!(after, before, "one operation takes at most one dot");
+    }
+}
+
+/// Asserts that every replica has the same version, byte-identical
+/// snapshots, valid invariants and the model's value.
+pub fn assert_converged(docs: &[Doc], model: &DocModel) {
+    let first = &docs[0];
+    let snapshot = first.snapshot();
+    for d in docs {
+        d.check_invariants();
+        assert_eq!(d.version(), first.version(), "versions differ");
+        assert_eq!(d.pending_len(), 0, "deltas still pending");
+        assert!(
+            d.snapshot() == snapshot,
+            "snapshots differ between {:?} and {:?}",
+            d.replica(),
+            first.replica()
+        );
+    }
+    let expected = model.value_at(&first.version());
+    assert_eq!(
+        first.to_value(),
+        expected,
+        "converged value differs from the reference model"
+    );
+    // Decoding the snapshot gives the same document, byte for byte.
+    let loaded = Doc::load(ReplicaId::new(u64::MAX), &snapshot).expect("own snapshot loads");
+    assert!(
+        loaded.snapshot() == snapshot,
+        "snapshot does not round-trip"
+    );
+}
+
+/// Runs one scenario; panics (with the seed in the message) on divergence.
+pub fn run_doc_scenario(cfg: &ScenarioConfig) -> ScenarioReport {
+    let mut rng = Rng::new(cfg.seed);
+    let mut docs: Vec<Doc> = (0..cfg.replicas).map(|i| Doc::new(replica_id(i))).collect();
+    let mut model = DocModel::default();
+    let mut network: Vec<Vec<u8>> = Vec::new();
+    let mut report = ScenarioReport::default();
+    for _ in 0..cfg.steps {
+        let x = rng.below(docs.len());
+        let roll = rng.below(100);
+        if roll < 50 {
+            let mut tx = docs[x].transact();
+            let n = 1 + usize::from(rng.chance(25)) * rng.below(3);
+            for _ in 0..n {
+                random_op(&mut rng, &mut tx, &mut model);
+                report.ops += 1;
+            }
+            if let Some(bytes) = tx.commit() {
+                if !rng.chance(10) {
+                    network.push(bytes); // 10% are never sent: repair must find them
+                }
+            }
+        } else if roll < 85 && !network.is_empty() {
+            let msg = rng.below(network.len());
+            report.deliveries += 1;
+            match docs[x].apply(&network[msg]).expect("valid delta") {
+                ApplyOutcome::Pending => report.pending += 1,
+                ApplyOutcome::Duplicate => report.duplicates += 1,
+                ApplyOutcome::Applied => {}
+            }
+        } else if roll < 95 {
+            let y = rng.below(docs.len());
+            if x != y {
+                if let Some(bytes) = docs[y].encode_since(&docs[x].version()) {
+                    report.catch_ups += 1;
+                    let _ = docs[x].apply(&bytes).expect("valid catch-up");
+                }
+            }
+        } else {
+            let y = rng.below(docs.len());
+            if x != y {
+                let snap = docs[y].snapshot();
+                let _ = docs[x].apply(&snap).expect("valid snapshot");
+            }
+        }
+        let expected = model.value_at(&docs[x].version());
+        assert_eq!(
+            docs[x].to_value(),
+            expected,
+            "seed {}: replica {x} differs from the model",
+            cfg.seed
+        );
+    }
+    // Final exchange: everyone catches up from everyone until stable.
+    for _round in 0..cfg.replicas + 1 {
+        for x in 0..docs.len() {
+            for y in 0..docs.len() {
+                if x != y {
+                    if let Some(bytes) = docs[y].encode_since(&docs[x].version()) {
+                        let _ = docs[x].apply(&bytes).expect("valid catch-up");
+                    }
+                }
+            }
+        }
+    }
+    assert_converged(&docs, &model);
+    report
+}
