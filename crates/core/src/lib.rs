@@ -61,6 +61,10 @@ pub use types::{
     AwSet, Causal, GCounter, Lattice, LwwRegister, MvRegister, OrMap, PnCounter, RwEntry, RwSet,
 };
 pub use value::Value;
+
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
 pub use vv::VersionVector;
 
 /// Re-exports for counters stored in a `Doc` or an [`OrMap`].
