@@ -58,8 +58,8 @@ impl PnCounter {
 
     /// Decodes a counter encoded by [`PnCounter::to_bytes`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let (inc, dec): (BVec<(u64, u64)>, BVec<(u64, u64)>) =
-            from_payload(open(bytes, BlobKind::PnCounter)?)?;
+        type Wire = (BVec<(u64, u64)>, BVec<(u64, u64)>);
+        let (inc, dec): Wire = from_payload(open(bytes, BlobKind::PnCounter)?)?;
         Ok(PnCounter {
             inc: totals_from_wire(inc)?,
             dec: totals_from_wire(dec)?,

@@ -68,7 +68,7 @@ impl<K: Ord, S> DotMap<K, S> {
 
 impl<K: Ord + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
     fn keep(&self, store: &S, mode: JoinMode) -> bool {
-        !store.is_bottom() || (mode.delta_target && !self.scan)
+        keep(self.scan, store, mode)
     }
 
     fn join_full(
@@ -125,6 +125,12 @@ impl<K: Ord + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
     }
 }
 
+/// Whether a joined entry stays: a state drops empty entries; a delta keeps
+/// them as markers unless the whole map is scanned anyway.
+fn keep<S: DotStore>(map_scan: bool, store: &S, mode: JoinMode) -> bool {
+    !store.is_bottom() || (mode.delta_target && !map_scan)
+}
+
 impl<K: fmt::Debug, S: fmt::Debug> fmt::Debug for DotMap<K, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.scan {
@@ -164,7 +170,7 @@ impl<K: Ord + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> {
             match self.entries.get_mut(&key) {
                 Some(s) => {
                     s.join(ctx, o, other_ctx, mode);
-                    if s.is_bottom() && !(mode.delta_target && !self.scan) {
+                    if !keep(self.scan, s, mode) {
                         self.entries.remove(&key);
                     }
                 }
