@@ -4,91 +4,43 @@
 use converge_core::{
     AwSet, DotFun, GCounter, Lattice, LwwRegister, MvRegister, OrMap, PnCounter, ReplicaId, RwSet,
 };
-use converge_testkit::{check_laws, LawCase, Rng};
+use converge_testkit::{check_laws, LawCase};
 use quickcheck::quickcheck;
 
-const REPLICAS: [ReplicaId; 3] = [
-    ReplicaId::new(0x9E37_79B9_7F4A_7C15),
-    ReplicaId::new(7),
-    ReplicaId::new(u64::MAX),
-];
-
-/// Three replicas apply `steps` random mutations and sometimes merge one
-/// another's state.
-fn build<T: Lattice>(
-    seed: u64,
-    steps: usize,
-    empty: T,
-    mut op: impl FnMut(&mut Rng, &mut T, ReplicaId) -> T,
-) -> LawCase<T> {
-    let mut rng = Rng::new(seed);
-    let mut states = [empty.clone(), empty.clone(), empty];
-    let mut deltas = Vec::new();
-    for _ in 0..steps {
-        let i = rng.below(3);
-        if rng.chance(15) {
-            let j = rng.below(3);
-            let other = states[j].clone();
-            states[i].join(&other);
-        } else {
-            let d = op(&mut rng, &mut states[i], REPLICAS[i]);
-            deltas.push(d);
-        }
-        states[i].check_invariants();
-    }
-    LawCase { states, deltas }
-}
+const REPLICAS: [ReplicaId; 3] = converge_testkit::arbitrary::REPLICAS;
 
 quickcheck! {
-    fn gcounter_laws(seed: u64) -> bool {
-        let case = build(seed, 40, GCounter::new(), |rng, c, r| c.increment(r, rng.below(5) as u64));
+    fn gcounter_laws(case: LawCase<GCounter>) -> bool {
         check_laws(&case, GCounter::new(), |x| GCounter::from_bytes(&x.to_bytes()).unwrap());
         true
     }
 
-    fn pn_counter_laws(seed: u64) -> bool {
-        let case = build(seed, 40, PnCounter::new(), |rng, c, r| c.add(r, rng.below(11) as i64 - 5));
+    fn pn_counter_laws(case: LawCase<PnCounter>) -> bool {
         check_laws(&case, PnCounter::new(), |x| PnCounter::from_bytes(&x.to_bytes()).unwrap());
         true
     }
 
-    fn lww_register_laws(seed: u64) -> bool {
-        let case = build(seed, 40, LwwRegister::new(), |rng, reg, r| {
-            reg.set(r, rng.below(8) as u64, rng.below(4) as u32)
-        });
+    fn lww_register_laws(case: LawCase<LwwRegister<u32>>) -> bool {
         check_laws(&case, LwwRegister::new(), |x| LwwRegister::from_bytes(&x.to_bytes()).unwrap());
         true
     }
 
-    fn mv_register_laws(seed: u64) -> bool {
-        let case = build(seed, 40, MvRegister::new(), |rng, reg, r| reg.set(r, rng.below(50) as u32));
+    fn mv_register_laws(case: LawCase<MvRegister<u32>>) -> bool {
         check_laws(&case, MvRegister::new(), |x| MvRegister::from_bytes(&x.to_bytes()).unwrap());
         true
     }
 
-    fn aw_set_laws(seed: u64) -> bool {
-        let case = build(seed, 60, AwSet::new(), |rng, s, r| {
-            let e = rng.below(6) as u16;
-            if rng.chance(60) { s.insert(r, e) } else { s.remove(r, e) }
-        });
+    fn aw_set_laws(case: LawCase<AwSet<u16>>) -> bool {
         check_laws(&case, AwSet::new(), |x| AwSet::from_bytes(&x.to_bytes()).unwrap());
         true
     }
 
-    fn rw_set_laws(seed: u64) -> bool {
-        let case = build(seed, 60, RwSet::new(), |rng, s, r| {
-            let e = format!("e{}", rng.below(6));
-            if rng.chance(60) { s.insert(r, e) } else { s.remove(r, e) }
-        });
+    fn rw_set_laws(case: LawCase<RwSet<String>>) -> bool {
         check_laws(&case, RwSet::new(), |x| RwSet::from_bytes(&x.to_bytes()).unwrap());
         true
     }
 
-    fn mv_map_laws(seed: u64) -> bool {
-        let case = build(seed, 60, OrMap::<u8, DotFun<u32>>::new(), |rng, m, r| {
-            let k = rng.below(5) as u8;
-            if rng.chance(75) { m.write_register(r, k, rng.below(9) as u32) } else { m.remove(r, k) }
-        });
+    fn mv_map_laws(case: LawCase<OrMap<u8, DotFun<u32>>>) -> bool {
         check_laws(&case, OrMap::new(), |x| OrMap::from_bytes(&x.to_bytes()).unwrap());
         true
     }

@@ -7,6 +7,7 @@
 //! and `assert_converged`.
 
 pub mod alloc;
+pub mod arbitrary;
 pub mod laws;
 pub mod model;
 pub mod rng;
@@ -15,4 +16,6 @@ pub mod scenario;
 pub use laws::{check_laws, LawCase};
 pub use model::DocModel;
 pub use rng::Rng;
-pub use scenario::{assert_converged, run_doc_scenario, ScenarioConfig, ScenarioReport};
+pub use scenario::{
+    assert_converged, random_docs, run_doc_scenario, ScenarioConfig, ScenarioReport,
+};

@@ -61,7 +61,7 @@ fn random_path(rng: &mut Rng) -> Vec<String> {
 }
 
 /// Performs one random operation in `tx` and records it in `model`.
-fn random_op(rng: &mut Rng, tx: &mut Transaction<'_>, model: &mut DocModel) {
+pub fn random_op(rng: &mut Rng, tx: &mut Transaction<'_>, model: &mut DocModel) {
     let me = tx.doc().replica();
     let past = tx.doc().version();
     let before = past.get(me);
@@ -210,4 +210,29 @@ pub fn run_doc_scenario(cfg: &ScenarioConfig) -> ScenarioReport {
     }
     assert_converged(&docs, &model);
     report
+}
+
+/// Three replicas of one document after random operations and random
+/// merges, with every delta their transactions produced.
+pub fn random_docs(seed: u64, steps: usize) -> ([Doc; 3], Vec<Vec<u8>>) {
+    let mut rng = Rng::new(seed);
+    let mut model = DocModel::default();
+    let mut docs = [
+        Doc::new(replica_id(0)),
+        Doc::new(replica_id(1)),
+        Doc::new(replica_id(2)),
+    ];
+    let mut deltas = Vec::new();
+    for _ in 0..steps {
+        let i = rng.below(3);
+        if rng.chance(15) {
+            let other = docs[rng.below(3)].clone();
+            let _ = docs[i].merge(&other).expect("merging a valid document");
+        } else {
+            let mut tx = docs[i].transact();
+            random_op(&mut rng, &mut tx, &mut model);
+            deltas.extend(tx.commit());
+        }
+    }
+    (docs, deltas)
 }
