@@ -10,7 +10,9 @@ fn main() -> Result<(), DocError> {
 
     // Offline edits on both sides.
     let mut tx = laptop.transact();
-    tx.map("trip").lww("title").set("Lisbon", 1_700_000_000_000)?;
+    tx.map("trip")
+        .lww("title")
+        .set("Lisbon", 1_700_000_000_000)?;
     tx.map("trip").aw_set("packing").insert("passport")?;
     tx.commit();
 
@@ -20,9 +22,17 @@ fn main() -> Result<(), DocError> {
     tx.commit();
 
     // Back online: each sends what the other lacks (one round trip).
-    let for_phone = laptop.encode_since(&phone.version()).expect("laptop has news");
-    let for_laptop = phone.encode_since(&laptop.version()).expect("phone has news");
-    println!("laptop -> phone: {} bytes, phone -> laptop: {} bytes", for_phone.len(), for_laptop.len());
+    let for_phone = laptop
+        .encode_since(&phone.version())
+        .expect("laptop has news");
+    let for_laptop = phone
+        .encode_since(&laptop.version())
+        .expect("phone has news");
+    println!(
+        "laptop -> phone: {} bytes, phone -> laptop: {} bytes",
+        for_phone.len(),
+        for_laptop.len()
+    );
     let _ = phone.apply(&for_phone)?;
     let _ = laptop.apply(&for_laptop)?;
 
