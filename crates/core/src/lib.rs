@@ -53,7 +53,9 @@ pub use doc::node::{Kind, MAX_DEPTH};
 pub use doc::read::{DocValue, MapRef, SetRef, ValueRef};
 pub use doc::txn::{AwSetMut, CounterMut, LwwMut, MapMut, MvMut, RwSetMut, Transaction};
 pub use doc::{ApplyOutcome, Doc, DocOptions, SubscriptionId};
-pub use encoding::{peek_kind, seal, BlobKind, FORMAT_VERSION, HEADER_LEN, MAGIC};
+pub use encoding::{
+    open as open_blob, peek_kind, seal, BlobKind, FORMAT_VERSION, HEADER_LEN, MAGIC,
+};
 pub use error::{DecodeError, DocError};
 pub use id::{Dot, ReplicaId};
 pub use store::{DotFun, DotMap, DotSet, DotStore, JoinMode};

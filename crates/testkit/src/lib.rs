@@ -12,6 +12,7 @@ pub mod laws;
 pub mod model;
 pub mod rng;
 pub mod scenario;
+pub mod sim;
 
 pub use laws::{check_laws, LawCase};
 pub use model::DocModel;
@@ -19,3 +20,4 @@ pub use rng::Rng;
 pub use scenario::{
     assert_converged, random_docs, run_doc_scenario, ScenarioConfig, ScenarioReport,
 };
+pub use sim::{run_sim, Sim, SimConfig, SimReport};

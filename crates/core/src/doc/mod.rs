@@ -97,6 +97,8 @@ pub struct Doc {
     subscribers: Vec<(SubscriptionId, Callback)>,
     next_subscription: u64,
     options: DocOptions,
+    /// Set while [`Doc::load`] restores this replica's own saved state.
+    restoring: bool,
 }
 
 impl core::fmt::Debug for Doc {
@@ -121,6 +123,7 @@ impl Clone for Doc {
             subscribers: Vec::new(),
             next_subscription: 0,
             options: self.options.clone(),
+            restoring: false,
         }
     }
 }
@@ -142,6 +145,7 @@ impl Doc {
             subscribers: Vec::new(),
             next_subscription: 0,
             options,
+            restoring: false,
         }
     }
 
@@ -150,7 +154,10 @@ impl Doc {
     /// that replica will never edit again elsewhere.
     pub fn load(replica: ReplicaId, bytes: &[u8]) -> Result<Doc, DocError> {
         let mut doc = Doc::new(replica);
-        let _ = doc.apply(bytes)?;
+        doc.restoring = true;
+        let result = doc.apply(bytes);
+        doc.restoring = false;
+        result?;
         Ok(doc)
     }
 
@@ -292,7 +299,7 @@ impl Doc {
         bytes: Option<&[u8]>,
     ) -> Result<ApplyOutcome, DocError> {
         let own = self.replica;
-        if blob.body.ctx.max_counter(own) > self.state.ctx.max_counter(own) {
+        if !self.restoring && blob.body.ctx.max_counter(own) > self.state.ctx.max_counter(own) {
             return Err(DocError::ForeignDotsOfOwnReplica(own));
         }
         if self.state.ctx.includes(&blob.body.ctx) {

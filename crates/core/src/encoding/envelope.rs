@@ -22,6 +22,8 @@ pub enum BlobKind {
     DocDelta,
     /// A whole document.
     DocSnapshot,
+    /// A message of the sync protocol (`converge-sync`).
+    SyncMessage,
     /// A standalone [`GCounter`](crate::GCounter).
     GCounter,
     /// A standalone [`PnCounter`](crate::PnCounter).
@@ -44,6 +46,7 @@ impl BlobKind {
         match self {
             BlobKind::DocDelta => 1,
             BlobKind::DocSnapshot => 2,
+            BlobKind::SyncMessage => 3,
             BlobKind::GCounter => 16,
             BlobKind::PnCounter => 17,
             BlobKind::LwwRegister => 18,
@@ -59,6 +62,7 @@ impl BlobKind {
         [
             BlobKind::DocDelta,
             BlobKind::DocSnapshot,
+            BlobKind::SyncMessage,
             BlobKind::GCounter,
             BlobKind::PnCounter,
             BlobKind::LwwRegister,
@@ -119,8 +123,10 @@ pub(crate) fn open_any(bytes: &[u8]) -> Result<(BlobKind, &[u8]), DecodeError> {
     Ok((kind, payload))
 }
 
-/// Checks the envelope, requires `expected` kind, returns the payload.
-pub(crate) fn open(bytes: &[u8], expected: BlobKind) -> Result<&[u8], DecodeError> {
+/// Checks the envelope, requires the `expected` kind, and returns the
+/// payload (for layers that define their own payloads, like the sync
+/// protocol).
+pub fn open(bytes: &[u8], expected: BlobKind) -> Result<&[u8], DecodeError> {
     let (kind, payload) = open_any(bytes)?;
     if kind != expected {
         return Err(DecodeError::WrongKind {

@@ -8,4 +8,4 @@ mod envelope;
 pub(crate) mod types;
 
 pub(crate) use bounded::bytes;
-pub use envelope::{peek_kind, seal, BlobKind, FORMAT_VERSION, HEADER_LEN, MAGIC};
+pub use envelope::{open, peek_kind, seal, BlobKind, FORMAT_VERSION, HEADER_LEN, MAGIC};

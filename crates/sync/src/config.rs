@@ -1,0 +1,52 @@
+//! Protocol limits and timers.
+
+/// Limits and timers of a sync node. All times are milliseconds of the
+/// caller's clock (`now` arguments); the protocol never reads a clock.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The largest message the transport carries (gossipsub's default
+    /// `max_transmit_size` is 64 KiB). Fresh deltas larger than this are
+    /// not gossiped (peers fetch them after the next summary); catch-up data
+    /// is split into chunks that fit.
+    pub max_message_bytes: usize,
+    /// How often a summary (this node's version vector) is gossiped.
+    pub summary_interval_ms: u64,
+    /// How long to wait for an acknowledgement before resending data, and
+    /// before asking a stalled transfer to resume.
+    pub retransmit_ms: u64,
+    /// How long an idle transfer is kept so that it can resume.
+    pub transfer_ttl_ms: u64,
+    /// Bytes of a transfer sent ahead of the receiver's acknowledgements.
+    pub window_bytes: usize,
+    /// The largest catch-up (delta group or snapshot) accepted from a peer.
+    pub max_transfer_bytes: u64,
+    /// Messages accepted from one peer per second (bursts up to the same
+    /// number); more is flooding and cuts the peer off.
+    pub max_messages_per_sec: u32,
+    /// Minimum time between two catch-up requests to one peer.
+    pub request_interval_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_message_bytes: 64 * 1024,
+            summary_interval_ms: 1_000,
+            retransmit_ms: 2_000,
+            transfer_ttl_ms: 60_000,
+            window_bytes: 256 * 1024,
+            max_transfer_bytes: 256 << 20,
+            max_messages_per_sec: 2_000,
+            request_interval_ms: 500,
+        }
+    }
+}
+
+impl Config {
+    /// Payload bytes per chunk: the message size less the framing.
+    pub(crate) fn chunk_bytes(&self) -> usize {
+        self.max_message_bytes
+            .saturating_sub(crate::message::CHUNK_OVERHEAD)
+            .max(1)
+    }
+}

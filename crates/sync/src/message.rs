@@ -1,0 +1,236 @@
+//! Protocol messages and their encoding (envelope kind 3; see
+//! `docs/sync-protocol.md`).
+
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+use converge_core::{open_blob, seal, BlobKind, DecodeError, ReplicaId, VersionVector};
+
+/// Framing bytes a chunk adds around its data, at most: the envelope header
+/// plus the variant tag, three varints and the data length.
+pub const CHUNK_OVERHEAD: usize = converge_core::HEADER_LEN + 1 + 3 * 10 + 5;
+
+/// Which transport a message is meant for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    /// Broadcast to every peer of the document's topic; may drop,
+    /// duplicate and reorder.
+    Gossip,
+    /// Point to point (request/response); may still be interrupted.
+    Direct,
+}
+
+/// A message of the sync protocol.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Message {
+    /// Gossip: the sender's version vector. Sent periodically; it is also
+    /// how peers discover what they lack.
+    Summary {
+        /// What the sender has.
+        version: VersionVector,
+    },
+    /// Gossip: a fresh delta (an encoded document delta).
+    Delta {
+        /// The delta blob.
+        delta: Vec<u8>,
+    },
+    /// Direct: "send me what I lack".
+    Request {
+        /// What the requester has.
+        have: VersionVector,
+    },
+    /// Direct: one chunk of a catch-up blob (a delta group or a snapshot).
+    Chunk {
+        /// The transfer's id (unique per sender).
+        transfer: u64,
+        /// The offset of `data` in the blob.
+        offset: u64,
+        /// The blob's total length.
+        total: u64,
+        /// The bytes.
+        data: Vec<u8>,
+    },
+    /// Direct: the receiver has the transfer's bytes before `next`.
+    ChunkAck {
+        /// The transfer's id.
+        transfer: u64,
+        /// The first byte not yet received.
+        next: u64,
+    },
+    /// Direct: continue a transfer from `offset` (after an interruption).
+    Resume {
+        /// The transfer's id.
+        transfer: u64,
+        /// The first byte not yet received.
+        offset: u64,
+    },
+    /// Direct: the sender no longer has that transfer; ask again.
+    TransferGone {
+        /// The transfer's id.
+        transfer: u64,
+    },
+    /// Direct: the sender has applied everything up to `version`.
+    Ack {
+        /// What the sender has now.
+        version: VersionVector,
+    },
+}
+
+impl Message {
+    /// The channel the message is meant for.
+    pub fn channel(&self) -> Channel {
+        match self {
+            Message::Summary { .. } | Message::Delta { .. } => Channel::Gossip,
+            _ => Channel::Direct,
+        }
+    }
+
+    /// Encodes the message (envelope + postcard payload).
+    pub fn encode(&self) -> Vec<u8> {
+        let wire = match self {
+            Message::Summary { version } => Wire::Summary(vv_to_wire(version)),
+            Message::Delta { delta } => Wire::Delta(delta.clone()),
+            Message::Request { have } => Wire::Request(vv_to_wire(have)),
+            Message::Chunk {
+                transfer,
+                offset,
+                total,
+                data,
+            } => Wire::Chunk(*transfer, *offset, *total, data.clone()),
+            Message::ChunkAck { transfer, next } => Wire::ChunkAck(*transfer, *next),
+            Message::Resume { transfer, offset } => Wire::Resume(*transfer, *offset),
+            Message::TransferGone { transfer } => Wire::TransferGone(*transfer),
+            Message::Ack { version } => Wire::Ack(vv_to_wire(version)),
+        };
+        seal(
+            BlobKind::SyncMessage,
+            &postcard::to_allocvec(&wire).expect("encoding into a Vec cannot fail"),
+        )
+    }
+
+    /// Decodes a message; every malformed input is an error.
+    pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
+        let payload = open_blob(bytes, BlobKind::SyncMessage)?;
+        let wire: Wire = match postcard::take_from_bytes(payload) {
+            Ok((w, [])) => w,
+            Ok(_) => return Err(DecodeError::TrailingBytes),
+            Err(_) => return Err(DecodeError::Malformed),
+        };
+        Ok(match wire {
+            Wire::Summary(v) => Message::Summary {
+                version: vv_from_wire(v)?,
+            },
+            Wire::Delta(delta) => Message::Delta { delta },
+            Wire::Request(v) => Message::Request {
+                have: vv_from_wire(v)?,
+            },
+            Wire::Chunk(transfer, offset, total, data) => {
+                let end = offset.checked_add(data.len() as u64);
+                if end.is_none_or(|e| e > total) || data.is_empty() {
+                    return Err(DecodeError::Invalid("chunk outside its transfer"));
+                }
+                Message::Chunk {
+                    transfer,
+                    offset,
+                    total,
+                    data,
+                }
+            }
+            Wire::ChunkAck(transfer, next) => Message::ChunkAck { transfer, next },
+            Wire::Resume(transfer, offset) => Message::Resume { transfer, offset },
+            Wire::TransferGone(transfer) => Message::TransferGone { transfer },
+            Wire::Ack(v) => Message::Ack {
+                version: vv_from_wire(v)?,
+            },
+        })
+    }
+}
+
+/// The wire form; the variant index is the message type.
+#[derive(Serialize, Deserialize)]
+enum Wire {
+    Summary(WireVv),
+    Delta(#[serde(with = "bytes")] Vec<u8>),
+    Request(WireVv),
+    Chunk(u64, u64, u64, #[serde(with = "bytes")] Vec<u8>),
+    ChunkAck(u64, u64),
+    Resume(u64, u64),
+    TransferGone(u64),
+    Ack(WireVv),
+}
+
+/// A version vector on the wire: (replica id, counter) pairs, strictly
+/// increasing by replica, counters ≥ 1. Decoded without preallocation.
+#[derive(Serialize, Deserialize)]
+struct WireVv(#[serde(with = "pairs")] Vec<(u64, u64)>);
+
+fn vv_to_wire(vv: &VersionVector) -> WireVv {
+    WireVv(vv.iter().map(|(r, c)| (r.get(), c)).collect())
+}
+
+fn vv_from_wire(w: WireVv) -> Result<VersionVector, DecodeError> {
+    if !w.0.windows(2).all(|p| p[0].0 < p[1].0) || w.0.iter().any(|e| e.1 == 0) {
+        return Err(DecodeError::Invalid("version vector not canonical"));
+    }
+    Ok(w.0
+        .into_iter()
+        .map(|(r, c)| (ReplicaId::new(r), c))
+        .collect())
+}
+
+mod bytes {
+    use alloc::vec::Vec;
+    use core::fmt;
+    use serde::de::Visitor;
+    use serde::{Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(v)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Vec<u8>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+                Ok(v.to_vec())
+            }
+        }
+        d.deserialize_byte_buf(V)
+    }
+}
+
+mod pairs {
+    use alloc::vec::Vec;
+    use core::fmt;
+    use serde::de::{SeqAccess, Visitor};
+    use serde::{Deserializer, Serialize, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(v: &[(u64, u64)], s: S) -> Result<S::Ok, S::Error> {
+        v.serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<(u64, u64)>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Vec<(u64, u64)>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("pairs")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(p) = seq.next_element()? {
+                    out.push(p);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}

@@ -1,0 +1,553 @@
+//! The sync node: one document, one session per peer, no I/O.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use core::fmt::Debug;
+
+use converge_core::{ApplyOutcome, Doc, DocError, Transaction, VersionVector};
+
+use crate::config::Config;
+use crate::error::SessionError;
+use crate::message::Message;
+use crate::session::{Inbound, Outbound, Session, SessionStats};
+
+/// What the caller must do after feeding the node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect<P> {
+    /// Publish to every peer of the document's topic (gossip).
+    Gossip(Vec<u8>),
+    /// Send to one peer (request/response).
+    Send {
+        /// The peer.
+        to: P,
+        /// The encoded message.
+        bytes: Vec<u8>,
+    },
+    /// Stop talking to this peer: it misbehaved. Its later messages are
+    /// ignored until [`SyncNode::add_peer`] is called for it again.
+    CutOff {
+        /// The peer.
+        peer: P,
+        /// Why.
+        reason: SessionError,
+    },
+}
+
+/// A document and the protocol state for each of its peers.
+///
+/// It takes bytes and the current time in, and returns [`Effect`]s; it never
+/// touches a network or a clock, so it runs the same in a simulation, in a
+/// libp2p node and in a browser.
+///
+/// ```
+/// use converge_core::{Doc, ReplicaId};
+/// use converge_sync::{Config, Effect, SyncNode};
+///
+/// let mut a = SyncNode::new(Doc::new(ReplicaId::new(1)), Config::default());
+/// let mut b = SyncNode::new(Doc::new(ReplicaId::new(2)), Config::default());
+/// a.edit(|tx| tx.counter("clicks").add(3)).0.unwrap();
+///
+/// // Deliver every effect to the other node until nothing is left.
+/// let mut queue: Vec<(bool, Vec<u8>)> = Vec::new(); // (to_b, bytes)
+/// let route = |to_b: bool, effects: Vec<Effect<&str>>, q: &mut Vec<(bool, Vec<u8>)>| {
+///     for e in effects {
+///         match e {
+///             Effect::Gossip(bytes) | Effect::Send { bytes, .. } => q.push((to_b, bytes)),
+///             Effect::CutOff { .. } => unreachable!(),
+///         }
+///     }
+/// };
+/// route(true, a.tick(0), &mut queue);
+/// route(false, b.tick(0), &mut queue);
+/// while let Some((to_b, bytes)) = queue.pop() {
+///     if to_b {
+///         let out = b.receive("a", &bytes, 1);
+///         route(false, out, &mut queue);
+///     } else {
+///         let out = a.receive("b", &bytes, 1);
+///         route(true, out, &mut queue);
+///     }
+/// }
+/// assert_eq!(a.doc().snapshot(), b.doc().snapshot());
+/// ```
+pub struct SyncNode<P> {
+    doc: Doc,
+    config: Config,
+    sessions: BTreeMap<P, Session>,
+    next_transfer: u64,
+    last_summary_ms: Option<u64>,
+    last_pending_request_ms: Option<u64>,
+    gossip_bytes_out: u64,
+}
+
+impl<P: Ord + Clone + Debug> SyncNode<P> {
+    /// A node around `doc`.
+    pub fn new(doc: Doc, config: Config) -> Self {
+        SyncNode {
+            doc,
+            config,
+            sessions: BTreeMap::new(),
+            next_transfer: 1,
+            last_summary_ms: None,
+            last_pending_request_ms: None,
+            gossip_bytes_out: 0,
+        }
+    }
+
+    /// The document.
+    pub fn doc(&self) -> &Doc {
+        &self.doc
+    }
+
+    /// Gives the document back.
+    pub fn into_doc(self) -> Doc {
+        self.doc
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Counters of the session with `peer`.
+    pub fn stats(&self, peer: &P) -> Option<&SessionStats> {
+        self.sessions.get(peer).map(|s| &s.stats)
+    }
+
+    /// Bytes this node has published by gossip.
+    pub fn gossip_bytes_out(&self) -> u64 {
+        self.gossip_bytes_out
+    }
+
+    /// What this node believes `peer` has.
+    pub fn peer_version(&self, peer: &P) -> Option<&VersionVector> {
+        self.sessions.get(peer).map(|s| &s.their_version)
+    }
+
+    /// Edits the document in one transaction and returns the effects that
+    /// publish it.
+    pub fn edit<R>(&mut self, f: impl FnOnce(&mut Transaction<'_>) -> R) -> (R, Vec<Effect<P>>) {
+        let mut tx = self.doc.transact();
+        let result = f(&mut tx);
+        let delta = tx.commit();
+        let mut out = Vec::new();
+        if let Some(delta) = delta {
+            self.publish_delta(delta, &mut out);
+        }
+        (result, out)
+    }
+
+    fn publish_delta(&mut self, delta: Vec<u8>, out: &mut Vec<Effect<P>>) {
+        let msg = Message::Delta { delta }.encode();
+        let msg = if msg.len() <= self.config.max_message_bytes {
+            msg
+        } else {
+            // Too big for gossip: announce the new version instead; peers
+            // fetch the delta point to point.
+            Message::Summary {
+                version: self.doc.version(),
+            }
+            .encode()
+        };
+        self.gossip_bytes_out += msg.len() as u64;
+        out.push(Effect::Gossip(msg));
+    }
+
+    /// Starts (or restarts, after a reconnection) the session with `peer`
+    /// and greets it with this node's summary.
+    pub fn add_peer(&mut self, peer: P, now_ms: u64) -> Vec<Effect<P>> {
+        self.sessions.insert(
+            peer.clone(),
+            Session::new(now_ms, self.config.max_messages_per_sec),
+        );
+        let mut out = Vec::new();
+        let hello = Message::Summary {
+            version: self.doc.version(),
+        };
+        self.send(&peer, &hello, &mut out);
+        out
+    }
+
+    /// Forgets `peer` (disconnected for good).
+    pub fn remove_peer(&mut self, peer: &P) {
+        self.sessions.remove(peer);
+    }
+
+    fn session(&mut self, peer: &P, now_ms: u64) -> &mut Session {
+        let burst = self.config.max_messages_per_sec;
+        self.sessions
+            .entry(peer.clone())
+            .or_insert_with(|| Session::new(now_ms, burst))
+    }
+
+    fn send(&mut self, to: &P, msg: &Message, out: &mut Vec<Effect<P>>) {
+        let bytes = msg.encode();
+        if let Some(s) = self.sessions.get_mut(to) {
+            s.stats.messages_out += 1;
+            s.stats.bytes_out += bytes.len() as u64;
+        }
+        out.push(Effect::Send {
+            to: to.clone(),
+            bytes,
+        });
+    }
+
+    fn cut_off(&mut self, peer: &P, reason: SessionError, out: &mut Vec<Effect<P>>) {
+        if let Some(s) = self.sessions.get_mut(peer) {
+            s.cut_off = true;
+            s.inbound = None;
+            s.outbound = None;
+        }
+        out.push(Effect::CutOff {
+            peer: peer.clone(),
+            reason,
+        });
+    }
+
+    /// Handles bytes that arrived from `from` (by gossip or directly).
+    pub fn receive(&mut self, from: P, bytes: &[u8], now_ms: u64) -> Vec<Effect<P>> {
+        let mut out = Vec::new();
+        let per_sec = self.config.max_messages_per_sec;
+        let s = self.session(&from, now_ms);
+        if s.cut_off {
+            return out;
+        }
+        s.stats.messages_in += 1;
+        s.stats.bytes_in += bytes.len() as u64;
+        if !s.take_token(now_ms, per_sec) {
+            self.cut_off(&from, SessionError::Flooding, &mut out);
+            return out;
+        }
+        if bytes.len() > self.config.max_message_bytes {
+            self.cut_off(&from, SessionError::Oversized(bytes.len() as u64), &mut out);
+            return out;
+        }
+        let msg = match Message::decode(bytes) {
+            Ok(m) => m,
+            Err(e) => {
+                self.cut_off(&from, SessionError::Garbage(e), &mut out);
+                return out;
+            }
+        };
+        self.handle(from, msg, now_ms, &mut out);
+        out
+    }
+
+    fn handle(&mut self, from: P, msg: Message, now_ms: u64, out: &mut Vec<Effect<P>>) {
+        match msg {
+            Message::Summary { version } => {
+                self.session(&from, now_ms).their_version.join(&version);
+                self.push(&from, now_ms, out);
+                if !self.doc.version().dominates(&version) {
+                    self.request(&from, now_ms, out);
+                }
+            }
+            Message::Delta { delta } => match self.doc.apply(&delta) {
+                Ok(ApplyOutcome::Pending) | Err(DocError::PendingFull(_)) => {
+                    self.request(&from, now_ms, out)
+                }
+                Ok(_) => {}
+                Err(e) => self.cut_off(&from, SessionError::Refused(e), out),
+            },
+            Message::Request { have } => {
+                let ours = self.doc.version();
+                let retransmit = self.config.retransmit_ms;
+                let s = self.session(&from, now_ms);
+                s.their_version.join(&have);
+                let busy = s.outbound.as_ref().is_some_and(|o| {
+                    now_ms.saturating_sub(o.last_activity_ms) < retransmit
+                        && o.covers.dominates(&ours)
+                });
+                if !busy {
+                    self.start_transfer(&from, &have, now_ms, out);
+                }
+            }
+            Message::Chunk {
+                transfer,
+                offset,
+                total,
+                data,
+            } => self.on_chunk(&from, transfer, offset, total, data, now_ms, out),
+            Message::ChunkAck { transfer, next } => {
+                let s = self.session(&from, now_ms);
+                let Some(ob) = s.outbound.as_mut().filter(|o| o.id == transfer) else {
+                    return;
+                };
+                let total = ob.blob.len() as u64;
+                ob.acked = ob.acked.max(next.min(total));
+                ob.sent = ob.sent.max(ob.acked);
+                ob.last_activity_ms = now_ms;
+                if ob.acked == total {
+                    s.outbound = None;
+                } else {
+                    self.send_window(&from, now_ms, out);
+                }
+            }
+            Message::Resume { transfer, offset } => {
+                let s = self.session(&from, now_ms);
+                match s.outbound.as_mut().filter(|o| o.id == transfer) {
+                    Some(ob) => {
+                        ob.acked = offset.min(ob.blob.len() as u64);
+                        ob.sent = ob.acked;
+                        s.stats.transfers_resumed += 1;
+                        self.send_window(&from, now_ms, out);
+                    }
+                    None => self.send(&from, &Message::TransferGone { transfer }, out),
+                }
+            }
+            Message::TransferGone { transfer } => {
+                let s = self.session(&from, now_ms);
+                if s.inbound.as_ref().is_some_and(|i| i.id == transfer) {
+                    s.inbound = None;
+                    s.last_request_ms = None;
+                    self.request(&from, now_ms, out);
+                }
+            }
+            Message::Ack { version } => {
+                self.session(&from, now_ms).their_version.join(&version);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_chunk(
+        &mut self,
+        from: &P,
+        transfer: u64,
+        offset: u64,
+        total: u64,
+        data: Vec<u8>,
+        now_ms: u64,
+        out: &mut Vec<Effect<P>>,
+    ) {
+        if total > self.config.max_transfer_bytes {
+            self.cut_off(from, SessionError::Oversized(total), out);
+            return;
+        }
+        let s = self.session(from, now_ms);
+        let known = s
+            .inbound
+            .as_ref()
+            .is_some_and(|i| i.id == transfer && i.total == total);
+        if !known {
+            if offset != 0 {
+                // A transfer this node lost track of: start it over.
+                self.send(
+                    from,
+                    &Message::Resume {
+                        transfer,
+                        offset: 0,
+                    },
+                    out,
+                );
+                return;
+            }
+            s.inbound = Some(Inbound {
+                id: transfer,
+                total,
+                buf: Vec::new(),
+                last_activity_ms: now_ms,
+            });
+        }
+        let ib = s.inbound.as_mut().expect("just ensured");
+        if offset == ib.buf.len() as u64 {
+            ib.buf.extend_from_slice(&data);
+            ib.last_activity_ms = now_ms;
+        }
+        let next = ib.buf.len() as u64;
+        let complete = next == ib.total;
+        self.send(from, &Message::ChunkAck { transfer, next }, out);
+        if !complete {
+            return;
+        }
+        let blob = self
+            .sessions
+            .get_mut(from)
+            .and_then(|s| s.inbound.take())
+            .expect("inbound present")
+            .buf;
+        match self.doc.apply(&blob) {
+            Ok(outcome) => {
+                let version = self.doc.version();
+                self.send(from, &Message::Ack { version }, out);
+                if outcome == ApplyOutcome::Pending {
+                    self.request(from, now_ms, out);
+                }
+            }
+            Err(DocError::PendingFull(_)) => self.request(from, now_ms, out),
+            Err(e) => self.cut_off(from, SessionError::Refused(e), out),
+        }
+    }
+
+    /// Sends `peer` what it lacks, unless a transfer is already under way.
+    fn push(&mut self, peer: &P, now_ms: u64, out: &mut Vec<Effect<P>>) {
+        let retransmit = self.config.retransmit_ms;
+        let s = self.session(peer, now_ms);
+        if s.outbound
+            .as_ref()
+            .is_some_and(|o| now_ms.saturating_sub(o.last_activity_ms) < retransmit)
+        {
+            return;
+        }
+        let theirs = s.their_version.clone();
+        self.start_transfer(peer, &theirs, now_ms, out);
+    }
+
+    fn start_transfer(
+        &mut self,
+        peer: &P,
+        theirs: &VersionVector,
+        now_ms: u64,
+        out: &mut Vec<Effect<P>>,
+    ) {
+        let Some(blob) = self.doc.encode_since(theirs) else {
+            return;
+        };
+        let id = self.next_transfer;
+        self.next_transfer += 1;
+        let covers = self.doc.version();
+        let s = self.session(peer, now_ms);
+        s.stats.transfers_started += 1;
+        s.outbound = Some(Outbound {
+            id,
+            blob,
+            acked: 0,
+            sent: 0,
+            covers,
+            last_activity_ms: now_ms,
+        });
+        self.send_window(peer, now_ms, out);
+    }
+
+    fn send_window(&mut self, peer: &P, now_ms: u64, out: &mut Vec<Effect<P>>) {
+        let chunk = self.config.chunk_bytes() as u64;
+        let window = self.config.window_bytes as u64;
+        let mut msgs = Vec::new();
+        if let Some(ob) = self
+            .sessions
+            .get_mut(peer)
+            .and_then(|s| s.outbound.as_mut())
+        {
+            let total = ob.blob.len() as u64;
+            ob.last_activity_ms = now_ms;
+            while ob.sent < total && (ob.sent == ob.acked || ob.sent - ob.acked < window) {
+                let end = (ob.sent + chunk).min(total);
+                msgs.push(Message::Chunk {
+                    transfer: ob.id,
+                    offset: ob.sent,
+                    total,
+                    data: ob.blob[ob.sent as usize..end as usize].to_vec(),
+                });
+                ob.sent = end;
+            }
+        }
+        for m in msgs {
+            self.send(peer, &m, out);
+        }
+    }
+
+    fn request(&mut self, peer: &P, now_ms: u64, out: &mut Vec<Effect<P>>) {
+        let interval = self.config.request_interval_ms;
+        let retransmit = self.config.retransmit_ms;
+        let s = self.session(peer, now_ms);
+        let recent = s
+            .last_request_ms
+            .is_some_and(|t| now_ms.saturating_sub(t) < interval);
+        let receiving = s
+            .inbound
+            .as_ref()
+            .is_some_and(|i| now_ms.saturating_sub(i.last_activity_ms) < retransmit);
+        if recent || receiving {
+            return;
+        }
+        s.last_request_ms = Some(now_ms);
+        let have = self.doc.version();
+        self.send(peer, &Message::Request { have }, out);
+    }
+
+    /// Runs the timers: periodic summaries, retransmission and resumption
+    /// of transfers, requests for what pending deltas wait for, and
+    /// trimming of the delta log to what every peer has.
+    pub fn tick(&mut self, now_ms: u64) -> Vec<Effect<P>> {
+        let mut out = Vec::new();
+        let due = self
+            .last_summary_ms
+            .is_none_or(|t| now_ms.saturating_sub(t) >= self.config.summary_interval_ms);
+        if due {
+            self.last_summary_ms = Some(now_ms);
+            let msg = Message::Summary {
+                version: self.doc.version(),
+            }
+            .encode();
+            self.gossip_bytes_out += msg.len() as u64;
+            out.push(Effect::Gossip(msg));
+        }
+        let peers: Vec<P> = self.sessions.keys().cloned().collect();
+        let (retransmit, ttl) = (self.config.retransmit_ms, self.config.transfer_ttl_ms);
+        for peer in &peers {
+            let s = self.sessions.get_mut(peer).expect("listed");
+            if s.cut_off {
+                continue;
+            }
+            let mut resend = false;
+            if let Some(ob) = &mut s.outbound {
+                let idle = now_ms.saturating_sub(ob.last_activity_ms);
+                if idle >= ttl {
+                    s.outbound = None;
+                } else if idle >= retransmit {
+                    ob.sent = ob.acked;
+                    resend = true;
+                }
+            }
+            let mut resume = None;
+            if let Some(ib) = &mut s.inbound {
+                let idle = now_ms.saturating_sub(ib.last_activity_ms);
+                if idle >= ttl {
+                    s.inbound = None;
+                } else if idle >= retransmit {
+                    ib.last_activity_ms = now_ms;
+                    resume = Some(Message::Resume {
+                        transfer: ib.id,
+                        offset: ib.buf.len() as u64,
+                    });
+                }
+            }
+            if resend {
+                self.send_window(peer, now_ms, &mut out);
+            }
+            if let Some(m) = resume {
+                self.send(peer, &m, &mut out);
+            }
+        }
+        if self.doc.pending_len() > 0
+            && self
+                .last_pending_request_ms
+                .is_none_or(|t| now_ms.saturating_sub(t) >= retransmit)
+        {
+            let missing = self.doc.missing();
+            let best = peers
+                .iter()
+                .filter(|p| !self.sessions[*p].cut_off)
+                .find(|p| self.sessions[*p].their_version.dominates(&missing))
+                .or_else(|| peers.iter().find(|p| !self.sessions[*p].cut_off))
+                .cloned();
+            if let Some(peer) = best {
+                self.last_pending_request_ms = Some(now_ms);
+                self.request(&peer, now_ms, &mut out);
+            }
+        }
+        if !self.sessions.is_empty() {
+            let mut everyone: Option<VersionVector> = None;
+            for s in self.sessions.values().filter(|s| !s.cut_off) {
+                everyone = Some(match everyone {
+                    None => s.their_version.clone(),
+                    Some(v) => v.meet(&s.their_version),
+                });
+            }
+            if let Some(v) = everyone {
+                self.doc.trim_log(&v);
+            }
+        }
+        out
+    }
+}

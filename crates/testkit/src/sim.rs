@@ -1,0 +1,331 @@
+//! A simulated network for the sync protocol: N replicas (2–50), seeded
+//! and deterministic, with random latency (so reordering), drops,
+//! duplicates, partitions that split and heal, and replicas that crash and
+//! restart from their last saved snapshot. Every run ends with all
+//! replicas byte-identical and equal to the reference model.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use converge_core::Doc;
+use converge_sync::{Config, Effect, SyncNode};
+
+use crate::model::DocModel;
+use crate::rng::Rng;
+use crate::scenario::{assert_converged, random_op, replica_id};
+
+/// Parameters of a simulation.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// The seed: the same seed replays the same run.
+    pub seed: u64,
+    /// Number of replicas.
+    pub replicas: usize,
+    /// Simulated steps of 10 ms with edits, faults and partitions.
+    pub steps: usize,
+    /// Percent of steps with an edit on a random replica.
+    pub edit_pct: u64,
+    /// Percent of messages dropped.
+    pub drop_pct: u64,
+    /// Percent of messages delivered twice.
+    pub dup_pct: u64,
+    /// Latency range in ms (uniform).
+    pub latency_ms: (u64, u64),
+    /// Per-step percent chance that the network splits or heals.
+    pub partition_pct: u64,
+    /// Per-step percent chance (×0.1) that a replica crashes and restarts.
+    pub crash_permille: u64,
+    /// The protocol configuration of every node.
+    pub protocol: Config,
+}
+
+impl SimConfig {
+    /// A hostile but fair default for `replicas` nodes.
+    pub fn new(seed: u64, replicas: usize) -> Self {
+        SimConfig {
+            seed,
+            replicas,
+            steps: 300,
+            edit_pct: 40,
+            drop_pct: 10,
+            dup_pct: 5,
+            latency_ms: (1, 60),
+            partition_pct: 2,
+            crash_permille: 5,
+            protocol: Config {
+                summary_interval_ms: 200,
+                retransmit_ms: 300,
+                request_interval_ms: 100,
+                max_message_bytes: 2048,
+                window_bytes: 8192,
+                ..Config::default()
+            },
+        }
+    }
+}
+
+/// What happened in a run.
+#[derive(Clone, Debug, Default)]
+pub struct SimReport {
+    /// Edits made.
+    pub edits: usize,
+    /// Messages delivered.
+    pub delivered: u64,
+    /// Bytes delivered.
+    pub bytes: u64,
+    /// Messages dropped.
+    pub dropped: u64,
+    /// Messages duplicated.
+    pub duplicated: u64,
+    /// Crashes and restarts.
+    pub crashes: u64,
+    /// Partition splits.
+    pub splits: u64,
+    /// Simulated time from the final heal to convergence, in ms.
+    pub settle_ms: u64,
+}
+
+struct InFlight {
+    at: u64,
+    seq: u64,
+    from: usize,
+    to: usize,
+    bytes: Vec<u8>,
+}
+
+impl PartialEq for InFlight {
+    fn eq(&self, o: &Self) -> bool {
+        (self.at, self.seq) == (o.at, o.seq)
+    }
+}
+impl Eq for InFlight {}
+impl PartialOrd for InFlight {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for InFlight {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        (self.at, self.seq).cmp(&(o.at, o.seq))
+    }
+}
+
+/// The simulated world.
+pub struct Sim {
+    cfg: SimConfig,
+    rng: Rng,
+    /// The nodes, indexed by replica number.
+    pub nodes: Vec<SyncNode<usize>>,
+    saved: Vec<Vec<u8>>,
+    group: Vec<u8>,
+    queue: BinaryHeap<Reverse<InFlight>>,
+    seq: u64,
+    /// Simulated time in ms.
+    pub now: u64,
+    /// The reference model of every edit.
+    pub model: DocModel,
+    /// Counters.
+    pub report: SimReport,
+    faults: bool,
+}
+
+impl Sim {
+    /// A world of connected, empty replicas.
+    pub fn new(cfg: SimConfig) -> Self {
+        let n = cfg.replicas;
+        let nodes: Vec<SyncNode<usize>> = (0..n)
+            .map(|i| SyncNode::new(Doc::new(replica_id(i)), cfg.protocol.clone()))
+            .collect();
+        let saved = nodes.iter().map(|n| n.doc().snapshot()).collect();
+        let mut sim = Sim {
+            rng: Rng::new(cfg.seed),
+            cfg,
+            nodes,
+            saved,
+            group: vec![0; n],
+            queue: BinaryHeap::new(),
+            seq: 0,
+            now: 0,
+            model: DocModel::default(),
+            report: SimReport::default(),
+            faults: true,
+        };
+        for i in 0..n {
+            for j in 0..n {
+                if i != j {
+                    let out = sim.nodes[i].add_peer(j, 0);
+                    sim.route(i, out);
+                }
+            }
+        }
+        sim
+    }
+
+    fn enqueue(&mut self, from: usize, to: usize, bytes: Vec<u8>) {
+        if self.faults && self.rng.chance(self.cfg.drop_pct) {
+            self.report.dropped += 1;
+            return;
+        }
+        let copies = if self.faults && self.rng.chance(self.cfg.dup_pct) {
+            self.report.duplicated += 1;
+            2
+        } else {
+            1
+        };
+        for _ in 0..copies {
+            let (lo, hi) = self.cfg.latency_ms;
+            let at = self.now + lo + self.rng.below((hi - lo + 1) as usize) as u64;
+            self.seq += 1;
+            self.queue.push(Reverse(InFlight {
+                at,
+                seq: self.seq,
+                from,
+                to,
+                bytes: bytes.clone(),
+            }));
+        }
+    }
+
+    /// Delivers a node's effects to the network.
+    pub fn route(&mut self, from: usize, effects: Vec<Effect<usize>>) {
+        for e in effects {
+            match e {
+                Effect::Gossip(bytes) => {
+                    for to in 0..self.nodes.len() {
+                        if to != from {
+                            self.enqueue(from, to, bytes.clone());
+                        }
+                    }
+                }
+                Effect::Send { to, bytes } => self.enqueue(from, to, bytes),
+                Effect::CutOff { peer, reason } => {
+                    panic!(
+                        "seed {}: honest node {from} cut off {peer}: {reason}",
+                        self.cfg.seed
+                    )
+                }
+            }
+        }
+    }
+
+    /// A random edit on replica `i`, recorded in the model and saved
+    /// before it is published (write-ahead, as a real app must).
+    pub fn edit(&mut self, i: usize) {
+        let mut rng = self.rng.clone();
+        let model = &mut self.model;
+        let (_, out) = self.nodes[i].edit(|tx| random_op(&mut rng, tx, model));
+        self.rng = rng;
+        self.report.edits += 1;
+        self.saved[i] = self.nodes[i].doc().snapshot();
+        self.route(i, out);
+    }
+
+    fn crash(&mut self, i: usize) {
+        self.report.crashes += 1;
+        let doc = Doc::load(replica_id(i), &self.saved[i]).expect("own snapshot loads");
+        self.nodes[i] = SyncNode::new(doc, self.cfg.protocol.clone());
+        for j in 0..self.nodes.len() {
+            if i != j {
+                let out = self.nodes[j].add_peer(i, self.now);
+                self.route(j, out);
+                let out = self.nodes[i].add_peer(j, self.now);
+                self.route(i, out);
+            }
+        }
+    }
+
+    /// Advances time by `ms`, delivering due messages and running timers.
+    pub fn advance(&mut self, ms: u64) {
+        let end = self.now + ms;
+        while let Some(Reverse(m)) = self.queue.peek() {
+            if m.at > end {
+                break;
+            }
+            let Reverse(m) = self.queue.pop().expect("peeked");
+            self.now = self.now.max(m.at);
+            if self.group[m.from] != self.group[m.to] {
+                self.report.dropped += 1;
+                continue;
+            }
+            self.report.delivered += 1;
+            self.report.bytes += m.bytes.len() as u64;
+            let out = self.nodes[m.to].receive(m.from, &m.bytes, self.now);
+            self.route(m.to, out);
+        }
+        self.now = end;
+        for i in 0..self.nodes.len() {
+            let out = self.nodes[i].tick(self.now);
+            self.route(i, out);
+        }
+    }
+
+    /// Splits the replicas into two random groups.
+    pub fn split(&mut self) {
+        self.report.splits += 1;
+        for g in self.group.iter_mut() {
+            *g = u8::from(self.rng.chance(50));
+        }
+    }
+
+    /// Heals every partition.
+    pub fn heal(&mut self) {
+        self.group.iter_mut().for_each(|g| *g = 0);
+    }
+
+    /// Whether every replica has the same version and nothing pending.
+    pub fn converged(&self) -> bool {
+        let v = self.nodes[0].doc().version();
+        self.nodes
+            .iter()
+            .all(|n| n.doc().version() == v && n.doc().pending_len() == 0)
+    }
+
+    /// Heals, stops faults, and runs until convergence (at most
+    /// `limit_ms`). Returns the time it took.
+    pub fn settle(&mut self, limit_ms: u64) -> u64 {
+        self.heal();
+        self.faults = false;
+        let start = self.now;
+        while !self.converged() {
+            assert!(
+                self.now - start < limit_ms,
+                "seed {}: no convergence within {limit_ms} ms after healing",
+                self.cfg.seed
+            );
+            self.advance(10);
+        }
+        self.now - start
+    }
+
+    /// Runs the configured faulty phase, then settles and checks.
+    pub fn run(mut self) -> SimReport {
+        let n = self.nodes.len();
+        for _ in 0..self.cfg.steps {
+            if self.rng.chance(self.cfg.edit_pct) {
+                let i = self.rng.below(n);
+                self.edit(i);
+            }
+            if self.rng.chance(self.cfg.partition_pct) {
+                if self.group.iter().all(|g| *g == 0) {
+                    self.split();
+                } else {
+                    self.heal();
+                }
+            }
+            if self.rng.below(1000) < self.cfg.crash_permille as usize {
+                let i = self.rng.below(n);
+                self.crash(i);
+            }
+            self.advance(10);
+        }
+        self.report.settle_ms = self.settle(120_000);
+        let docs: Vec<Doc> = self.nodes.iter().map(|n| n.doc().clone()).collect();
+        assert_converged(&docs, &self.model);
+        self.report
+    }
+}
+
+/// Runs one simulation and checks it ends converged.
+pub fn run_sim(cfg: SimConfig) -> SimReport {
+    Sim::new(cfg).run()
+}
