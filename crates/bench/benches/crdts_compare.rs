@@ -196,7 +196,7 @@ fn print_summary(since: SystemTime) {
             any = true;
             let _ = writeln!(
                 out,
-                "| {group} | {} | {} | {:.1}x |",
+                "| {group} | {} | {} | {:.2}x |",
                 fmt_ns(o),
                 fmt_ns(t),
                 t / o

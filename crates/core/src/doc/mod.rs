@@ -157,7 +157,7 @@ impl Doc {
         doc.restoring = true;
         let result = doc.apply(bytes);
         doc.restoring = false;
-        result?;
+        let _ = result?;
         Ok(doc)
     }
 

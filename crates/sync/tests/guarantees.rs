@@ -1,0 +1,407 @@
+//! Each guarantee of the sync protocol, tested on its own.
+
+use converge_core::{Doc, ReplicaId, Value};
+use converge_sync::{Config, Effect, Message, SessionError, SyncNode};
+
+/// Nodes on a lossless link that delivers in hops: every message queued
+/// before a hop is delivered in that hop.
+struct Net {
+    nodes: Vec<SyncNode<usize>>,
+    queue: Vec<(usize, usize, Vec<u8>)>,
+    now: u64,
+    delivered: Vec<(usize, usize, Message)>,
+}
+
+impl Net {
+    fn new(docs: Vec<Doc>, config: Config) -> Net {
+        Net {
+            nodes: docs
+                .into_iter()
+                .map(|d| SyncNode::new(d, config.clone()))
+                .collect(),
+            queue: Vec::new(),
+            now: 0,
+            delivered: Vec::new(),
+        }
+    }
+
+    fn route(&mut self, from: usize, effects: Vec<Effect<usize>>) {
+        for e in effects {
+            match e {
+                Effect::Gossip(b) => {
+                    for to in 0..self.nodes.len() {
+                        if to != from {
+                            self.queue.push((from, to, b.clone()));
+                        }
+                    }
+                }
+                Effect::Send { to, bytes } => self.queue.push((from, to, bytes)),
+                Effect::CutOff { peer, reason } => panic!("{from} cut off {peer}: {reason}"),
+            }
+        }
+    }
+
+    fn tick_all(&mut self) {
+        for i in 0..self.nodes.len() {
+            let out = self.nodes[i].tick(self.now);
+            self.route(i, out);
+        }
+    }
+
+    /// Delivers everything queued; returns how many messages.
+    fn hop(&mut self, keep: impl Fn(&Message) -> bool) -> usize {
+        let batch = std::mem::take(&mut self.queue);
+        let n = batch.len();
+        for (from, to, bytes) in batch {
+            let msg = Message::decode(&bytes).unwrap();
+            if !keep(&msg) {
+                continue;
+            }
+            self.delivered.push((from, to, msg));
+            let out = self.nodes[to].receive(from, &bytes, self.now);
+            self.route(to, out);
+        }
+        n
+    }
+
+    fn converged(&self) -> bool {
+        let s = self.nodes[0].doc().snapshot();
+        self.nodes.iter().all(|n| n.doc().snapshot() == s)
+    }
+}
+
+fn edits(doc: &mut Doc, n: usize, tag: &str) {
+    for i in 0..n {
+        let mut tx = doc.transact();
+        tx.map(tag).counter("n").add(1).unwrap();
+        tx.map(tag).aw_set("s").insert(i as i64).unwrap();
+    }
+}
+
+fn diverged_pair(n: usize) -> (Doc, Doc) {
+    let mut a = Doc::new(ReplicaId::new(0xAAAA_0001));
+    let mut b = a.fork(ReplicaId::new(0xBBBB_0002));
+    edits(&mut a, n, "a");
+    edits(&mut b, n, "b");
+    (a, b)
+}
+
+#[test]
+fn partitioned_peers_converge_in_one_round_trip_of_summaries() {
+    let (a, b) = diverged_pair(300);
+    let mut net = Net::new(vec![a, b], Config::default());
+    net.tick_all(); // both gossip their summary
+    net.hop(|_| true); // summaries arrive; each pushes what the other lacks
+    net.hop(|_| true); // the data arrives
+    assert!(net.converged(), "not converged after one round trip");
+    let chunks = net
+        .delivered
+        .iter()
+        .filter(|(_, _, m)| matches!(m, Message::Chunk { .. }))
+        .count();
+    assert_eq!(chunks, 2, "one chunk each way");
+}
+
+#[test]
+fn drops_duplicates_and_reordering_are_repaired() {
+    let (a, b) = diverged_pair(50);
+    let c = Doc::new(ReplicaId::new(0xCCCC_0003));
+    let mut net = Net::new(
+        vec![a, b, c],
+        Config {
+            summary_interval_ms: 100,
+            retransmit_ms: 200,
+            ..Config::default()
+        },
+    );
+    let mut dropped = 0;
+    for round in 0..60u64 {
+        net.now = round * 50;
+        net.tick_all();
+        // Reverse (reorder), duplicate every third and drop every fourth message.
+        net.queue.reverse();
+        let dups: Vec<_> = net.queue.iter().step_by(3).cloned().collect();
+        net.queue.extend(dups);
+        let before = net.queue.len();
+        let mut i = 0;
+        net.queue.retain(|_| {
+            i += 1;
+            i % 4 != 0
+        });
+        dropped += before - net.queue.len();
+        net.hop(|_| true);
+        if round > 10 && net.converged() {
+            break;
+        }
+    }
+    assert!(dropped > 0);
+    assert!(net.converged());
+}
+
+#[test]
+fn a_delta_waits_for_its_cause_and_the_cause_is_fetched() {
+    let mut net = Net::new(
+        vec![Doc::new(ReplicaId::new(1)), Doc::new(ReplicaId::new(2))],
+        Config::default(),
+    );
+    let (_, first) = net.nodes[0].edit(|tx| tx.aw_set("s").insert("cause").unwrap());
+    let (_, second) = net.nodes[0].edit(|tx| {
+        tx.aw_set("s").remove("cause").unwrap();
+        tx.aw_set("s").insert("effect").unwrap();
+    });
+    drop(first); // the first gossip is lost
+    net.route(0, second);
+    net.hop(|_| true); // B holds "effect" and asks A for what it lacks
+    assert_eq!(net.nodes[1].doc().pending_len(), 1);
+    assert!(
+        net.nodes[1].doc().root().aw_set("s").is_none(),
+        "no effect before its cause"
+    );
+    assert!(
+        net.delivered
+            .iter()
+            .any(|(_, _, m)| matches!(m, Message::Request { .. }))
+            || !net.queue.is_empty()
+    );
+    while !net.queue.is_empty() {
+        net.hop(|_| true);
+    }
+    assert!(net.converged());
+    let s: Vec<&Value> = net.nodes[1]
+        .doc()
+        .root()
+        .aw_set("s")
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(s, vec![&Value::from("effect")]);
+}
+
+#[test]
+fn acknowledged_data_is_not_resent_and_idle_traffic_does_not_grow() {
+    let summary_bytes = |edits_n: usize| {
+        let (a, b) = diverged_pair(edits_n);
+        let mut net = Net::new(
+            vec![a, b],
+            Config {
+                summary_interval_ms: 100,
+                ..Config::default()
+            },
+        );
+        for t in 0..5 {
+            net.now = t * 100;
+            net.tick_all();
+            while !net.queue.is_empty() {
+                net.hop(|_| true);
+            }
+        }
+        assert!(net.converged());
+        net.delivered.clear();
+        for t in 5..50 {
+            net.now = t * 100;
+            net.tick_all();
+            while !net.queue.is_empty() {
+                net.hop(|_| true);
+            }
+        }
+        assert!(
+            net.delivered
+                .iter()
+                .all(|(_, _, m)| matches!(m, Message::Summary { .. })),
+            "idle peers sent more than summaries"
+        );
+        net.delivered
+            .iter()
+            .map(|(_, _, m)| m.encode().len())
+            .max()
+            .unwrap()
+    };
+    // Two replicas: a summary is the header plus two (id, counter) pairs.
+    // Only the counters' varints widen as the document grows.
+    let (small, large) = (summary_bytes(10), summary_bytes(2_000));
+    assert!(large <= 14 + 2 + 2 * (10 + 3), "summary of {large} bytes");
+    assert!(
+        large - small <= 2 * 2,
+        "summaries grew from {small} to {large} bytes"
+    );
+}
+
+#[test]
+fn large_catch_ups_are_chunked_and_resume_after_an_interruption() {
+    let mut a = Doc::new(ReplicaId::new(7));
+    let mut tx = a.transact();
+    for i in 0..3_000 {
+        tx.aw_set("big")
+            .insert(format!("{i:08} some text that does not compress away"))
+            .unwrap();
+    }
+    drop(tx);
+    let blob_len = a.snapshot().len();
+    let config = Config {
+        max_message_bytes: 4096,
+        window_bytes: 8 * 1024,
+        retransmit_ms: 1_000,
+        ..Config::default()
+    };
+    let mut net = Net::new(vec![a, Doc::new(ReplicaId::new(8))], config);
+    net.tick_all();
+    let mut delivered_chunks = 0;
+    // Deliver until about half the data has arrived, then cut the link.
+    while delivered_chunks * 4000 < blob_len / 2 {
+        net.hop(|_| true);
+        delivered_chunks = net
+            .delivered
+            .iter()
+            .filter(|(_, _, m)| matches!(m, Message::Chunk { .. }))
+            .count();
+    }
+    net.queue.clear(); // interruption: everything in flight is lost
+    net.now += 5_000;
+    net.tick_all(); // B notices the stalled transfer and asks to resume
+    for _ in 0..200 {
+        if net.queue.is_empty() {
+            break;
+        }
+        net.hop(|_| true);
+    }
+    assert!(net.converged());
+    let sent: usize = net
+        .delivered
+        .iter()
+        .filter_map(|(_, _, m)| match m {
+            Message::Chunk { data, .. } => Some(data.len()),
+            _ => None,
+        })
+        .sum();
+    let stats = net.nodes[0].stats(&1).unwrap();
+    assert_eq!(stats.transfers_started, 1, "the transfer was not restarted");
+    assert!(stats.transfers_resumed >= 1);
+    assert!(blob_len > 100_000);
+    assert!(
+        sent < blob_len + 8 * 1024 + 4096,
+        "sent {sent} bytes for a {blob_len}-byte blob"
+    );
+    assert!(net
+        .delivered
+        .iter()
+        .all(|(_, _, m)| m.encode().len() <= 4096));
+}
+
+#[test]
+fn hostile_peers_are_cut_off_and_the_document_is_untouched() {
+    let mut node = SyncNode::new(Doc::new(ReplicaId::new(1)), Config::default());
+    let _ = node.edit(|tx| tx.counter("n").add(1).unwrap());
+    let before = node.doc().snapshot();
+    let garbage = node.receive(66, b"definitely not a message", 0);
+    assert!(matches!(
+        &garbage[..],
+        [Effect::CutOff {
+            peer: 66,
+            reason: SessionError::Garbage(_)
+        }]
+    ));
+    assert!(
+        node.receive(
+            66,
+            &Message::Summary {
+                version: Default::default()
+            }
+            .encode(),
+            1
+        )
+        .is_empty(),
+        "ignored after cut-off"
+    );
+    // A valid envelope around a delta that lies about our own replica.
+    let mut liar = Doc::new(ReplicaId::new(1));
+    let mut tx = liar.transact();
+    tx.counter("n").add(1000).unwrap();
+    tx.counter("n").add(1000).unwrap();
+    let lie = Message::Delta {
+        delta: tx.commit().unwrap(),
+    }
+    .encode();
+    let out = node.receive(67, &lie, 2);
+    assert!(matches!(
+        &out[..],
+        [Effect::CutOff {
+            peer: 67,
+            reason: SessionError::Refused(_)
+        }]
+    ));
+    // A flood.
+    let summary = Message::Summary {
+        version: Default::default(),
+    }
+    .encode();
+    let mut cut = false;
+    for _ in 0..10_000 {
+        if node.receive(68, &summary, 3).iter().any(|e| {
+            matches!(
+                e,
+                Effect::CutOff {
+                    reason: SessionError::Flooding,
+                    ..
+                }
+            )
+        }) {
+            cut = true;
+            break;
+        }
+    }
+    assert!(cut, "a flood was not cut off");
+    // A transfer larger than allowed.
+    let huge = Message::Chunk {
+        transfer: 1,
+        offset: 0,
+        total: u64::MAX / 2,
+        data: vec![0; 10],
+    }
+    .encode();
+    let out = node.receive(69, &huge, 4);
+    assert!(matches!(
+        &out[..],
+        [Effect::CutOff {
+            peer: 69,
+            reason: SessionError::Oversized(_)
+        }]
+    ));
+    assert_eq!(node.doc().snapshot(), before);
+    // An honest peer still converges with the node.
+    let mut net = Net::new(
+        vec![node.into_doc(), Doc::new(ReplicaId::new(2))],
+        Config::default(),
+    );
+    net.tick_all();
+    while !net.queue.is_empty() {
+        net.hop(|_| true);
+    }
+    assert!(net.converged());
+}
+
+#[test]
+fn messages_say_which_channel_they_are_for() {
+    use converge_sync::Channel;
+    assert_eq!(
+        Message::Summary {
+            version: Default::default()
+        }
+        .channel(),
+        Channel::Gossip
+    );
+    assert_eq!(Message::Delta { delta: vec![] }.channel(), Channel::Gossip);
+    assert_eq!(
+        Message::Request {
+            have: Default::default()
+        }
+        .channel(),
+        Channel::Direct
+    );
+    assert_eq!(
+        Message::Ack {
+            version: Default::default()
+        }
+        .channel(),
+        Channel::Direct
+    );
+}
