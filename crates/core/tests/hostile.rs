@@ -1,75 +1,12 @@
 //! Hostile bytes: decoders return errors, never panic, never allocate out
 //! of proportion to the input, and a rejected blob leaves state unchanged.
 
-use converge_core::{
-    seal, AwSet, BlobKind, DecodeError, Doc, DotFun, GCounter, LwwRegister, MvRegister, OrMap,
-    PnCounter, ReplicaId, RwSet, HEADER_LEN,
-};
-use converge_testkit::alloc::{peak_bytes, reset_peak, CountingAlloc};
+use converge_core::{seal, AwSet, BlobKind, DecodeError, Doc, ReplicaId, HEADER_LEN};
 use converge_testkit::Rng;
+
+mod common;
+use common::{decode_everything, postcard_varint, sample_doc, valid_blobs};
 use quickcheck::quickcheck;
-
-#[global_allocator]
-static GLOBAL: CountingAlloc = CountingAlloc;
-
-fn sample_doc() -> Doc {
-    let mut d = Doc::new(ReplicaId::new(0x1234_5678_9ABC));
-    let mut tx = d.transact();
-    tx.map("m").aw_set("s").insert("x").unwrap();
-    tx.map("m").rw_set("r").insert(3).unwrap();
-    tx.map("m").rw_set("r").remove(4).unwrap();
-    tx.map("m").map("deep").counter("c").add(-4).unwrap();
-    tx.lww("l").set(1.5, 9).unwrap();
-    tx.mv("v").set(vec![1u8, 2, 3]).unwrap();
-    drop(tx);
-    d.transact().map("m").remove("s").unwrap();
-    d
-}
-
-/// Every decoder on the same bytes; none may panic.
-fn decode_everything(bytes: &[u8]) {
-    let mut doc = sample_doc();
-    let before = doc.snapshot();
-    if doc.apply(bytes).is_err() {
-        assert_eq!(
-            doc.snapshot(),
-            before,
-            "a rejected blob changed the document"
-        );
-    }
-    doc.check_invariants();
-    let _ = Doc::load(ReplicaId::new(5), bytes);
-    let _ = GCounter::from_bytes(bytes);
-    let _ = PnCounter::from_bytes(bytes);
-    let _ = LwwRegister::<String>::from_bytes(bytes);
-    let _ = MvRegister::<u64>::from_bytes(bytes);
-    let _ = AwSet::<String>::from_bytes(bytes);
-    let _ = RwSet::<u32>::from_bytes(bytes);
-    let _ = OrMap::<String, DotFun<u64>>::from_bytes(bytes);
-}
-
-fn valid_blobs() -> Vec<Vec<u8>> {
-    let d = sample_doc();
-    let r = ReplicaId::new(77);
-    let mut set = AwSet::new();
-    let _ = set.insert(r, "a".to_string());
-    let mut map = OrMap::<String, DotFun<u64>>::new();
-    let _ = map.write_register(r, "k".into(), 1);
-    let mut other = Doc::new(ReplicaId::new(3));
-    let delta = {
-        let mut tx = other.transact();
-        tx.map("m").aw_set("s").insert("y").unwrap();
-        tx.commit().unwrap()
-    };
-    vec![
-        d.snapshot(),
-        d.encode_since(&converge_core::VersionVector::new())
-            .unwrap(),
-        delta,
-        set.to_bytes(),
-        map.to_bytes(),
-    ]
-}
 
 quickcheck! {
     fn arbitrary_bytes_never_panic(bytes: Vec<u8>) -> bool {
@@ -163,53 +100,4 @@ fn deep_nesting_in_a_blob_is_rejected_without_recursion() {
     let blob = seal(BlobKind::DocDelta, &p);
     let err = Doc::new(ReplicaId::new(1)).apply(&blob).unwrap_err();
     assert_eq!(err, DecodeError::Invalid("maps nest too deep").into());
-}
-
-fn postcard_varint(out: &mut Vec<u8>, mut v: u64) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-#[test]
-fn decoding_allocates_in_proportion_to_the_input() {
-    // Length prefixes that promise far more than the input holds.
-    let mut payloads = Vec::new();
-    for claim in [u32::MAX as u64, 1 << 20, 50_000] {
-        let mut p = Vec::new();
-        postcard_varint(&mut p, claim); // replica table length
-        p.extend_from_slice(&[1, 2, 3]);
-        payloads.push(p);
-        let mut p = vec![0u8, 0, 0];
-        postcard_varint(&mut p, claim); // slot count
-        p.extend_from_slice(&[0, 1, b'k', 0]);
-        postcard_varint(&mut p, claim); // node count
-        payloads.push(p);
-    }
-    for p in payloads {
-        for kind in [
-            BlobKind::DocDelta,
-            BlobKind::DocSnapshot,
-            BlobKind::AwSet,
-            BlobKind::MvMap,
-        ] {
-            let blob = seal(kind, &p);
-            let base = reset_peak();
-            decode_everything(&blob);
-            let peak = peak_bytes() - base;
-            // The sample document and its snapshot are built inside; allow
-            // for them plus a small multiple of the input.
-            assert!(
-                peak < 64 * 1024 + 64 * blob.len(),
-                "peak {peak} bytes for a {}-byte input",
-                blob.len()
-            );
-        }
-    }
 }

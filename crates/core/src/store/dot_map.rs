@@ -78,46 +78,48 @@ impl<K: Ord + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         other_ctx: &CausalContext,
         mode: JoinMode,
     ) {
-        // A sorted merge of both maps, rebuilt in bulk: O(n + m).
+        // A sorted merge of both maps, rebuilt in bulk: O(n + m). (Measured
+        // faster than joining in place and appending the other side's
+        // remaining keys with `BTreeMap::append`.)
         let mine = core::mem::take(&mut self.entries);
-        let mut out: Vec<(K, S)> = Vec::with_capacity(mine.len().max(other.entries.len()));
-        let mut a = mine.into_iter().peekable();
-        let mut b = other.entries.into_iter().peekable();
+        let mut out: Vec<(K, S)> = Vec::with_capacity(mine.len() + other.entries.len());
+        let mut a = mine.into_iter();
+        let mut b = other.entries.into_iter();
+        let (mut ha, mut hb) = (a.next(), b.next());
         loop {
-            let (key, store) = match (a.peek(), b.peek()) {
+            let (key, store) = match (ha.take(), hb.take()) {
                 (None, None) => break,
-                (Some(_), None) => {
-                    let (k, mut s) = a.next().expect("peeked");
+                (Some((k, mut s)), None) => {
+                    ha = a.next();
                     s.join(ctx, S::default(), other_ctx, mode);
                     (k, s)
                 }
-                (None, Some(_)) => {
-                    let (k, o) = b.next().expect("peeked");
+                (None, Some((k, o))) => {
+                    hb = b.next();
                     let mut s = S::default();
                     s.join(ctx, o, other_ctx, mode);
                     (k, s)
                 }
-                (Some((ka, _)), Some((kb, _))) => match ka.cmp(kb) {
+                (Some((ka, mut sa)), Some((kb, sb))) => match ka.cmp(&kb) {
                     core::cmp::Ordering::Less => {
-                        let (k, mut s) = a.next().expect("peeked");
-                        s.join(ctx, S::default(), other_ctx, mode);
-                        (k, s)
+                        (ha, hb) = (a.next(), Some((kb, sb)));
+                        sa.join(ctx, S::default(), other_ctx, mode);
+                        (ka, sa)
                     }
                     core::cmp::Ordering::Greater => {
-                        let (k, o) = b.next().expect("peeked");
+                        (ha, hb) = (Some((ka, sa)), b.next());
                         let mut s = S::default();
-                        s.join(ctx, o, other_ctx, mode);
-                        (k, s)
+                        s.join(ctx, sb, other_ctx, mode);
+                        (kb, s)
                     }
                     core::cmp::Ordering::Equal => {
-                        let (k, mut s) = a.next().expect("peeked");
-                        let (_, o) = b.next().expect("peeked");
-                        s.join(ctx, o, other_ctx, mode);
-                        (k, s)
+                        (ha, hb) = (a.next(), b.next());
+                        sa.join(ctx, sb, other_ctx, mode);
+                        (ka, sa)
                     }
                 },
             };
-            if self.keep(&store, mode) {
+            if keep(self.scan, &store, mode) {
                 out.push((key, store));
             }
         }
