@@ -8,6 +8,7 @@
 
 pub mod alloc;
 pub mod arbitrary;
+pub mod fuzz;
 pub mod laws;
 pub mod model;
 pub mod rng;

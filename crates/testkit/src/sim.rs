@@ -83,6 +83,8 @@ pub struct SimReport {
     pub splits: u64,
     /// Simulated time from the final heal to convergence, in ms.
     pub settle_ms: u64,
+    /// Hostile peers cut off by honest nodes.
+    pub cut_offs: u64,
 }
 
 struct InFlight {
@@ -197,7 +199,14 @@ impl Sim {
                         }
                     }
                 }
-                Effect::Send { to, bytes } => self.enqueue(from, to, bytes),
+                // Messages to peers outside the world (a hostile injector) vanish.
+                Effect::Send { to, bytes } if to < self.nodes.len() => {
+                    self.enqueue(from, to, bytes)
+                }
+                Effect::Send { .. } => {}
+                Effect::CutOff { peer, .. } if peer >= self.nodes.len() => {
+                    self.report.cut_offs += 1
+                }
                 Effect::CutOff { peer, reason } => {
                     panic!(
                         "seed {}: honest node {from} cut off {peer}: {reason}",
@@ -211,16 +220,22 @@ impl Sim {
     /// A random edit on replica `i`, recorded in the model and saved
     /// before it is published (write-ahead, as a real app must).
     pub fn edit(&mut self, i: usize) {
-        let mut rng = self.rng.clone();
+        let seed = self.rng.next_u64();
+        self.edit_with(i, seed);
+    }
+
+    /// Like [`Sim::edit`], with the operation chosen by `seed`.
+    pub fn edit_with(&mut self, i: usize, seed: u64) {
+        let mut rng = Rng::new(seed);
         let model = &mut self.model;
         let (_, out) = self.nodes[i].edit(|tx| random_op(&mut rng, tx, model));
-        self.rng = rng;
         self.report.edits += 1;
         self.saved[i] = self.nodes[i].doc().snapshot();
         self.route(i, out);
     }
 
-    fn crash(&mut self, i: usize) {
+    /// Replica `i` crashes and restarts from its last saved snapshot.
+    pub fn crash(&mut self, i: usize) {
         self.report.crashes += 1;
         let doc = Doc::load(replica_id(i), &self.saved[i]).expect("own snapshot loads");
         self.nodes[i] = SyncNode::new(doc, self.cfg.protocol.clone());
@@ -257,6 +272,35 @@ impl Sim {
             let out = self.nodes[i].tick(self.now);
             self.route(i, out);
         }
+    }
+
+    /// Delivers `bytes` to replica `to` as if sent by `from`, a peer outside
+    /// the world (a hostile one); its replies are dropped.
+    pub fn inject(&mut self, from: usize, to: usize, bytes: &[u8]) {
+        let out = self.nodes[to].receive(from, bytes, self.now);
+        self.route(to, out);
+    }
+
+    /// Sets the fault rates (percent of messages dropped and duplicated).
+    pub fn set_faults(&mut self, drop_pct: u64, dup_pct: u64) {
+        self.cfg.drop_pct = drop_pct;
+        self.cfg.dup_pct = dup_pct;
+    }
+
+    /// Checks every replica's invariants.
+    pub fn check_invariants(&self) {
+        for n in &self.nodes {
+            n.doc().check_invariants();
+        }
+    }
+
+    /// Settles and asserts that every replica is byte-identical and equal
+    /// to the reference model.
+    pub fn finish(mut self) -> SimReport {
+        self.report.settle_ms = self.settle(600_000);
+        let docs: Vec<Doc> = self.nodes.iter().map(|n| n.doc().clone()).collect();
+        assert_converged(&docs, &self.model);
+        self.report
     }
 
     /// Splits the replicas into two random groups.
@@ -318,10 +362,7 @@ impl Sim {
             }
             self.advance(10);
         }
-        self.report.settle_ms = self.settle(120_000);
-        let docs: Vec<Doc> = self.nodes.iter().map(|n| n.doc().clone()).collect();
-        assert_converged(&docs, &self.model);
-        self.report
+        self.finish()
     }
 }
 

@@ -1,0 +1,93 @@
+//! Writes the seed corpus of the fuzz targets into `fuzz/seeds/<target>/`:
+//! valid blobs of every kind, so that libFuzzer starts from inputs that
+//! reach deep into the parsers. `cargo run -p converge-testkit --example write_fuzz_seeds`
+
+use std::path::PathBuf;
+
+use converge_core::{AwSet, Doc, DotFun, OrMap, ReplicaId, HEADER_LEN};
+use converge_sync::Message;
+use converge_testkit::scenario::random_docs;
+use converge_testkit::Rng;
+
+fn write(target: &str, name: &str, bytes: &[u8]) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/seeds")
+        .join(target);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), bytes).unwrap();
+}
+
+fn main() {
+    let ([a, b, _], deltas) = random_docs(1, 40);
+    write("decode_doc", "snapshot", &a.snapshot());
+    write(
+        "decode_doc",
+        "snapshot_payload",
+        &b.snapshot()[HEADER_LEN..],
+    );
+    write("decode_doc", "delta", &deltas[0]);
+    write(
+        "decode_doc",
+        "delta_payload",
+        &deltas[deltas.len() - 1][HEADER_LEN..],
+    );
+    let group = a
+        .encode_since(&converge_core::VersionVector::new())
+        .unwrap();
+    write("decode_doc", "group", &group);
+
+    let r = ReplicaId::new(5);
+    let mut set = AwSet::new();
+    let mut map = OrMap::<String, DotFun<u64>>::new();
+    for i in 0..5u64 {
+        let _ = set.insert(r, format!("e{i}"));
+        let _ = map.write_register(r, format!("k{i}"), i);
+    }
+    // decode_types: the first byte picks the kind (index into its list).
+    let mut s = vec![4u8];
+    s.extend_from_slice(&set.to_bytes()[HEADER_LEN..]);
+    write("decode_types", "aw_set", &s);
+    let mut m = vec![6u8];
+    m.extend_from_slice(&map.to_bytes()[HEADER_LEN..]);
+    write("decode_types", "mv_map", &m);
+
+    let msgs = [
+        Message::Summary {
+            version: a.version(),
+        },
+        Message::Request { have: b.version() },
+        Message::Delta {
+            delta: deltas[0].clone(),
+        },
+        Message::Chunk {
+            transfer: 1,
+            offset: 0,
+            total: 40,
+            data: group[..40].to_vec(),
+        },
+        Message::ChunkAck {
+            transfer: 1,
+            next: 40,
+        },
+        Message::Ack {
+            version: a.version(),
+        },
+    ];
+    for (i, msg) in msgs.iter().enumerate() {
+        write("decode_sync", &format!("msg{i}"), &msg.encode());
+        write(
+            "decode_sync",
+            &format!("payload{i}"),
+            &msg.encode()[HEADER_LEN..],
+        );
+    }
+    let mut rng = Rng::new(7);
+    for target in ["convergence", "sync_peer"] {
+        for i in 0..4 {
+            let bytes: Vec<u8> = (0..512).map(|_| rng.next_u64() as u8 | 1).collect();
+            write(target, &format!("random{i}"), &bytes);
+        }
+    }
+    let _ = Doc::new(r);
+    println!("seeds written to fuzz/seeds/");
+}
