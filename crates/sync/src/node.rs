@@ -80,6 +80,17 @@ pub struct SyncNode<P> {
     gossip_bytes_out: u64,
 }
 
+impl<P: Debug> Debug for SyncNode<P> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SyncNode")
+            .field("version", &self.doc.version())
+            .field("pending", &self.doc.pending_len())
+            .field("missing", &self.doc.missing())
+            .field("sessions", &self.sessions)
+            .finish()
+    }
+}
+
 impl<P: Ord + Clone + Debug> SyncNode<P> {
     /// A node around `doc`.
     pub fn new(doc: Doc, config: Config) -> Self {
@@ -236,11 +247,20 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
     fn handle(&mut self, from: P, msg: Message, now_ms: u64, out: &mut Vec<Effect<P>>) {
         match msg {
             Message::Summary { version } => {
-                self.session(&from, now_ms).their_version.join(&version);
-                self.push(&from, now_ms, out);
-                if !self.doc.version().dominates(&version) {
-                    self.request(&from, now_ms, out);
+                let lacking = !self.doc.version().dominates(&version);
+                let s = self.session(&from, now_ms);
+                // A summary states what the peer has now. It replaces what
+                // was known (not joined): after a crash and restart from a
+                // snapshot a peer may have less than it once acknowledged,
+                // and a stale belief would keep it from ever being repaired.
+                s.their_version = version;
+                // The peer has something this node lacks. It will usually
+                // push it on seeing this node's own summary; ask only if
+                // nothing arrives within `request_interval_ms` (see `tick`).
+                if lacking && s.wanted_since_ms.is_none() {
+                    s.wanted_since_ms = Some(now_ms);
                 }
+                self.push(&from, now_ms, out);
             }
             Message::Delta { delta } => match self.doc.apply(&delta) {
                 Ok(ApplyOutcome::Pending) | Err(DocError::PendingFull(_)) => {
@@ -253,13 +273,18 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
                 let ours = self.doc.version();
                 let retransmit = self.config.retransmit_ms;
                 let s = self.session(&from, now_ms);
-                s.their_version.join(&have);
+                s.their_version = have.clone();
+                let theirs = have;
+                // A transfer in flight that, with what the peer has, covers
+                // everything here already answers the request (requests
+                // cross pushes after every partition).
                 let busy = s.outbound.as_ref().is_some_and(|o| {
-                    now_ms.saturating_sub(o.last_activity_ms) < retransmit
-                        && o.covers.dominates(&ours)
+                    let mut after = o.covers.clone();
+                    after.join(&theirs);
+                    now_ms.saturating_sub(o.last_activity_ms) < retransmit && after.dominates(&ours)
                 });
                 if !busy {
-                    self.start_transfer(&from, &have, now_ms, out);
+                    self.start_transfer(&from, &theirs, now_ms, out);
                 }
             }
             Message::Chunk {
@@ -304,7 +329,14 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
                 }
             }
             Message::Ack { version } => {
-                self.session(&from, now_ms).their_version.join(&version);
+                let s = self.session(&from, now_ms);
+                s.their_version.join(&version);
+                if s.outbound
+                    .as_ref()
+                    .is_some_and(|o| s.their_version.dominates(&o.covers))
+                {
+                    s.outbound = None;
+                }
             }
         }
     }
@@ -355,9 +387,8 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
             ib.last_activity_ms = now_ms;
         }
         let next = ib.buf.len() as u64;
-        let complete = next == ib.total;
-        self.send(from, &Message::ChunkAck { transfer, next }, out);
-        if !complete {
+        if next < ib.total {
+            self.send(from, &Message::ChunkAck { transfer, next }, out);
             return;
         }
         let blob = self
@@ -369,6 +400,11 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
         match self.doc.apply(&blob) {
             Ok(outcome) => {
                 let version = self.doc.version();
+                if let Some(s) = self.sessions.get_mut(from) {
+                    if version.dominates(&s.their_version) {
+                        s.wanted_since_ms = None;
+                    }
+                }
                 self.send(from, &Message::Ack { version }, out);
                 if outcome == ApplyOutcome::Pending {
                     self.request(from, now_ms, out);
@@ -517,6 +553,20 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
             }
             if let Some(m) = resume {
                 self.send(peer, &m, &mut out);
+            }
+        }
+        let ours = self.doc.version();
+        let interval = self.config.request_interval_ms;
+        for peer in &peers {
+            let s = self.sessions.get_mut(peer).expect("listed");
+            let Some(since) = s.wanted_since_ms else {
+                continue;
+            };
+            if s.cut_off || ours.dominates(&s.their_version) {
+                s.wanted_since_ms = None;
+            } else if now_ms.saturating_sub(since) >= interval {
+                s.wanted_since_ms = Some(now_ms);
+                self.request(peer, now_ms, &mut out);
             }
         }
         if self.doc.pending_len() > 0

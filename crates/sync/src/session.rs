@@ -54,6 +54,8 @@ pub(crate) struct Session {
     pub(crate) outbound: Option<Outbound>,
     pub(crate) inbound: Option<Inbound>,
     pub(crate) last_request_ms: Option<u64>,
+    /// Since when the peer is known to have something this node lacks.
+    pub(crate) wanted_since_ms: Option<u64>,
     /// Token bucket against floods: tokens left and when it was refilled.
     pub(crate) tokens: f64,
     pub(crate) refilled_ms: u64,

@@ -94,12 +94,21 @@ fn partitioned_peers_converge_in_one_round_trip_of_summaries() {
     net.hop(|_| true); // summaries arrive; each pushes what the other lacks
     net.hop(|_| true); // the data arrives
     assert!(net.converged(), "not converged after one round trip");
-    let chunks = net
-        .delivered
-        .iter()
-        .filter(|(_, _, m)| matches!(m, Message::Chunk { .. }))
-        .count();
-    assert_eq!(chunks, 2, "one chunk each way");
+    while !net.queue.is_empty() {
+        net.hop(|_| true); // acknowledgements
+    }
+    let count = |f: fn(&Message) -> bool| net.delivered.iter().filter(|(_, _, m)| f(m)).count();
+    assert_eq!(
+        count(|m| matches!(m, Message::Chunk { .. })),
+        2,
+        "one chunk each way, no duplicate transfer"
+    );
+    assert_eq!(
+        count(|m| matches!(m, Message::Request { .. })),
+        0,
+        "no request while the peer pushes"
+    );
+    assert_eq!(net.delivered.len(), 6, "2 summaries, 2 chunks, 2 acks");
 }
 
 #[test]

@@ -85,7 +85,15 @@ pub fn run_convergence(case: &ConvergenceCase) {
     sim.finish();
 }
 
+/// A small document with every container kind, built once per process.
 fn sample_doc() -> Doc {
+    thread_local! {
+        static SAMPLE: Doc = build_sample_doc();
+    }
+    SAMPLE.with(Doc::clone)
+}
+
+fn build_sample_doc() -> Doc {
     let mut d = Doc::new(ReplicaId::new(0x1234_5678_9ABC));
     let mut tx = d.transact();
     tx.map("m").aw_set("s").insert("x").expect("shallow");

@@ -331,6 +331,11 @@ impl Sim {
         self.faults = false;
         let start = self.now;
         while !self.converged() {
+            if self.now - start >= limit_ms {
+                for (i, n) in self.nodes.iter().enumerate() {
+                    eprintln!("node {i}: {n:#?}");
+                }
+            }
             assert!(
                 self.now - start < limit_ms,
                 "seed {}: no convergence within {limit_ms} ms after healing",
