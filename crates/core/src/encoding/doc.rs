@@ -300,21 +300,34 @@ fn decode_node(table: &Table, ctx: &CausalContext, w: WireNode, is_delta: bool) 
             Node::RwSet(m)
         }
         WireNode::Counter(entries) => {
-            let mut seen: Vec<crate::ReplicaId> = Vec::new();
-            let mut items = Vec::with_capacity(entries.0.len());
+            let mut items: Vec<(crate::Dot, CounterPart)> = Vec::with_capacity(entries.0.len());
             for (wd, inc, dec) in entries.0 {
                 let d = table.dot(wd)?;
                 dot_in_context(ctx, d)?;
-                if seen.contains(&d.replica) {
-                    return Err(DecodeError::Invalid("two counter dots of one replica"));
-                }
-                seen.push(d.replica);
                 items.push((d, CounterPart { inc, dec }));
             }
             strictly_sorted(
                 &items.iter().map(|e| e.0).collect::<Vec<_>>(),
                 "dots unsorted",
             )?;
+            // A replica's increments of one counter are causally ordered, so
+            // in any state at most one of its dots is live. A snapshot must
+            // say so. A delta group may carry an older dot too (a logged
+            // delta that another one in the group superseded); the older
+            // one is dead wherever the newer one is known, so keep only the
+            // newest per replica (dots are sorted by replica, then counter).
+            let before = items.len();
+            items.dedup_by(|later, earlier| {
+                if later.0.replica == earlier.0.replica {
+                    *earlier = *later;
+                    true
+                } else {
+                    false
+                }
+            });
+            if !is_delta && items.len() != before {
+                return Err(DecodeError::Invalid("two counter dots of one replica"));
+            }
             Node::Counter(DotFun::from_entries(items))
         }
         WireNode::MvRegister(entries) => {
