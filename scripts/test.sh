@@ -11,6 +11,8 @@
 #            (broken intra-doc links are errors)
 #   no-std-deps  converge-core's dependency tree has no tokio/libp2p/getrandom/...
 #                and no std features (scripts/setup-wasm.sh check-deps)
+#   fuzz     every cargo-fuzz target for 60 s (needs the nightly toolchain;
+#            skipped, and said so, without it)
 #   wasm32   converge-core builds for wasm32-unknown-unknown with only core+alloc
 #            available: the no_std proof (scripts/setup-wasm.sh build-core).
 #            Sets up the toolchain first; as root it may apt-get install
@@ -19,6 +21,7 @@
 # Environment knobs
 #   CONVERGE_SKIP_WASM=1    skip the wasm32 step (reported as skipped)
 #   CONVERGE_FAIL_FAST=1    stop at the first failing step
+#   CONVERGE_SKIP_FUZZ=1    skip the fuzz step; CONVERGE_FUZZ_SECONDS=N per target (default 60)
 #   CONVERGE_WASM_MODE, CONVERGE_WASM_TARGET_DIR: see scripts/setup-wasm.sh
 #
 # The last line is `test.sh: N passed, M failed[, K skipped]`.
@@ -34,7 +37,7 @@ step_times=()
 n_pass=0
 n_fail=0
 n_skip=0
-step_total=6
+step_total=7
 step_index=0
 script_start=$(date +%s)
 
@@ -109,8 +112,12 @@ step test "cargo test --workspace (unit, integration, doc tests)" \
 step doc "RUSTDOCFLAGS='-D warnings' cargo doc --workspace --no-deps" \
   env RUSTDOCFLAGS="-D warnings ${RUSTDOCFLAGS:-}" cargo doc --workspace --no-deps
 
-step no-std-deps "converge-core dependency tree: no tokio/libp2p/getrandom/..., no std features" \
+nostd_deps() {
   converge_nostd_dep_check converge-core
+  converge_nostd_dep_check converge-sync
+}
+step no-std-deps "converge-core and converge-sync dependency trees: no tokio/libp2p/getrandom/..., no std features" \
+  nostd_deps
 
 wasm_step() {
   converge_wasm_setup
@@ -121,6 +128,40 @@ if [[ "${CONVERGE_SKIP_WASM:-0}" == 1 ]]; then
 else
   step wasm32 "converge-core for wasm32-unknown-unknown with only core+alloc (no_std proof)" \
     wasm_step
+fi
+
+# Fuzzing: every cargo-fuzz target for CONVERGE_FUZZ_SECONDS (default 60)
+# when a nightly toolchain is present. Crashes fail the step; libFuzzer
+# leaves the input in fuzz/artifacts/<target>/ (turn it into a regression:
+# docs/testing.md).
+fuzz_step() {
+  if ! command -v cargo-fuzz >/dev/null 2>&1; then
+    echo "fuzz: installing cargo-fuzz from crates.io"
+    cargo install cargo-fuzz
+  fi
+  local secs="${CONVERGE_FUZZ_SECONDS:-60}" t total=0 runs
+  (cd fuzz && cargo +nightly fuzz build -O -s none)
+  for t in $(cd fuzz && cargo +nightly fuzz list); do
+    mkdir -p "fuzz/corpus/$t"
+    echo "fuzz: $t for ${secs}s"
+    (cd fuzz && cargo +nightly fuzz run -O -s none "$t" "corpus/$t" "seeds/$t" -- \
+      -max_total_time="$secs" -rss_limit_mb=2048 2>&1) | tee "/tmp/converge-fuzz-$t.log" |
+      grep -E '^(Done|==|SUMMARY)|panicked|ERROR' || true
+    if ! grep -q '^Done ' "/tmp/converge-fuzz-$t.log"; then
+      echo "fuzz: $t did not finish cleanly; see /tmp/converge-fuzz-$t.log"
+      return 1
+    fi
+    runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "/tmp/converge-fuzz-$t.log")
+    total=$((total + runs))
+  done
+  echo "fuzz: $total executions in total, no crash"
+}
+if [[ "${CONVERGE_SKIP_FUZZ:-0}" == 1 ]]; then
+  skip fuzz "CONVERGE_SKIP_FUZZ=1"
+elif ! cargo +nightly --version >/dev/null 2>&1; then
+  skip fuzz "no nightly toolchain, so no cargo-fuzz: fuzzing skipped"
+else
+  step fuzz "cargo-fuzz targets, ${CONVERGE_FUZZ_SECONDS:-60}s each" fuzz_step
 fi
 
 summary

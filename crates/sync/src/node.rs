@@ -281,7 +281,9 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
                 let busy = s.outbound.as_ref().is_some_and(|o| {
                     let mut after = o.covers.clone();
                     after.join(&theirs);
-                    now_ms.saturating_sub(o.last_activity_ms) < retransmit && after.dominates(&ours)
+                    now_ms.saturating_sub(o.last_activity_ms) < retransmit
+                        && theirs.dominates(&o.base)
+                        && after.dominates(&ours)
                 });
                 if !busy {
                     self.start_transfer(&from, &theirs, now_ms, out);
@@ -302,6 +304,7 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
                 ob.acked = ob.acked.max(next.min(total));
                 ob.sent = ob.sent.max(ob.acked);
                 ob.last_activity_ms = now_ms;
+                ob.progress_ms = now_ms;
                 if ob.acked == total {
                     s.outbound = None;
                 } else {
@@ -419,10 +422,12 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
     fn push(&mut self, peer: &P, now_ms: u64, out: &mut Vec<Effect<P>>) {
         let retransmit = self.config.retransmit_ms;
         let s = self.session(peer, now_ms);
-        if s.outbound
-            .as_ref()
-            .is_some_and(|o| now_ms.saturating_sub(o.last_activity_ms) < retransmit)
-        {
+        // Keep a transfer under way if it still applies on top of what the
+        // peer has (a peer that restarted may have lost part of its base).
+        if s.outbound.as_ref().is_some_and(|o| {
+            now_ms.saturating_sub(o.last_activity_ms) < retransmit
+                && s.their_version.dominates(&o.base)
+        }) {
             return;
         }
         let theirs = s.their_version.clone();
@@ -450,7 +455,9 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
             acked: 0,
             sent: 0,
             covers,
+            base: theirs.clone(),
             last_activity_ms: now_ms,
+            progress_ms: now_ms,
         });
         self.send_window(peer, now_ms, out);
     }
@@ -528,7 +535,7 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
             let mut resend = false;
             if let Some(ob) = &mut s.outbound {
                 let idle = now_ms.saturating_sub(ob.last_activity_ms);
-                if idle >= ttl {
+                if now_ms.saturating_sub(ob.progress_ms) >= ttl {
                     s.outbound = None;
                 } else if idle >= retransmit {
                     ob.sent = ob.acked;

@@ -15,7 +15,13 @@ pub(crate) struct Outbound {
     pub(crate) sent: u64,
     /// The version the peer will have once it applies the blob.
     pub(crate) covers: VersionVector,
+    /// The version the blob was computed for: it applies only on top of it.
+    pub(crate) base: VersionVector,
+    /// When data was last sent (for retransmission).
     pub(crate) last_activity_ms: u64,
+    /// When the transfer last made progress (started or acknowledged): an
+    /// outbound transfer without progress for `transfer_ttl_ms` is dropped.
+    pub(crate) progress_ms: u64,
 }
 
 /// A catch-up blob being received from a peer.

@@ -11,7 +11,10 @@
 //!
 //! A value is what the live (not superseded) operations contribute. A
 //! counter's contribution from a replica is the running total that replica
-//! had at its latest live increment.
+//! had at its latest live increment: each increment adds its amount to the
+//! total of the replica's previous increment if that one was still live
+//! when it was made (not removed or replaced by an operation its author had
+//! seen).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -162,25 +165,40 @@ impl DocModel {
             if !live(l) {
                 continue;
             }
-            let total: i64 = known
+            // The replica's increments of this counter, oldest first. Each
+            // one's total is its own amount plus the total of the previous
+            // one, if that one was still live when it was made (not removed
+            // or replaced by an operation its author had seen).
+            let mut chain: Vec<&ModelOp> = known
                 .iter()
                 .filter(|i| {
                     matches!(i.kind, OpKind::Counter(_))
                         && i.dot.replica.get() == *replica
                         && &i.path == path
                         && &i.kinds == kinds
-                        && (i.dot == l.dot || l.past.contains(i.dot))
-                        && !known.iter().any(|r| {
-                            (r.dot == l.dot || l.past.contains(r.dot))
-                                && !matches!(r.kind, OpKind::Counter(_) if r.path == i.path && r.kinds == i.kinds)
-                                && kills(r, i)
-                        })
+                        && i.dot.counter <= l.dot.counter
                 })
-                .map(|i| match i.kind {
+                .copied()
+                .collect();
+            chain.sort_by_key(|i| i.dot.counter);
+            let mut total = 0i64;
+            let mut prev: Option<&ModelOp> = None;
+            for i in chain {
+                let carried = match prev {
+                    Some(p) => !known.iter().any(|r| {
+                        i.past.contains(r.dot)
+                            && !matches!(r.kind, OpKind::Counter(_) if r.path == p.path && r.kinds == p.kinds)
+                            && kills(r, p)
+                    }),
+                    None => false,
+                };
+                let by = match i.kind {
                     OpKind::Counter(by) => by,
                     _ => 0,
-                })
-                .sum();
+                };
+                total = by + if carried { total } else { 0 };
+                prev = Some(i);
+            }
             match tree.leaf(path, kinds, || Leaf::Counter(0)) {
                 Leaf::Counter(c) => *c += total,
                 _ => unreachable!(),

@@ -306,6 +306,13 @@ impl Doc {
             return Ok(ApplyOutcome::Duplicate);
         }
         if !self.version().dominates(&blob.deps) {
+            if self
+                .pending
+                .iter()
+                .any(|p| p.deps == blob.deps && p.body.ctx == blob.body.ctx)
+            {
+                return Ok(ApplyOutcome::Pending); // already held
+            }
             if self.pending.len() >= self.options.max_pending {
                 return Err(DocError::PendingFull(self.pending.len()));
             }
@@ -412,6 +419,12 @@ impl Doc {
     /// the meet of the peers' versions).
     pub fn trim_log(&mut self, everyone: &VersionVector) {
         self.log.trim(everyone);
+    }
+
+    /// The internal state, for debugging tests (not a stable format).
+    #[doc(hidden)]
+    pub fn debug_state(&self) -> alloc::string::String {
+        alloc::format!("{:?} {:?}", self.state.ctx, self.state.store)
     }
 
     /// Checks every internal invariant; panics on violation.
