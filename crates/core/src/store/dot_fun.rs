@@ -81,6 +81,15 @@ impl<V: Clone + PartialEq + fmt::Debug> DotStore for DotFun<V> {
     }
 
     fn join(&mut self, ctx: &CausalContext, other: Self, other_ctx: &CausalContext, _: JoinMode) {
+        if self.entries.is_empty() {
+            self.entries = other.entries;
+            self.entries.retain(|(d, _)| !ctx.contains(*d));
+            return;
+        }
+        if other.entries.is_empty() {
+            self.entries.retain(|(d, _)| !other_ctx.contains(*d));
+            return;
+        }
         self.entries.retain(|(d, _)| {
             other.entries.binary_search_by_key(d, |e| e.0).is_ok() || !other_ctx.contains(*d)
         });

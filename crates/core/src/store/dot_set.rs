@@ -72,8 +72,18 @@ impl DotStore for DotSet {
     }
 
     fn join(&mut self, ctx: &CausalContext, other: Self, other_ctx: &CausalContext, _: JoinMode) {
-        // Fast path for the overwhelmingly common single-dot case.
+        // Fast paths: the same single dot on both sides (shared history), and
+        // an empty side (an element only the other side has).
         if self.dots.len() == 1 && other.dots.len() == 1 && self.dots[0] == other.dots[0] {
+            return;
+        }
+        if self.dots.is_empty() {
+            self.dots = other.dots;
+            self.dots.retain(|d| !ctx.contains(*d));
+            return;
+        }
+        if other.dots.is_empty() {
+            self.dots.retain(|d| !other_ctx.contains(*d));
             return;
         }
         self.dots

@@ -1,4 +1,4 @@
-use alloc::vec::Vec;
+use smallvec::SmallVec;
 
 use crate::context::CausalContext;
 use crate::id::{Dot, ReplicaId};
@@ -11,7 +11,9 @@ use crate::types::Lattice;
 /// exactly the entries above that replica's knowledge ([`GCounter::delta_since`]).
 #[derive(Clone, Default, PartialEq, Eq, Hash, Debug)]
 pub struct GCounter {
-    pub(crate) totals: Vec<(ReplicaId, u64)>,
+    /// Sorted by replica; inline for up to two replicas (a delta has one),
+    /// so mutators do not allocate.
+    pub(crate) totals: SmallVec<[(ReplicaId, u64); 2]>,
 }
 
 impl GCounter {
@@ -50,9 +52,24 @@ impl GCounter {
     /// Adds `by` on behalf of `replica`; returns the delta. Saturates at
     /// `u64::MAX`.
     pub fn increment(&mut self, replica: ReplicaId, by: u64) -> GCounter {
-        let total = self.total_of(replica).saturating_add(by);
-        self.raise(replica, total);
-        GCounter::from_totals([(replica, total)])
+        let total = match self.totals.binary_search_by_key(&replica, |e| e.0) {
+            Ok(i) => {
+                let t = self.totals[i].1.saturating_add(by);
+                self.totals[i].1 = t;
+                t
+            }
+            Err(i) => {
+                if by > 0 {
+                    self.totals.insert(i, (replica, by));
+                }
+                by
+            }
+        };
+        let mut delta = GCounter::new();
+        if total > 0 {
+            delta.totals.push((replica, total));
+        }
+        delta
     }
 
     /// The value: the sum of all totals (saturating).
