@@ -69,6 +69,13 @@ pub use value::Value;
 struct ReadmeDoctests;
 pub use vv::VersionVector;
 
+/// serde helpers for layers that define their own wire payloads (the sync
+/// protocol): sequences and byte strings decoded without allocating ahead
+/// of the input.
+pub mod wire {
+    pub use crate::encoding::bounded::{bytes, BVec};
+}
+
 /// Re-exports for counters stored in a `Doc` or an [`OrMap`].
 pub mod counter {
     pub use crate::types::counter::{CounterPart, CounterStore};

@@ -4,6 +4,7 @@
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
+use converge_core::wire::BVec;
 use converge_core::{open_blob, seal, BlobKind, DecodeError, ReplicaId, VersionVector};
 
 /// Framing bytes a chunk adds around its data, at most: the envelope header
@@ -151,9 +152,14 @@ impl Message {
 #[derive(Serialize, Deserialize)]
 enum Wire {
     Summary(WireVv),
-    Delta(#[serde(with = "bytes")] Vec<u8>),
+    Delta(#[serde(with = "converge_core::wire::bytes")] Vec<u8>),
     Request(WireVv),
-    Chunk(u64, u64, u64, #[serde(with = "bytes")] Vec<u8>),
+    Chunk(
+        u64,
+        u64,
+        u64,
+        #[serde(with = "converge_core::wire::bytes")] Vec<u8>,
+    ),
     ChunkAck(u64, u64),
     Resume(u64, u64),
     TransferGone(u64),
@@ -163,74 +169,19 @@ enum Wire {
 /// A version vector on the wire: (replica id, counter) pairs, strictly
 /// increasing by replica, counters ≥ 1. Decoded without preallocation.
 #[derive(Serialize, Deserialize)]
-struct WireVv(#[serde(with = "pairs")] Vec<(u64, u64)>);
+struct WireVv(BVec<(u64, u64)>);
 
 fn vv_to_wire(vv: &VersionVector) -> WireVv {
-    WireVv(vv.iter().map(|(r, c)| (r.get(), c)).collect())
+    WireVv(BVec(vv.iter().map(|(r, c)| (r.get(), c)).collect()))
 }
 
 fn vv_from_wire(w: WireVv) -> Result<VersionVector, DecodeError> {
-    if !w.0.windows(2).all(|p| p[0].0 < p[1].0) || w.0.iter().any(|e| e.1 == 0) {
+    let pairs = w.0 .0;
+    if !pairs.windows(2).all(|p| p[0].0 < p[1].0) || pairs.iter().any(|e| e.1 == 0) {
         return Err(DecodeError::Invalid("version vector not canonical"));
     }
-    Ok(w.0
+    Ok(pairs
         .into_iter()
         .map(|(r, c)| (ReplicaId::new(r), c))
         .collect())
-}
-
-mod bytes {
-    use alloc::vec::Vec;
-    use core::fmt;
-    use serde::de::Visitor;
-    use serde::{Deserializer, Serializer};
-
-    pub(super) fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(v)
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Vec<u8>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("bytes")
-            }
-            fn visit_bytes<E>(self, v: &[u8]) -> Result<Vec<u8>, E> {
-                Ok(v.to_vec())
-            }
-        }
-        d.deserialize_byte_buf(V)
-    }
-}
-
-mod pairs {
-    use alloc::vec::Vec;
-    use core::fmt;
-    use serde::de::{SeqAccess, Visitor};
-    use serde::{Deserializer, Serialize, Serializer};
-
-    pub(super) fn serialize<S: Serializer>(v: &[(u64, u64)], s: S) -> Result<S::Ok, S::Error> {
-        v.serialize(s)
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Vec<(u64, u64)>, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Vec<(u64, u64)>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("pairs")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut out = Vec::new();
-                while let Some(p) = seq.next_element()? {
-                    out.push(p);
-                }
-                Ok(out)
-            }
-        }
-        d.deserialize_seq(V)
-    }
 }

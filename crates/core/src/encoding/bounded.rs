@@ -14,7 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A vector that decodes without preallocating.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub(crate) struct BVec<T>(pub(crate) Vec<T>);
+pub struct BVec<T>(pub Vec<T>);
 
 impl<T: Serialize> Serialize for BVec<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -48,20 +48,22 @@ impl<T> From<Vec<T>> for BVec<T> {
     }
 }
 
-/// serde `with` module for byte vectors: postcard writes them as a length
+/// A serde `with` module for byte vectors: postcard writes them as a length
 /// and the raw bytes, and reads them only after checking the length against
 /// the input.
-pub(crate) mod bytes {
+pub mod bytes {
     use alloc::vec::Vec;
     use core::fmt;
     use serde::de::Visitor;
     use serde::{Deserializer, Serializer};
 
-    pub(crate) fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    /// Writes the bytes as a length and the raw bytes.
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
         s.serialize_bytes(v)
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+    /// Reads bytes written by [`serialize`].
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         struct V;
         impl Visitor<'_> for V {
             type Value = Vec<u8>;

@@ -258,6 +258,27 @@ pub(crate) fn strictly_sorted<T: Ord>(items: &[T], what: &'static str) -> Result
     }
 }
 
+/// Decodes the entries of a dot function: each dot valid and in the
+/// context, dots strictly increasing. `value` turns a wire entry's payload
+/// into the stored value.
+pub(crate) fn decode_dot_fun<W, V>(
+    table: &Table,
+    ctx: &CausalContext,
+    entries: Vec<(WireDot, W)>,
+    mut value: impl FnMut(W) -> V,
+) -> Result<Vec<(Dot, V)>> {
+    let mut items: Vec<(Dot, V)> = Vec::with_capacity(entries.len());
+    for (wd, w) in entries {
+        let d = table.dot(wd)?;
+        dot_in_context(ctx, d)?;
+        if items.last().is_some_and(|l| l.0 >= d) {
+            return Err(DecodeError::Invalid("dots unsorted"));
+        }
+        items.push((d, value(w)));
+    }
+    Ok(items)
+}
+
 /// Requires every live dot of a store to be in its context.
 pub(crate) fn dot_in_context(ctx: &CausalContext, dot: Dot) -> Result<()> {
     if ctx.contains(dot) {

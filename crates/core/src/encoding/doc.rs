@@ -11,8 +11,8 @@ use smallvec::SmallVec;
 
 use super::bounded::BVec;
 use super::columns::{
-    dot_in_context, from_payload, strictly_sorted, to_payload, Table, TableBuilder, WireDot,
-    WireDotSets, WireRanges,
+    decode_dot_fun, dot_in_context, from_payload, strictly_sorted, to_payload, Table, TableBuilder,
+    WireDot, WireDotSets, WireRanges,
 };
 use super::envelope::{open, seal, BlobKind};
 use crate::context::CausalContext;
@@ -300,16 +300,13 @@ fn decode_node(table: &Table, ctx: &CausalContext, w: WireNode, is_delta: bool) 
             Node::RwSet(m)
         }
         WireNode::Counter(entries) => {
-            let mut items: Vec<(crate::Dot, CounterPart)> = Vec::with_capacity(entries.0.len());
-            for (wd, inc, dec) in entries.0 {
-                let d = table.dot(wd)?;
-                dot_in_context(ctx, d)?;
-                items.push((d, CounterPart { inc, dec }));
-            }
-            strictly_sorted(
-                &items.iter().map(|e| e.0).collect::<Vec<_>>(),
-                "dots unsorted",
-            )?;
+            let entries = entries
+                .0
+                .into_iter()
+                .map(|(d, inc, dec)| (d, (inc, dec)))
+                .collect();
+            let mut items =
+                decode_dot_fun(table, ctx, entries, |(inc, dec)| CounterPart { inc, dec })?;
             // A replica's increments of one counter are causally ordered, so
             // in any state at most one of its dots is live. A snapshot must
             // say so. A delta group may carry an older dot too (a logged
@@ -330,30 +327,19 @@ fn decode_node(table: &Table, ctx: &CausalContext, w: WireNode, is_delta: bool) 
             }
             Node::Counter(DotFun::from_entries(items))
         }
-        WireNode::MvRegister(entries) => {
-            let mut items = Vec::with_capacity(entries.0.len());
-            for (wd, v) in entries.0 {
-                let d = table.dot(wd)?;
-                dot_in_context(ctx, d)?;
-                items.push((d, v));
-            }
-            strictly_sorted(
-                &items.iter().map(|e| e.0).collect::<Vec<_>>(),
-                "dots unsorted",
-            )?;
-            Node::Mv(DotFun::from_entries(items))
-        }
+        WireNode::MvRegister(entries) => Node::Mv(DotFun::from_entries(decode_dot_fun(
+            table,
+            ctx,
+            entries.0,
+            |v| v,
+        )?)),
         WireNode::LwwRegister(entries) => {
-            let mut items = Vec::with_capacity(entries.0.len());
-            for (wd, ts, value) in entries.0 {
-                let d = table.dot(wd)?;
-                dot_in_context(ctx, d)?;
-                items.push((d, Stamped { ts, value }));
-            }
-            strictly_sorted(
-                &items.iter().map(|e| e.0).collect::<Vec<_>>(),
-                "dots unsorted",
-            )?;
+            let entries = entries
+                .0
+                .into_iter()
+                .map(|(d, ts, value)| (d, (ts, value)))
+                .collect();
+            let items = decode_dot_fun(table, ctx, entries, |(ts, value)| Stamped { ts, value })?;
             Node::Lww(DotFun::from_entries(items))
         }
     })

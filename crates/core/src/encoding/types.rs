@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::bounded::BVec;
 use super::columns::{
-    dot_in_context, from_payload, strictly_sorted, to_payload, Table, TableBuilder, WireDot,
-    WireDotSets, WireRanges,
+    decode_dot_fun, dot_in_context, from_payload, strictly_sorted, to_payload, Table, TableBuilder,
+    WireDot, WireDotSets, WireRanges,
 };
 use super::envelope::{open, seal, BlobKind};
 use crate::error::DecodeError;
@@ -145,17 +145,7 @@ impl<T: Clone + PartialEq + fmt::Debug + Serialize + DeserializeOwned> MvRegiste
             bytes,
             BlobKind::MvRegister,
             |t, ctx, w: BVec<(WireDot, T)>| {
-                let mut items = Vec::with_capacity(w.0.len());
-                for (wd, v) in w.0 {
-                    let d = t.dot(wd)?;
-                    dot_in_context(ctx, d)?;
-                    items.push((d, v));
-                }
-                strictly_sorted(
-                    &items.iter().map(|e| e.0).collect::<Vec<_>>(),
-                    "dots unsorted",
-                )?;
-                Ok(DotFun::from_entries(items))
+                Ok(DotFun::from_entries(decode_dot_fun(t, ctx, w.0, |v| v)?))
             },
         )?;
         Ok(MvRegister { inner })
