@@ -145,7 +145,7 @@ fuzz_step() {
     mkdir -p "fuzz/corpus/$t"
     echo "fuzz: $t for ${secs}s"
     (cd fuzz && cargo +nightly fuzz run -O -s none "$t" "corpus/$t" "seeds/$t" -- \
-      -max_total_time="$secs" -rss_limit_mb=2048 2>&1) | tee "/tmp/converge-fuzz-$t.log" |
+      -max_total_time="$secs" -rss_limit_mb=2048 -timeout=30 2>&1) | tee "/tmp/converge-fuzz-$t.log" |
       grep -E '^(Done|==|SUMMARY)|panicked|ERROR' || true
     if ! grep -q '^Done ' "/tmp/converge-fuzz-$t.log"; then
       echo "fuzz: $t did not finish cleanly; see /tmp/converge-fuzz-$t.log"
