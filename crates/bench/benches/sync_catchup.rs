@@ -21,7 +21,8 @@
 use std::collections::BTreeMap;
 
 use converge_core::{ApplyOutcome, Doc, ReplicaId};
-use converge_sync::{Config, Effect, Message, SyncNode};
+use converge_sync::{Config, Effect, Message};
+use converge_testkit::{Delivered, HopNet as Net};
 use yrs::types::ToJson;
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
@@ -51,107 +52,17 @@ const BEHIND: usize = 1;
 const AHEAD: usize = 0;
 
 // ---------------------------------------------------------------------------
-// The hop-based network (adapted from crates/sync/tests/guarantees.rs).
+// The hop-based network is `converge_testkit::HopNet`.
 
-/// One delivered message.
-struct Delivered {
-    kind: &'static str,
-    /// Encoded length, envelope included.
-    len: usize,
-    /// Document bytes carried (chunk data or gossiped delta).
-    payload: usize,
+/// Whether the snapshots of `members` are byte-identical.
+fn converged_among(net: &Net, members: &[usize]) -> bool {
+    let s = net.nodes[members[0]].doc().snapshot();
+    members.iter().all(|&i| net.nodes[i].doc().snapshot() == s)
 }
 
-/// Nodes on a lossless link that delivers in hops: every message queued
-/// before a hop is delivered in that hop, in the order it was queued.
-struct Net {
-    nodes: Vec<SyncNode<usize>>,
-    queue: Vec<(usize, usize, Vec<u8>)>,
-    now: u64,
-    /// Side of each node while partitioned; messages between sides are lost.
-    sides: Option<Vec<u8>>,
-    delivered: Vec<Delivered>,
-}
-
-impl Net {
-    fn new(docs: Vec<Doc>, config: &Config) -> Net {
-        Net {
-            nodes: docs
-                .into_iter()
-                .map(|d| SyncNode::new(d, config.clone()))
-                .collect(),
-            queue: Vec::new(),
-            now: 0,
-            sides: None,
-            delivered: Vec::new(),
-        }
-    }
-
-    fn linked(&self, a: usize, b: usize) -> bool {
-        self.sides.as_ref().is_none_or(|s| s[a] == s[b])
-    }
-
-    fn route(&mut self, from: usize, effects: Vec<Effect<usize>>) {
-        for e in effects {
-            match e {
-                Effect::Gossip(b) => {
-                    for to in 0..self.nodes.len() {
-                        if to != from && self.linked(from, to) {
-                            self.queue.push((from, to, b.clone()));
-                        }
-                    }
-                }
-                Effect::Send { to, bytes } => {
-                    if self.linked(from, to) {
-                        self.queue.push((from, to, bytes));
-                    }
-                }
-                Effect::CutOff { peer, reason } => panic!("{from} cut off {peer}: {reason}"),
-            }
-        }
-    }
-
-    fn tick_all(&mut self) {
-        for i in 0..self.nodes.len() {
-            let out = self.nodes[i].tick(self.now);
-            self.route(i, out);
-        }
-    }
-
-    /// Delivers everything queued.
-    fn hop(&mut self) {
-        for (from, to, bytes) in std::mem::take(&mut self.queue) {
-            let msg = Message::decode(&bytes).expect("nodes send valid messages");
-            let (kind, payload) = describe(&msg);
-            self.delivered.push(Delivered {
-                kind,
-                len: bytes.len(),
-                payload,
-            });
-            let out = self.nodes[to].receive(from, &bytes, self.now);
-            self.route(to, out);
-        }
-    }
-
-    /// Hops until nothing is queued; returns how many hops.
-    fn settle(&mut self) -> usize {
-        let mut hops = 0;
-        while !self.queue.is_empty() {
-            self.hop();
-            hops += 1;
-            assert!(hops < 1_000, "the network does not settle");
-        }
-        hops
-    }
-
-    fn converged(&self, members: &[usize]) -> bool {
-        let s = self.nodes[members[0]].doc().snapshot();
-        members.iter().all(|&i| self.nodes[i].doc().snapshot() == s)
-    }
-
-    fn bytes(&self) -> usize {
-        self.delivered.iter().map(|d| d.len).sum()
-    }
+/// Bytes of every delivered message.
+fn bytes(net: &Net) -> usize {
+    net.delivered.iter().map(|d| d.len).sum()
 }
 
 /// A message's type and the document bytes it carries.
@@ -186,7 +97,7 @@ const KINDS: [&str; 9] = [
 fn by_kind(delivered: &[Delivered]) -> BTreeMap<&'static str, (usize, usize)> {
     let mut m = BTreeMap::new();
     for d in delivered {
-        let e = m.entry(d.kind).or_insert((0, 0));
+        let e = m.entry(describe(&d.message).0).or_insert((0, 0));
         e.0 += 1;
         e.1 += d.len;
     }
@@ -325,7 +236,7 @@ fn converge_catch_up(replicas: usize, k: usize, writers: Writers, work: Workload
     while !net.queue.is_empty() {
         net.hop();
         hops += 1;
-        if converged_after.is_none() && net.converged(&[0, 1]) {
+        if converged_after.is_none() && converged_among(&net, &[0, 1]) {
             converged_after = Some(hops);
         }
         assert!(hops < 100, "the catch-up does not settle");
@@ -338,8 +249,8 @@ fn converge_catch_up(replicas: usize, k: usize, writers: Writers, work: Workload
         writers,
         work,
         delta_bytes,
-        total: net.bytes(),
-        payload: net.delivered.iter().map(|d| d.payload).sum(),
+        total: bytes(&net),
+        payload: net.delivered.iter().map(|d| describe(&d.message).1).sum(),
         summaries: kinds.get("Summary").map_or(0, |e| e.1),
         hops,
         converged_after,
@@ -411,7 +322,7 @@ fn partition_heal(clock: HealClock) -> Heal {
     net.now += 1_000;
     net.tick_all();
     net.settle();
-    assert!(net.converged(&all));
+    assert!(converged_among(&net, &all));
 
     // The partition: 1,000 edits on each side, spread over its replicas,
     // gossiped within the side; a summary round every 100 edits.
@@ -442,9 +353,9 @@ fn partition_heal(clock: HealClock) -> Heal {
             net.settle();
         }
     }
-    assert!(net.converged(&SIDE_A) && net.converged(&SIDE_B));
-    assert!(!net.converged(&all));
-    let partition_bytes = net.bytes();
+    assert!(converged_among(&net, &SIDE_A) && converged_among(&net, &SIDE_B));
+    assert!(!converged_among(&net, &all));
+    let partition_bytes = bytes(&net);
     // What each node lacks, sent once from one node of the other side.
     let once_payload = (0..5)
         .map(|n| {
@@ -484,8 +395,8 @@ fn partition_heal(clock: HealClock) -> Heal {
         let this_hop = by_kind(&net.delivered[before..]);
         let only_summaries = this_hop.keys().all(|&k| k == "Summary");
         per_hop.push(this_hop);
-        if converged.is_none() && net.converged(&all) {
-            converged = Some((hops, net.bytes()));
+        if converged.is_none() && converged_among(&net, &all) {
+            converged = Some((hops, bytes(&net)));
         }
         if converged.is_some() && only_summaries {
             // Only periodic summaries are left (TickEveryHop never goes
@@ -499,14 +410,14 @@ fn partition_heal(clock: HealClock) -> Heal {
     let chunk_payload = net
         .delivered
         .iter()
-        .filter(|d| d.kind == "Chunk")
-        .map(|d| d.payload)
+        .filter(|d| matches!(d.message, Message::Chunk { .. }))
+        .map(|d| describe(&d.message).1)
         .sum();
     Heal {
         clock,
         hops: converged_hops,
         bytes_to_converge,
-        bytes_to_quiet: net.bytes(),
+        bytes_to_quiet: bytes(&net),
         hops_to_quiet: hops,
         chunk_payload,
         once_payload,

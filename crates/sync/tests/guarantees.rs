@@ -2,73 +2,7 @@
 
 use converge_core::{Doc, ReplicaId, Value};
 use converge_sync::{Config, Effect, Message, SessionError, SyncNode};
-
-/// Nodes on a lossless link that delivers in hops: every message queued
-/// before a hop is delivered in that hop.
-struct Net {
-    nodes: Vec<SyncNode<usize>>,
-    queue: Vec<(usize, usize, Vec<u8>)>,
-    now: u64,
-    delivered: Vec<(usize, usize, Message)>,
-}
-
-impl Net {
-    fn new(docs: Vec<Doc>, config: Config) -> Net {
-        Net {
-            nodes: docs
-                .into_iter()
-                .map(|d| SyncNode::new(d, config.clone()))
-                .collect(),
-            queue: Vec::new(),
-            now: 0,
-            delivered: Vec::new(),
-        }
-    }
-
-    fn route(&mut self, from: usize, effects: Vec<Effect<usize>>) {
-        for e in effects {
-            match e {
-                Effect::Gossip(b) => {
-                    for to in 0..self.nodes.len() {
-                        if to != from {
-                            self.queue.push((from, to, b.clone()));
-                        }
-                    }
-                }
-                Effect::Send { to, bytes } => self.queue.push((from, to, bytes)),
-                Effect::CutOff { peer, reason } => panic!("{from} cut off {peer}: {reason}"),
-            }
-        }
-    }
-
-    fn tick_all(&mut self) {
-        for i in 0..self.nodes.len() {
-            let out = self.nodes[i].tick(self.now);
-            self.route(i, out);
-        }
-    }
-
-    /// Delivers everything queued; returns how many messages.
-    fn hop(&mut self, keep: impl Fn(&Message) -> bool) -> usize {
-        let batch = std::mem::take(&mut self.queue);
-        let n = batch.len();
-        for (from, to, bytes) in batch {
-            let msg = Message::decode(&bytes).unwrap();
-            if !keep(&msg) {
-                continue;
-            }
-            self.delivered.push((from, to, msg));
-            let out = self.nodes[to].receive(from, &bytes, self.now);
-            self.route(to, out);
-        }
-        n
-    }
-
-    fn converged(&self) -> bool {
-        let s = self.nodes[0].doc().snapshot();
-        self.nodes.iter().all(|n| n.doc().snapshot() == s)
-    }
-}
+use converge_testkit::HopNet as Net;
 
 fn edits(doc: &mut Doc, n: usize, tag: &str) {
     for i in 0..n {
@@ -89,15 +23,15 @@ fn diverged_pair(n: usize) -> (Doc, Doc) {
 #[test]
 fn partitioned_peers_converge_in_one_round_trip_of_summaries() {
     let (a, b) = diverged_pair(300);
-    let mut net = Net::new(vec![a, b], Config::default());
+    let mut net = Net::new(vec![a, b], &Config::default());
     net.tick_all(); // both gossip their summary
-    net.hop(|_| true); // summaries arrive; each pushes what the other lacks
-    net.hop(|_| true); // the data arrives
+    net.hop(); // summaries arrive; each pushes what the other lacks
+    net.hop(); // the data arrives
     assert!(net.converged(), "not converged after one round trip");
     while !net.queue.is_empty() {
-        net.hop(|_| true); // acknowledgements
+        net.hop(); // acknowledgements
     }
-    let count = |f: fn(&Message) -> bool| net.delivered.iter().filter(|(_, _, m)| f(m)).count();
+    let count = |f: fn(&Message) -> bool| net.delivered.iter().filter(|d| f(&d.message)).count();
     assert_eq!(
         count(|m| matches!(m, Message::Chunk { .. })),
         2,
@@ -117,7 +51,7 @@ fn drops_duplicates_and_reordering_are_repaired() {
     let c = Doc::new(ReplicaId::new(0xCCCC_0003));
     let mut net = Net::new(
         vec![a, b, c],
-        Config {
+        &Config {
             summary_interval_ms: 100,
             retransmit_ms: 200,
             ..Config::default()
@@ -138,7 +72,7 @@ fn drops_duplicates_and_reordering_are_repaired() {
             i % 4 != 0
         });
         dropped += before - net.queue.len();
-        net.hop(|_| true);
+        net.hop();
         if round > 10 && net.converged() {
             break;
         }
@@ -151,7 +85,7 @@ fn drops_duplicates_and_reordering_are_repaired() {
 fn a_delta_waits_for_its_cause_and_the_cause_is_fetched() {
     let mut net = Net::new(
         vec![Doc::new(ReplicaId::new(1)), Doc::new(ReplicaId::new(2))],
-        Config::default(),
+        &Config::default(),
     );
     let (_, first) = net.nodes[0].edit(|tx| tx.aw_set("s").insert("cause").unwrap());
     let (_, second) = net.nodes[0].edit(|tx| {
@@ -160,7 +94,7 @@ fn a_delta_waits_for_its_cause_and_the_cause_is_fetched() {
     });
     drop(first); // the first gossip is lost
     net.route(0, second);
-    net.hop(|_| true); // B holds "effect" and asks A for what it lacks
+    net.hop(); // B holds "effect" and asks A for what it lacks
     assert_eq!(net.nodes[1].doc().pending_len(), 1);
     assert!(
         net.nodes[1].doc().root().aw_set("s").is_none(),
@@ -169,11 +103,11 @@ fn a_delta_waits_for_its_cause_and_the_cause_is_fetched() {
     assert!(
         net.delivered
             .iter()
-            .any(|(_, _, m)| matches!(m, Message::Request { .. }))
+            .any(|d| matches!(d.message, Message::Request { .. }))
             || !net.queue.is_empty()
     );
     while !net.queue.is_empty() {
-        net.hop(|_| true);
+        net.hop();
     }
     assert!(net.converged());
     let s: Vec<&Value> = net.nodes[1]
@@ -192,7 +126,7 @@ fn acknowledged_data_is_not_resent_and_idle_traffic_does_not_grow() {
         let (a, b) = diverged_pair(edits_n);
         let mut net = Net::new(
             vec![a, b],
-            Config {
+            &Config {
                 summary_interval_ms: 100,
                 ..Config::default()
             },
@@ -201,7 +135,7 @@ fn acknowledged_data_is_not_resent_and_idle_traffic_does_not_grow() {
             net.now = t * 100;
             net.tick_all();
             while !net.queue.is_empty() {
-                net.hop(|_| true);
+                net.hop();
             }
         }
         assert!(net.converged());
@@ -210,20 +144,16 @@ fn acknowledged_data_is_not_resent_and_idle_traffic_does_not_grow() {
             net.now = t * 100;
             net.tick_all();
             while !net.queue.is_empty() {
-                net.hop(|_| true);
+                net.hop();
             }
         }
         assert!(
             net.delivered
                 .iter()
-                .all(|(_, _, m)| matches!(m, Message::Summary { .. })),
+                .all(|d| matches!(d.message, Message::Summary { .. })),
             "idle peers sent more than summaries"
         );
-        net.delivered
-            .iter()
-            .map(|(_, _, m)| m.encode().len())
-            .max()
-            .unwrap()
+        net.delivered.iter().map(|d| d.len).max().unwrap()
     };
     // Two replicas: a summary is the header plus two (id, counter) pairs.
     // Only the counters' varints widen as the document grows.
@@ -252,16 +182,16 @@ fn large_catch_ups_are_chunked_and_resume_after_an_interruption() {
         retransmit_ms: 1_000,
         ..Config::default()
     };
-    let mut net = Net::new(vec![a, Doc::new(ReplicaId::new(8))], config);
+    let mut net = Net::new(vec![a, Doc::new(ReplicaId::new(8))], &config);
     net.tick_all();
     let mut delivered_chunks = 0;
     // Deliver until about half the data has arrived, then cut the link.
     while delivered_chunks * 4000 < blob_len / 2 {
-        net.hop(|_| true);
+        net.hop();
         delivered_chunks = net
             .delivered
             .iter()
-            .filter(|(_, _, m)| matches!(m, Message::Chunk { .. }))
+            .filter(|d| matches!(d.message, Message::Chunk { .. }))
             .count();
     }
     net.queue.clear(); // interruption: everything in flight is lost
@@ -271,13 +201,13 @@ fn large_catch_ups_are_chunked_and_resume_after_an_interruption() {
         if net.queue.is_empty() {
             break;
         }
-        net.hop(|_| true);
+        net.hop();
     }
     assert!(net.converged());
     let sent: usize = net
         .delivered
         .iter()
-        .filter_map(|(_, _, m)| match m {
+        .filter_map(|d| match &d.message {
             Message::Chunk { data, .. } => Some(data.len()),
             _ => None,
         })
@@ -290,10 +220,7 @@ fn large_catch_ups_are_chunked_and_resume_after_an_interruption() {
         sent < blob_len + 8 * 1024 + 4096,
         "sent {sent} bytes for a {blob_len}-byte blob"
     );
-    assert!(net
-        .delivered
-        .iter()
-        .all(|(_, _, m)| m.encode().len() <= 4096));
+    assert!(net.delivered.iter().all(|d| d.len <= 4096));
 }
 
 #[test]
@@ -379,11 +306,11 @@ fn hostile_peers_are_cut_off_and_the_document_is_untouched() {
     // An honest peer still converges with the node.
     let mut net = Net::new(
         vec![node.into_doc(), Doc::new(ReplicaId::new(2))],
-        Config::default(),
+        &Config::default(),
     );
     net.tick_all();
     while !net.queue.is_empty() {
-        net.hop(|_| true);
+        net.hop();
     }
     assert!(net.converged());
 }

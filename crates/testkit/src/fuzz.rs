@@ -140,15 +140,7 @@ pub fn decode_doc(data: &[u8]) {
 /// Bytes into the decoders of the standalone types.
 pub fn decode_types(data: &[u8]) {
     use converge_core::Lattice;
-    let kinds = [
-        BlobKind::GCounter,
-        BlobKind::PnCounter,
-        BlobKind::LwwRegister,
-        BlobKind::MvRegister,
-        BlobKind::AwSet,
-        BlobKind::RwSet,
-        BlobKind::MvMap,
-    ];
+    let kinds = BlobKind::STANDALONE;
     let kind = kinds[usize::from(data.first().copied().unwrap_or(0)) % kinds.len()];
     let blob = seal(kind, data.get(1..).unwrap_or_default());
     if let Ok(x) = GCounter::from_bytes(&blob) {

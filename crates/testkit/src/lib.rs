@@ -9,12 +9,14 @@
 pub mod alloc;
 pub mod arbitrary;
 pub mod fuzz;
+pub mod hops;
 pub mod laws;
 pub mod model;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
 
+pub use hops::{Delivered, HopNet};
 pub use laws::{check_laws, LawCase};
 pub use model::DocModel;
 pub use rng::Rng;

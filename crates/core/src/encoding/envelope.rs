@@ -57,22 +57,34 @@ impl BlobKind {
         }
     }
 
+    /// Every kind.
+    pub const ALL: [BlobKind; 10] = [
+        BlobKind::DocDelta,
+        BlobKind::DocSnapshot,
+        BlobKind::SyncMessage,
+        BlobKind::GCounter,
+        BlobKind::PnCounter,
+        BlobKind::LwwRegister,
+        BlobKind::MvRegister,
+        BlobKind::AwSet,
+        BlobKind::RwSet,
+        BlobKind::MvMap,
+    ];
+
+    /// The standalone types' kinds.
+    pub const STANDALONE: [BlobKind; 7] = [
+        BlobKind::GCounter,
+        BlobKind::PnCounter,
+        BlobKind::LwwRegister,
+        BlobKind::MvRegister,
+        BlobKind::AwSet,
+        BlobKind::RwSet,
+        BlobKind::MvMap,
+    ];
+
     /// The kind with header byte `code`.
     pub fn from_code(code: u8) -> Option<BlobKind> {
-        [
-            BlobKind::DocDelta,
-            BlobKind::DocSnapshot,
-            BlobKind::SyncMessage,
-            BlobKind::GCounter,
-            BlobKind::PnCounter,
-            BlobKind::LwwRegister,
-            BlobKind::MvRegister,
-            BlobKind::AwSet,
-            BlobKind::RwSet,
-            BlobKind::MvMap,
-        ]
-        .into_iter()
-        .find(|k| k.code() == code)
+        BlobKind::ALL.into_iter().find(|k| k.code() == code)
     }
 }
 
