@@ -15,6 +15,7 @@ pub mod model;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
+pub mod traces;
 
 pub use hops::{Delivered, HopNet};
 pub use laws::{check_laws, LawCase};
@@ -24,3 +25,4 @@ pub use scenario::{
     assert_converged, random_docs, run_doc_scenario, ScenarioConfig, ScenarioReport,
 };
 pub use sim::{run_sim, Sim, SimConfig, SimReport};
+pub use traces::{replay_sequential, Patch, Trace, TraceError, Txn};
