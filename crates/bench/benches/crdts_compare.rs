@@ -27,7 +27,8 @@ use converge_bench::{
     snapshot_sizes, COUNTER_INCREMENTS, MAP_LEN, REPLICA_A, REPLICA_B, SET_LEN,
 };
 use crdts::CvRDT;
-use criterion::{BatchSize, Criterion, SamplingMode};
+use criterion::measurement::WallTime;
+use criterion::{BatchSize, BenchmarkGroup, Criterion, SamplingMode};
 
 /// The benchmark groups, in the order they run; each has a `converge` and a
 /// `crdts` function.
@@ -43,62 +44,52 @@ fn config() -> Criterion {
         .sample_size(10)
 }
 
-fn aw_set_merge(c: &mut Criterion) {
-    let (ours_a, ours_b) = ours_sets(SET_LEN, REPLICA_A, REPLICA_B);
-    let (crdts_a, crdts_b) = crdts_sets(SET_LEN, REPLICA_A, REPLICA_B);
-
-    let mut g = c.benchmark_group("aw_set_merge");
-    g.sampling_mode(SamplingMode::Flat);
-    // Both inputs are cloned in the untimed setup; the routine merges B into
-    // A by value and returns the result, which criterion drops untimed.
-    g.bench_function("converge", |b| {
-        b.iter_batched(
-            || (ours_a.clone(), ours_b.clone()),
-            |(mut a, b)| {
-                a.join_owned(b);
-                a
-            },
+/// Times `merge(a.clone(), b.clone())` as `group/name`. Both inputs are
+/// cloned in the untimed setup; the routine merges B into A by value and
+/// returns the result, which criterion drops untimed.
+fn bench_merge<T: Clone>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    (a, b): &(T, T),
+    merge: fn(T, T) -> T,
+) {
+    g.bench_function(name, |bencher| {
+        bencher.iter_batched(
+            || (a.clone(), b.clone()),
+            |(a, b)| merge(a, b),
             BatchSize::LargeInput,
         )
     });
-    g.bench_function("crdts", |b| {
-        b.iter_batched(
-            || (crdts_a.clone(), crdts_b.clone()),
-            |(mut a, b)| {
-                a.merge(b);
-                a
-            },
-            BatchSize::LargeInput,
-        )
+}
+
+fn aw_set_merge(c: &mut Criterion) {
+    let ours = ours_sets(SET_LEN, REPLICA_A, REPLICA_B);
+    let theirs = crdts_sets(SET_LEN, REPLICA_A, REPLICA_B);
+    let mut g = c.benchmark_group("aw_set_merge");
+    g.sampling_mode(SamplingMode::Flat);
+    bench_merge(&mut g, "converge", &ours, |mut a, b| {
+        a.join_owned(b);
+        a
+    });
+    bench_merge(&mut g, "crdts", &theirs, |mut a, b| {
+        a.merge(b);
+        a
     });
     g.finish();
 }
 
 fn mv_map_merge(c: &mut Criterion) {
-    let (ours_a, ours_b) = ours_maps(MAP_LEN, REPLICA_A, REPLICA_B);
-    let (crdts_a, crdts_b) = crdts_maps(MAP_LEN, REPLICA_A, REPLICA_B);
-
+    let ours = ours_maps(MAP_LEN, REPLICA_A, REPLICA_B);
+    let theirs = crdts_maps(MAP_LEN, REPLICA_A, REPLICA_B);
     let mut g = c.benchmark_group("mv_map_merge");
     g.sampling_mode(SamplingMode::Flat);
-    g.bench_function("converge", |b| {
-        b.iter_batched(
-            || (ours_a.clone(), ours_b.clone()),
-            |(mut a, b)| {
-                a.join_owned(b);
-                a
-            },
-            BatchSize::LargeInput,
-        )
+    bench_merge(&mut g, "converge", &ours, |mut a, b| {
+        a.join_owned(b);
+        a
     });
-    g.bench_function("crdts", |b| {
-        b.iter_batched(
-            || (crdts_a.clone(), crdts_b.clone()),
-            |(mut a, b)| {
-                a.merge(b);
-                a
-            },
-            BatchSize::LargeInput,
-        )
+    bench_merge(&mut g, "crdts", &theirs, |mut a, b| {
+        a.merge(b);
+        a
     });
     g.finish();
 }
