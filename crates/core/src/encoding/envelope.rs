@@ -71,16 +71,8 @@ impl BlobKind {
         BlobKind::MvMap,
     ];
 
-    /// The standalone types' kinds.
-    pub const STANDALONE: [BlobKind; 7] = [
-        BlobKind::GCounter,
-        BlobKind::PnCounter,
-        BlobKind::LwwRegister,
-        BlobKind::MvRegister,
-        BlobKind::AwSet,
-        BlobKind::RwSet,
-        BlobKind::MvMap,
-    ];
+    /// The standalone types' kinds (every kind after the document family).
+    pub const STANDALONE: &'static [BlobKind] = BlobKind::ALL.as_slice().split_at(3).1;
 
     /// The kind with header byte `code`.
     pub fn from_code(code: u8) -> Option<BlobKind> {
