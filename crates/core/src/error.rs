@@ -59,4 +59,18 @@ pub enum DocError {
     /// The path nests maps deeper than the limit.
     #[error("maps nest deeper than {0} levels")]
     TooDeep(usize),
+    /// A text or list position is past the end.
+    #[error("position {pos} is out of bounds: the sequence has {len} items")]
+    OutOfBounds {
+        /// The position asked for.
+        pos: usize,
+        /// The length in the unit asked for.
+        len: usize,
+    },
+    /// A UTF-16 or UTF-8 position falls inside a character.
+    #[error("position {0} is inside a character; use a character boundary")]
+    NotCharBoundary(usize),
+    /// A sequence would exceed its size limit (2^31 items, or 2^32 edits by one replica).
+    #[error("the sequence would exceed its size limit")]
+    TooLarge,
 }

@@ -42,6 +42,7 @@ mod doc;
 mod encoding;
 mod error;
 mod id;
+mod seq;
 mod store;
 mod types;
 mod value;
@@ -51,13 +52,17 @@ pub use context::CausalContext;
 pub use doc::events::{Change, ChangeKind, DocEvent, Origin};
 pub use doc::node::{Kind, MAX_DEPTH};
 pub use doc::read::{DocValue, MapRef, SetRef, ValueRef};
-pub use doc::txn::{AwSetMut, CounterMut, LwwMut, MapMut, MvMut, RwSetMut, Transaction};
+pub use doc::seq_read::{Cursor, ListDelta, ListRef, Side, TextDelta, TextRef};
+pub use doc::txn::{
+    AwSetMut, CounterMut, ListMut, LwwMut, MapMut, MvMut, RwSetMut, TextMut, Transaction,
+};
 pub use doc::{ApplyOutcome, Doc, DocOptions, SubscriptionId};
 pub use encoding::{
     open as open_blob, peek_kind, seal, BlobKind, FORMAT_VERSION, HEADER_LEN, MAGIC,
 };
 pub use error::{DecodeError, DocError};
 pub use id::{Dot, ReplicaId};
+pub use seq::content::Unit;
 pub use store::{DotFun, DotMap, DotSet, DotStore, JoinMode};
 pub use types::{
     AwSet, Causal, GCounter, Lattice, LwwRegister, MvRegister, OrMap, PnCounter, RwEntry, RwSet,

@@ -10,6 +10,7 @@ use alloc::vec::Vec;
 
 use super::node::{Kind, MapStore, Node, Slot};
 use super::read::{lww_winner, mv_values};
+use super::seq_read::{list_deltas, text_deltas, ListDelta, TextDelta};
 use crate::types::counter::counter_value;
 use crate::value::Value;
 
@@ -65,6 +66,10 @@ pub enum ChangeKind {
     SetInserted(Value),
     /// An element left a set.
     SetRemoved(Value),
+    /// A text changed: apply the steps in order.
+    Text(Vec<TextDelta>),
+    /// A list changed: apply the steps in order.
+    List(Vec<ListDelta>),
 }
 
 /// Everything one transaction or one applied delta changed.
@@ -171,6 +176,7 @@ fn observe_slot(
                 out.insert(Point::Elem(path.clone(), e.clone()), Obs::Elem(present));
             }
         }
+        Node::List(_) | Node::Text(_) => {} // recorded during the join
         Node::RwSet(s) => {
             let elems: Vec<&Value> = match dnode {
                 Some(Node::RwSet(d)) if !full && !d.is_scan() => d.iter().map(|(k, _)| k).collect(),
@@ -222,4 +228,68 @@ pub(crate) fn diff(before: Observation, after: Observation) -> Vec<Change> {
         changes.push(Change { path, kind });
     }
     changes
+}
+
+/// Asks every sequence in `delta` to record what it changes when joined.
+pub(crate) fn mark_recording(delta: &mut MapStore) {
+    for (_, slot) in delta.iter_mut() {
+        for node in slot.nodes.iter_mut() {
+            match node {
+                Node::Map(m) => mark_recording(m),
+                Node::List(l) => l.record = true,
+                Node::Text(t) => t.record = true,
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Takes the changes sequences recorded while `delta` was joined into
+/// `state` (every sequence when `full`).
+pub(crate) fn drain_seq_changes(
+    state: &mut MapStore,
+    delta: &MapStore,
+    full: bool,
+    path: &mut Vec<String>,
+    out: &mut Vec<Change>,
+) {
+    let full = full || delta.is_scan();
+    for (key, slot) in state.iter_mut() {
+        let dslot = delta.get(key);
+        if dslot.is_none() && !full {
+            continue;
+        }
+        let full = full || dslot.is_some_and(|d| d.scan);
+        path.push(key.clone());
+        for node in slot.nodes.iter_mut() {
+            match node {
+                Node::Map(m) => {
+                    let empty = MapStore::default();
+                    let dm = match dslot.and_then(|d| d.get(Kind::Map)) {
+                        Some(Node::Map(dm)) => dm,
+                        _ => &empty,
+                    };
+                    drain_seq_changes(m, dm, full, path, out);
+                }
+                Node::Text(t) => {
+                    for steps in text_deltas(t.ops.take().unwrap_or_default()) {
+                        out.push(Change {
+                            path: path.clone(),
+                            kind: ChangeKind::Text(steps),
+                        });
+                    }
+                }
+                Node::List(l) => {
+                    for steps in list_deltas(l.ops.take().unwrap_or_default()) {
+                        out.push(Change {
+                            path: path.clone(),
+                            kind: ChangeKind::List(steps),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        path.pop();
+    }
 }

@@ -5,6 +5,9 @@ pub(crate) mod events;
 pub(crate) mod log;
 pub(crate) mod node;
 pub(crate) mod read;
+pub(crate) mod seq_node;
+pub(crate) mod seq_read;
+pub(crate) mod seq_txn;
 pub(crate) mod txn;
 
 use alloc::boxed::Box;
@@ -348,8 +351,12 @@ impl Doc {
         } else {
             JoinMode::DELTA
         };
+        let mut blob = blob;
         let before = (!self.subscribers.is_empty())
             .then(|| observe(&self.state.store, &blob.body.store, full));
+        if before.is_some() {
+            events::mark_recording(&mut blob.body.store);
+        }
         let delta_store_for_after = before.as_ref().map(|_| blob.body.store.clone());
         self.state
             .store
@@ -362,7 +369,15 @@ impl Doc {
         self.check_invariants();
         if let (Some(before), Some(d)) = (before, delta_store_for_after) {
             let after = observe(&self.state.store, &d, full);
-            self.emit(Origin::Remote, diff(before, after));
+            let mut changes = diff(before, after);
+            events::drain_seq_changes(
+                &mut self.state.store,
+                &d,
+                full,
+                &mut Vec::new(),
+                &mut changes,
+            );
+            self.emit(Origin::Remote, changes);
         }
     }
 

@@ -4,8 +4,10 @@ use alloc::string::String;
 use core::fmt;
 use smallvec::SmallVec;
 
+use super::seq_node::SeqNode;
 use crate::context::CausalContext;
 use crate::id::Dot;
+use crate::seq::content::{ListBuf, TextBuf};
 use crate::store::{DotFun, DotMap, DotSet, DotStore, JoinMode};
 use crate::types::counter::CounterStore;
 use crate::types::RwEntry;
@@ -33,17 +35,23 @@ pub enum Kind {
     MvRegister,
     /// A last-writer-wins register.
     LwwRegister,
+    /// A list of values ([`ListRef`](crate::ListRef)).
+    List,
+    /// A text ([`TextRef`](crate::TextRef)).
+    Text,
 }
 
 impl Kind {
     /// Every kind, in priority order.
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Map,
         Kind::AwSet,
         Kind::RwSet,
         Kind::Counter,
         Kind::MvRegister,
         Kind::LwwRegister,
+        Kind::List,
+        Kind::Text,
     ];
 }
 
@@ -59,6 +67,8 @@ pub(crate) type AwSetStore = DotMap<Value, DotSet>;
 pub(crate) type RwSetStore = DotMap<Value, RwEntry>;
 pub(crate) type MvStore = DotFun<Value>;
 pub(crate) type LwwStore = DotFun<Stamped>;
+pub(crate) type ListStore = SeqNode<ListBuf<Value>>;
+pub(crate) type TextStore = SeqNode<TextBuf>;
 
 /// One container.
 #[derive(Clone, PartialEq, Debug)]
@@ -69,6 +79,8 @@ pub(crate) enum Node {
     Counter(CounterStore),
     Mv(MvStore),
     Lww(LwwStore),
+    List(ListStore),
+    Text(TextStore),
 }
 
 impl Node {
@@ -80,6 +92,8 @@ impl Node {
             Kind::Counter => Node::Counter(DotFun::default()),
             Kind::MvRegister => Node::Mv(DotFun::default()),
             Kind::LwwRegister => Node::Lww(DotFun::default()),
+            Kind::List => Node::List(SeqNode::default()),
+            Kind::Text => Node::Text(SeqNode::default()),
         }
     }
 
@@ -91,6 +105,8 @@ impl Node {
             Node::Counter(_) => Kind::Counter,
             Node::Mv(_) => Kind::MvRegister,
             Node::Lww(_) => Kind::LwwRegister,
+            Node::List(_) => Kind::List,
+            Node::Text(_) => Kind::Text,
         }
     }
 
@@ -102,6 +118,8 @@ impl Node {
             Node::Counter(s) => s.is_bottom(),
             Node::Mv(s) => s.is_bottom(),
             Node::Lww(s) => s.is_bottom(),
+            Node::List(s) => s.is_bottom(),
+            Node::Text(s) => s.is_bottom(),
         }
     }
 
@@ -113,6 +131,8 @@ impl Node {
             Node::Counter(s) => s.for_each_dot(f),
             Node::Mv(s) => s.for_each_dot(f),
             Node::Lww(s) => s.for_each_dot(f),
+            Node::List(s) => s.for_each_dot(f),
+            Node::Text(s) => s.for_each_dot(f),
         }
     }
 
@@ -124,6 +144,8 @@ impl Node {
             (Node::Counter(a), Node::Counter(b)) => a.join(ctx, b, octx, mode),
             (Node::Mv(a), Node::Mv(b)) => a.join(ctx, b, octx, mode),
             (Node::Lww(a), Node::Lww(b)) => a.join(ctx, b, octx, mode),
+            (Node::List(a), Node::List(b)) => a.join(ctx, b, octx, mode),
+            (Node::Text(a), Node::Text(b)) => a.join(ctx, b, octx, mode),
             _ => unreachable!("join of nodes of different kinds"),
         }
     }
@@ -146,6 +168,8 @@ impl Node {
             }
             Node::Mv(s) => s.check_invariants(ctx),
             Node::Lww(s) => s.check_invariants(ctx),
+            Node::List(s) => s.check_invariants(ctx),
+            Node::Text(s) => s.check_invariants(ctx),
         }
     }
 }

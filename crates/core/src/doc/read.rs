@@ -5,6 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::node::{AwSetStore, Kind, LwwStore, MapStore, MvStore, Node, RwSetStore, Slot};
+use super::seq_read::{ListRef, TextRef};
 use crate::types::counter::counter_value;
 use crate::value::Value;
 
@@ -30,6 +31,10 @@ pub enum ValueRef<'a> {
     MvRegister(Vec<&'a Value>),
     /// The winning value of a last-writer-wins register.
     LwwRegister(&'a Value),
+    /// A list.
+    List(ListRef<'a>),
+    /// A text.
+    Text(TextRef<'a>),
 }
 
 /// A read-only view of a set.
@@ -95,6 +100,8 @@ pub(crate) fn node_ref(node: &Node) -> ValueRef<'_> {
         Node::Counter(c) => ValueRef::Counter(counter_value(c)),
         Node::Mv(m) => ValueRef::MvRegister(mv_values(m)),
         Node::Lww(l) => ValueRef::LwwRegister(lww_winner(l).expect("a live register has a value")),
+        Node::List(l) => ValueRef::List(ListRef { seq: &l.seq }),
+        Node::Text(t) => ValueRef::Text(TextRef { seq: &t.seq }),
     }
 }
 
@@ -185,6 +192,22 @@ impl<'a> MapRef<'a> {
         }
     }
 
+    /// The text under `key`.
+    pub fn text(&self, key: &str) -> Option<TextRef<'a>> {
+        match self.slot(key)?.get(Kind::Text)? {
+            Node::Text(t) => Some(TextRef { seq: &t.seq }),
+            _ => None,
+        }
+    }
+
+    /// The list under `key`.
+    pub fn list(&self, key: &str) -> Option<ListRef<'a>> {
+        match self.slot(key)?.get(Kind::List)? {
+            Node::List(l) => Some(ListRef { seq: &l.seq }),
+            _ => None,
+        }
+    }
+
     /// The plain value of this map: every visible container, recursively.
     pub fn to_value(&self) -> BTreeMap<String, DocValue> {
         self.store
@@ -209,6 +232,10 @@ pub enum DocValue {
     Values(Vec<Value>),
     /// A last-writer-wins register's value.
     Register(Value),
+    /// A list's values.
+    List(Vec<Value>),
+    /// A text.
+    Text(String),
 }
 
 impl DocValue {
@@ -219,6 +246,8 @@ impl DocValue {
             ValueRef::Counter(c) => DocValue::Counter(c),
             ValueRef::MvRegister(v) => DocValue::Values(v.into_iter().cloned().collect()),
             ValueRef::LwwRegister(v) => DocValue::Register(v.clone()),
+            ValueRef::List(l) => DocValue::List(l.to_vec()),
+            ValueRef::Text(t) => DocValue::Text(alloc::string::ToString::to_string(&t)),
         }
     }
 }

@@ -3,9 +3,10 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::events::{diff, observe, Change};
+use super::events::{diff, drain_seq_changes, observe, Change};
 use super::node::{Kind, MapStore, Node, Slot, Stamped, MAX_DEPTH};
 use super::read::{lww_winner, mv_values};
+pub use super::seq_txn::{ListMut, TextMut};
 use super::Doc;
 use crate::context::CausalContext;
 use crate::error::DocError;
@@ -114,6 +115,22 @@ impl<'d> Transaction<'d> {
         }
     }
 
+    /// The text named `name` at the root.
+    pub fn text(&mut self, name: &str) -> TextMut<'_, 'd> {
+        TextMut {
+            txn: self,
+            path: alloc::vec![String::from(name)],
+        }
+    }
+
+    /// The list named `name` at the root.
+    pub fn list(&mut self, name: &str) -> ListMut<'_, 'd> {
+        ListMut {
+            txn: self,
+            path: alloc::vec![String::from(name)],
+        }
+    }
+
     /// Ends the transaction. Returns the encoded delta, or `None` if
     /// nothing was mutated.
     pub fn commit(mut self) -> Option<Vec<u8>> {
@@ -134,7 +151,7 @@ impl<'d> Transaction<'d> {
         Some(self.doc.commit_local(delta, deps, changes))
     }
 
-    fn next_dot(&self) -> Dot {
+    pub(crate) fn next_dot(&self) -> Dot {
         let me = self.doc.replica();
         Dot::new(me, self.doc.state().ctx.max_counter(me) + 1)
     }
@@ -143,7 +160,7 @@ impl<'d> Transaction<'d> {
     /// `path` (of `kind`, if present) and a fresh dot, and returns the
     /// container's delta. Containers of other kinds along the path are
     /// replaced (observed-removed).
-    fn mutate(
+    pub(crate) fn mutate(
         &mut self,
         path: &[String],
         kind: Kind,
@@ -224,11 +241,22 @@ impl<'d> Transaction<'d> {
                 store.clone(),
             )
         });
+        let record = observed.is_some();
         let state = self.doc.state_mut();
         state
             .store
             .join(&state.ctx, store.clone(), &ctx, JoinMode::DELTA);
         state.ctx.join(&ctx);
+        let mut seq_changes = Vec::new();
+        if record {
+            drain_seq_changes(
+                &mut state.store,
+                &store,
+                false,
+                &mut Vec::new(),
+                &mut seq_changes,
+            );
+        }
         self.delta
             .store
             .join(&self.delta.ctx, store, &ctx, JoinMode::GROUP);
@@ -237,6 +265,7 @@ impl<'d> Transaction<'d> {
             let after = observe(&self.doc.state().store, &store, false);
             self.changes.extend(diff(before, after));
         }
+        self.changes.extend(seq_changes);
         #[cfg(any(test, feature = "slow-checks"))]
         self.doc.check_invariants();
     }
@@ -300,7 +329,7 @@ leaf_handle!(
 );
 
 impl<'d> Transaction<'d> {
-    fn read(&self, path: &[String], kind: Kind) -> Option<&Node> {
+    pub(crate) fn read(&self, path: &[String], kind: Kind) -> Option<&Node> {
         let mut map: &MapStore = &self.doc.state().store;
         let (last, parents) = path.split_last()?;
         for k in parents {
@@ -370,6 +399,24 @@ impl<'t, 'd> MapMut<'t, 'd> {
     pub fn rw_set(&mut self, key: &str) -> RwSetMut<'_, 'd> {
         let path = self.child(key);
         RwSetMut {
+            txn: self.txn,
+            path,
+        }
+    }
+
+    /// The text under `key`.
+    pub fn text(&mut self, key: &str) -> TextMut<'_, 'd> {
+        let path = self.child(key);
+        TextMut {
+            txn: self.txn,
+            path,
+        }
+    }
+
+    /// The list under `key`.
+    pub fn list(&mut self, key: &str) -> ListMut<'_, 'd> {
+        let path = self.child(key);
+        ListMut {
             txn: self.txn,
             path,
         }

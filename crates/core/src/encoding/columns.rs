@@ -49,6 +49,10 @@ impl TableBuilder {
         TableBuilder { ids, index }
     }
 
+    pub(crate) fn len(&self) -> usize {
+        self.ids.len()
+    }
+
     pub(crate) fn idx(&self, replica: ReplicaId) -> u32 {
         *self
             .index
@@ -94,6 +98,10 @@ impl Table {
         Ok(Table {
             ids: raw.0.iter().map(|&r| ReplicaId::new(r)).collect(),
         })
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.ids.len()
     }
 
     pub(crate) fn replica(&self, idx: u32) -> Result<ReplicaId> {

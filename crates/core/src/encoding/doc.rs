@@ -15,6 +15,7 @@ use super::columns::{
     WireDot, WireDotSets, WireRanges,
 };
 use super::envelope::{open, seal, BlobKind};
+use super::seq::{decode_seq, encode_seq, seq_replicas, WireSeq};
 use crate::context::CausalContext;
 use crate::doc::node::{MapStore, Node, Slot, Stamped, MAX_DEPTH};
 use crate::error::DecodeError;
@@ -63,6 +64,8 @@ enum WireNode {
     Counter(BVec<(WireDot, u64, u64)>),
     MvRegister(BVec<(WireDot, Value)>),
     LwwRegister(BVec<(WireDot, u64, Value)>),
+    List(WireSeq<BVec<Value>>),
+    Text(WireSeq<String>),
 }
 
 /// A decoded document delta or snapshot.
@@ -79,10 +82,12 @@ pub(crate) fn encode_doc(body: &Causal<MapStore>, deps: Option<&VersionVector>) 
     } else {
         BlobKind::DocSnapshot
     };
-    let table = TableBuilder::new(
-        &body.ctx,
-        deps.into_iter().flat_map(|d| d.iter().map(|e| e.0)),
-    );
+    let mut extra: Vec<crate::ReplicaId> = deps
+        .into_iter()
+        .flat_map(|d| d.iter().map(|e| e.0))
+        .collect();
+    seq_replicas_of(&body.store, &mut extra);
+    let table = TableBuilder::new(&body.ctx, extra);
     let mut slots = Vec::new();
     flatten(&table, &body.store, 0, &mut slots);
     let wire = WireDoc {
@@ -92,6 +97,20 @@ pub(crate) fn encode_doc(body: &Causal<MapStore>, deps: Option<&VersionVector>) 
         slots: BVec(slots),
     };
     seal(kind, &to_payload(&wire))
+}
+
+/// Replicas named by sequence origins (they need not be in a delta's context).
+fn seq_replicas_of(map: &MapStore, out: &mut Vec<crate::ReplicaId>) {
+    for (_, slot) in map.iter() {
+        for node in &slot.nodes {
+            match node {
+                Node::Map(m) => seq_replicas_of(m, out),
+                Node::List(l) => seq_replicas(l, out),
+                Node::Text(t) => seq_replicas(t, out),
+                _ => {}
+            }
+        }
+    }
 }
 
 fn flatten(table: &TableBuilder, map: &MapStore, parent: u32, out: &mut Vec<WireSlot>) {
@@ -129,6 +148,8 @@ fn flatten(table: &TableBuilder, map: &MapStore, parent: u32, out: &mut Vec<Wire
                         .map(|(d, s)| (table.dot(d), s.ts, s.value.clone()))
                         .collect(),
                 )),
+                Node::List(l) => WireNode::List(encode_seq(table, l)),
+                Node::Text(t) => WireNode::Text(encode_seq(table, t)),
             });
         }
         out.push(WireSlot {
@@ -342,5 +363,7 @@ fn decode_node(table: &Table, ctx: &CausalContext, w: WireNode, is_delta: bool) 
             let items = decode_dot_fun(table, ctx, entries, |(ts, value)| Stamped { ts, value })?;
             Node::Lww(DotFun::from_entries(items))
         }
+        WireNode::List(w) => Node::List(decode_seq(table, ctx, w, is_delta)?),
+        WireNode::Text(w) => Node::Text(decode_seq(table, ctx, w, is_delta)?),
     })
 }

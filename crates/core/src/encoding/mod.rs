@@ -5,6 +5,7 @@ pub(crate) mod columns;
 mod crc;
 pub(crate) mod doc;
 mod envelope;
+pub(crate) mod seq;
 pub(crate) mod types;
 
 pub(crate) use bounded::bytes;

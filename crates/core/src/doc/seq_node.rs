@@ -1,0 +1,197 @@
+//! Sequence containers (text and lists) inside a document.
+//!
+//! In a state the items live in the [`Seq`] tree. In a delta they travel
+//! loose: new runs with their origins, and the id runs deleted. Joining a
+//! delta into a state integrates the runs and applies the deletions;
+//! joining deltas into a delta group concatenates them.
+
+use alloc::vec::Vec;
+
+use crate::context::CausalContext;
+use crate::id::Dot;
+use crate::seq::content::Content;
+use crate::seq::{Loose, Seq, SeqOp};
+use crate::store::JoinMode;
+
+/// Above this many items, invariant checks skip the per-item walks.
+const CHECK_LIMIT: u32 = 4096;
+
+#[derive(Clone, Debug)]
+pub(crate) struct SeqNode<C> {
+    /// The integrated items (states).
+    pub(crate) seq: Seq<C>,
+    /// Inserted runs not integrated yet (deltas).
+    pub(crate) loose: Vec<Loose<C>>,
+    /// Deleted id runs (deltas).
+    pub(crate) dels: Vec<(Dot, u32)>,
+    /// In a delta: ask the receiving state to record its changes.
+    pub(crate) record: bool,
+    /// In a state: changes recorded for subscribers, drained by the doc.
+    pub(crate) ops: Option<Vec<SeqOp<C>>>,
+}
+
+impl<C: Content> Default for SeqNode<C> {
+    fn default() -> Self {
+        SeqNode {
+            seq: Seq::default(),
+            loose: Vec::new(),
+            dels: Vec::new(),
+            record: false,
+            ops: None,
+        }
+    }
+}
+
+impl<C: Content> PartialEq for SeqNode<C> {
+    fn eq(&self, other: &Self) -> bool {
+        self.seq == other.seq && self.loose == other.loose && self.dels == other.dels
+    }
+}
+
+fn loose_dots<C>(r: &Loose<C>) -> impl Iterator<Item = Dot> + '_ {
+    (0..r.len as u64).map(move |k| Dot::new(r.id.replica, r.id.counter + k))
+}
+
+impl<C: Content> SeqNode<C> {
+    pub(crate) fn delta(loose: Vec<Loose<C>>, dels: Vec<(Dot, u32)>) -> Self {
+        SeqNode {
+            loose,
+            dels,
+            ..SeqNode::default()
+        }
+    }
+
+    pub(crate) fn is_bottom(&self) -> bool {
+        self.seq.is_empty() && self.loose.is_empty() && self.dels.is_empty()
+    }
+
+    pub(crate) fn for_each_dot(&self, f: &mut dyn FnMut(Dot)) {
+        self.seq.for_each_dot(f);
+        for r in &self.loose {
+            loose_dots(r).for_each(&mut *f);
+        }
+    }
+
+    fn in_loose(&self, d: Dot) -> bool {
+        self.loose.iter().any(|r| {
+            r.id.replica == d.replica
+                && d.counter >= r.id.counter
+                && d.counter < r.id.counter + r.len as u64
+        })
+    }
+
+    pub(crate) fn join(
+        &mut self,
+        ctx: &CausalContext,
+        other: SeqNode<C>,
+        octx: &CausalContext,
+        mode: JoinMode,
+    ) {
+        if mode.delta_target {
+            self.join_into_delta(ctx, other, octx, mode);
+            return;
+        }
+        let mut ops =
+            (other.record || self.ops.is_some()).then(|| self.ops.take().unwrap_or_default());
+        if mode.full && other.seq.is_empty() {
+            // The other side removed or replaced this container: what it
+            // had seen is deleted, what it adds or did not see stays.
+            let observed = |d: Dot| octx.contains(d) && !other.in_loose(d);
+            delete_where(&mut self.seq, &observed, &mut ops);
+        }
+        if !other.seq.is_empty() {
+            self.seq.join_state(&other.seq, &mut ops);
+        }
+        self.seq.integrate_all(other.loose, &mut ops);
+        for (d, n) in other.dels {
+            self.seq.delete_ids(d, n, &mut ops);
+        }
+        self.ops = ops;
+    }
+
+    fn join_into_delta(
+        &mut self,
+        ctx: &CausalContext,
+        other: SeqNode<C>,
+        octx: &CausalContext,
+        mode: JoinMode,
+    ) {
+        if mode.full {
+            let mut extra = Vec::new();
+            for r in &self.loose {
+                for d in loose_dots(r) {
+                    if octx.contains(d) && !other.in_loose(d) {
+                        push_range(&mut extra, d, 1);
+                    }
+                }
+            }
+            self.dels.extend(extra);
+        }
+        let mut loose = other.loose;
+        if !other.seq.is_empty() {
+            for r in other.seq.runs() {
+                if r.content.is_none() {
+                    self.dels.push((r.id, r.len));
+                }
+                loose.push(r);
+            }
+        }
+        for r in loose {
+            if loose_dots(&r).all(|d| ctx.contains(d)) {
+                continue;
+            }
+            self.loose.push(r);
+        }
+        for (d, n) in other.dels {
+            push_range(&mut self.dels, d, n);
+        }
+        self.record |= other.record;
+    }
+
+    pub(crate) fn check_invariants(&self, ctx: &CausalContext) {
+        if self.seq.tree.counts().total <= CHECK_LIMIT {
+            self.seq.check();
+            self.seq.for_each_dot(&mut |d| {
+                assert!(ctx.contains(d), "sequence item outside the context")
+            });
+        }
+        for r in &self.loose {
+            assert!(r.len > 0, "empty loose run");
+            if let Some(c) = &r.content {
+                assert_eq!(c.items(), r.len as usize, "loose run content length");
+            }
+        }
+    }
+}
+
+fn push_range(v: &mut Vec<(Dot, u32)>, d: Dot, n: u32) {
+    if let Some((p, l)) = v.last_mut() {
+        if p.replica == d.replica && p.counter + *l as u64 == d.counter {
+            *l += n;
+            return;
+        }
+    }
+    v.push((d, n));
+}
+
+fn delete_where<C: Content>(
+    seq: &mut Seq<C>,
+    observed: &dyn Fn(Dot) -> bool,
+    ops: &mut Option<Vec<SeqOp<C>>>,
+) {
+    let mut targets: Vec<(Dot, u32)> = Vec::new();
+    for r in seq.runs() {
+        if r.content.is_none() {
+            continue;
+        }
+        for k in 0..r.len as u64 {
+            let d = Dot::new(r.id.replica, r.id.counter + k);
+            if observed(d) {
+                push_range(&mut targets, d, 1);
+            }
+        }
+    }
+    for (d, n) in targets {
+        seq.delete_ids(d, n, ops);
+    }
+}

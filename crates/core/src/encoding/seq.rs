@@ -1,0 +1,322 @@
+//! Columns of a sequence (text or list) node; layout in `docs/encoding.md`.
+//!
+//! A state lists its runs in list order; a delta lists its new runs and the
+//! id runs it deletes. Per run: the replica (run-length column), the
+//! counter (difference from the end of that replica's previous run), the
+//! length, one flag byte (deleted, how the left and right origins are
+//! given), and explicit origins only where the neighbours do not imply
+//! them. The visible content follows as one column.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::bounded::{bytes, BVec};
+use super::columns::{Table, TableBuilder};
+use crate::context::CausalContext;
+use crate::doc::seq_node::SeqNode;
+use crate::error::DecodeError;
+use crate::id::Dot;
+use crate::seq::content::{Content, ListBuf, TextBuf};
+use crate::seq::{Loose, Seq};
+use crate::value::Value;
+
+type Result<T> = core::result::Result<T, DecodeError>;
+
+const DELETED: u8 = 1;
+const LEFT_PREV: u8 = 0 << 1;
+const LEFT_NONE: u8 = 1 << 1;
+const LEFT_EXPLICIT: u8 = 2 << 1;
+const LEFT_MASK: u8 = 3 << 1;
+const RIGHT_NONE: u8 = 0 << 3;
+const RIGHT_NEXT: u8 = 1 << 3;
+const RIGHT_EXPLICIT: u8 = 2 << 3;
+const RIGHT_MASK: u8 = 3 << 3;
+
+#[derive(Serialize, Deserialize)]
+pub(crate) struct WireSeq<T> {
+    /// (replica index, number of consecutive runs by it).
+    reps: BVec<(u32, u32)>,
+    /// Counter minus the end of the same replica's previous run.
+    ctrs: BVec<i64>,
+    lens: BVec<u32>,
+    #[serde(with = "bytes")]
+    flags: Vec<u8>,
+    /// Origins the flags mark explicit: (replica index, counter).
+    origins: BVec<(u32, u64)>,
+    /// The content of the visible runs, concatenated.
+    content: T,
+    /// Deltas: deleted id runs (replica index, counter, length).
+    dels: BVec<(u32, u64, u32)>,
+}
+
+/// Content that has a column form.
+pub(crate) trait ContentColumn: Content {
+    type Wire: Serialize + DeserializeOwned;
+    fn to_column(pieces: &mut dyn Iterator<Item = &Self>) -> Self::Wire;
+    fn from_column(w: Self::Wire) -> Self;
+}
+
+impl ContentColumn for TextBuf {
+    type Wire = String;
+    fn to_column(pieces: &mut dyn Iterator<Item = &Self>) -> String {
+        let mut s = String::new();
+        for p in pieces {
+            s.push_str(&p.0);
+        }
+        s
+    }
+    fn from_column(w: String) -> Self {
+        TextBuf(w)
+    }
+}
+
+impl ContentColumn for ListBuf<Value> {
+    type Wire = BVec<Value>;
+    fn to_column(pieces: &mut dyn Iterator<Item = &Self>) -> BVec<Value> {
+        let mut v = Vec::new();
+        for p in pieces {
+            v.extend_from_slice(&p.0);
+        }
+        BVec(v)
+    }
+    fn from_column(w: BVec<Value>) -> Self {
+        ListBuf(w.0)
+    }
+}
+
+struct IdRun {
+    id: Dot,
+    len: u32,
+    left: Option<Dot>,
+    right: Option<Dot>,
+    deleted: bool,
+}
+
+pub(crate) fn encode_seq<C: ContentColumn>(
+    table: &TableBuilder,
+    node: &SeqNode<C>,
+) -> WireSeq<C::Wire> {
+    let runs: Vec<IdRun>;
+    let content: C::Wire;
+    if !node.seq.is_empty() {
+        runs = node
+            .seq
+            .id_listing()
+            .into_iter()
+            .map(|(id, len, left, right, deleted)| IdRun {
+                id,
+                len,
+                left,
+                right,
+                deleted,
+            })
+            .collect();
+        let mut leaves = Vec::new();
+        node.seq.tree.for_each_content(|c| leaves.push(c.clone()));
+        content = C::to_column(&mut leaves.iter());
+    } else {
+        runs = node
+            .loose
+            .iter()
+            .map(|r| IdRun {
+                id: r.id,
+                len: r.len,
+                left: r.left,
+                right: r.right,
+                deleted: r.content.is_none(),
+            })
+            .collect();
+        content = C::to_column(&mut node.loose.iter().filter_map(|r| r.content.as_ref()));
+    }
+    let mut reps: Vec<(u32, u32)> = Vec::new();
+    let mut ctrs = Vec::with_capacity(runs.len());
+    let mut lens = Vec::with_capacity(runs.len());
+    let mut flags = Vec::with_capacity(runs.len());
+    let mut origins = Vec::new();
+    let mut ends: Vec<u64> = alloc::vec![0; table.len()];
+    for (i, r) in runs.iter().enumerate() {
+        let rep = table.idx(r.id.replica);
+        match reps.last_mut() {
+            Some((x, n)) if *x == rep => *n += 1,
+            _ => reps.push((rep, 1)),
+        }
+        let end = &mut ends[rep as usize];
+        ctrs.push(r.id.counter as i64 - *end as i64);
+        *end = r.id.counter + r.len as u64;
+        lens.push(r.len);
+        let mut f = if r.deleted { DELETED } else { 0 };
+        let prev_last = i.checked_sub(1).map(|p| {
+            Dot::new(
+                runs[p].id.replica,
+                runs[p].id.counter + runs[p].len as u64 - 1,
+            )
+        });
+        f |= match r.left {
+            None => LEFT_NONE,
+            Some(d) if Some(d) == prev_last => LEFT_PREV,
+            Some(d) => {
+                origins.push((table.idx(d.replica), d.counter));
+                LEFT_EXPLICIT
+            }
+        };
+        let next_first = runs.get(i + 1).map(|n| n.id);
+        f |= match r.right {
+            None => RIGHT_NONE,
+            Some(d) if Some(d) == next_first => RIGHT_NEXT,
+            Some(d) => {
+                origins.push((table.idx(d.replica), d.counter));
+                RIGHT_EXPLICIT
+            }
+        };
+        flags.push(f);
+    }
+    let dels = node
+        .dels
+        .iter()
+        .map(|(d, n)| (table.idx(d.replica), d.counter, *n))
+        .collect();
+    WireSeq {
+        reps: BVec(reps),
+        ctrs: BVec(ctrs),
+        lens: BVec(lens),
+        flags,
+        origins: BVec(origins),
+        content,
+        dels: BVec(dels),
+    }
+}
+
+/// Every dot a sequence node lists, for the replica table.
+pub(crate) fn seq_replicas<C: Content>(node: &SeqNode<C>, out: &mut Vec<crate::ReplicaId>) {
+    out.extend_from_slice(node.seq.replicas());
+    for r in &node.loose {
+        out.push(r.id.replica);
+        out.extend(r.left.map(|d| d.replica));
+        out.extend(r.right.map(|d| d.replica));
+    }
+    out.extend(node.dels.iter().map(|(d, _)| d.replica));
+}
+
+fn invalid(what: &'static str) -> DecodeError {
+    DecodeError::Invalid(what)
+}
+
+pub(crate) fn decode_seq<C: ContentColumn>(
+    table: &Table,
+    ctx: &CausalContext,
+    w: WireSeq<C::Wire>,
+    is_delta: bool,
+) -> Result<SeqNode<C>> {
+    let n = w.lens.0.len();
+    if w.ctrs.0.len() != n || w.flags.len() != n {
+        return Err(invalid("sequence columns differ in length"));
+    }
+    if w.reps.0.iter().map(|r| r.1 as u64).sum::<u64>() != n as u64 {
+        return Err(invalid("sequence replica column does not cover the runs"));
+    }
+    let mut reps = Vec::with_capacity(n);
+    for &(rep, count) in &w.reps.0 {
+        table.replica(rep)?;
+        reps.extend(core::iter::repeat_n(rep, count as usize));
+    }
+    let mut ends: Vec<u64> = alloc::vec![0; table.len()];
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
+        let rep = reps[i] as usize;
+        let replica = table.replica(reps[i])?;
+        let ctr = (ends[rep] as i64)
+            .checked_add(w.ctrs.0[i])
+            .filter(|c| *c >= 1)
+            .ok_or(invalid("sequence counter out of range"))? as u64;
+        let len = w.lens.0[i];
+        if len == 0 {
+            return Err(invalid("empty sequence run"));
+        }
+        let last = Dot::new(replica, ctr + len as u64 - 1);
+        if !ctx.contains(Dot::new(replica, ctr)) || !ctx.contains(last) {
+            return Err(invalid("a sequence item is missing from the context"));
+        }
+        ends[rep] = ctr + len as u64;
+        ids.push(Dot::new(replica, ctr));
+    }
+    let mut origins = w.origins.0.into_iter();
+    let mut explicit = || -> Result<Dot> {
+        let (rep, ctr) = origins.next().ok_or(invalid("missing explicit origin"))?;
+        Ok(Dot::new(table.replica(rep)?, ctr))
+    };
+    let mut runs: Vec<Loose<C>> = Vec::with_capacity(n);
+    let mut vis_lens = Vec::new();
+    for i in 0..n {
+        let f = w.flags[i];
+        if f & !(DELETED | LEFT_MASK | RIGHT_MASK) != 0 {
+            return Err(invalid("unknown sequence flags"));
+        }
+        let left = match f & LEFT_MASK {
+            LEFT_NONE => None,
+            LEFT_PREV => {
+                let p = i
+                    .checked_sub(1)
+                    .ok_or(invalid("first run's left origin is its predecessor"))?;
+                Some(Dot::new(
+                    ids[p].replica,
+                    ids[p].counter + w.lens.0[p] as u64 - 1,
+                ))
+            }
+            LEFT_EXPLICIT => Some(explicit()?),
+            _ => return Err(invalid("unknown left origin code")),
+        };
+        let right = match f & RIGHT_MASK {
+            RIGHT_NONE => None,
+            RIGHT_NEXT => Some(
+                *ids.get(i + 1)
+                    .ok_or(invalid("last run's right origin is its successor"))?,
+            ),
+            RIGHT_EXPLICIT => Some(explicit()?),
+            _ => return Err(invalid("unknown right origin code")),
+        };
+        let deleted = f & DELETED != 0;
+        if !deleted {
+            vis_lens.push(w.lens.0[i] as usize);
+        }
+        runs.push(Loose {
+            id: ids[i],
+            len: w.lens.0[i],
+            left,
+            right,
+            content: None,
+        });
+    }
+    if origins.next().is_some() {
+        return Err(invalid("unused explicit origins"));
+    }
+    let content = C::from_column(w.content);
+    if content.items() != vis_lens.iter().sum::<usize>() {
+        return Err(invalid("sequence content does not match the visible runs"));
+    }
+    let mut pieces = content.cut(&vis_lens).into_iter();
+    for (i, r) in runs.iter_mut().enumerate() {
+        if w.flags[i] & DELETED == 0 {
+            r.content = pieces.next();
+        }
+    }
+    let mut dels = Vec::with_capacity(w.dels.0.len());
+    for (rep, ctr, len) in w.dels.0 {
+        if len == 0 || ctr == 0 {
+            return Err(invalid("empty deleted run"));
+        }
+        dels.push((Dot::new(table.replica(rep)?, ctr), len));
+    }
+    if is_delta {
+        return Ok(SeqNode::delta(runs, dels));
+    }
+    if !dels.is_empty() {
+        return Err(invalid("deleted runs in a snapshot"));
+    }
+    let seq = Seq::from_runs(runs).ok_or(invalid("sequence runs overlap or are too long"))?;
+    Ok(SeqNode {
+        seq,
+        ..SeqNode::default()
+    })
+}

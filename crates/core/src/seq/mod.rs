@@ -1,0 +1,865 @@
+//! Sequences: the list CRDT behind [`Text`](crate::TextRef) and lists.
+//!
+//! Ordering follows FugueMax in its YjsMod formulation (Weidner and
+//! Kleppmann, *The art of the Fugue*, 2023): every inserted item records
+//! its left origin (the item before it when it was typed) and its right
+//! origin (the item after it), and concurrent inserts between the same
+//! origins are ordered so that runs typed concurrently never interleave.
+//! Items typed consecutively by one replica form one [`Run`]; runs live in
+//! a B+ tree ([`tree`]) indexed by visible position and by id. Deleted
+//! items keep only their id run (a tombstone) so later inserts can still
+//! name them as origins; their content is dropped.
+
+pub(crate) mod content;
+pub(crate) mod run;
+pub(crate) mod tree;
+
+use alloc::vec::Vec;
+use core::cmp::Ordering;
+use hashbrown::HashMap;
+use smallvec::SmallVec;
+
+use crate::id::{Dot, ReplicaId};
+use content::Content;
+use run::{ItemId, Run, MAX_DELETED_RUN, MAX_RUN};
+use tree::{Place, Tree};
+
+/// Inserted items as they travel in deltas: a run of consecutive dots of
+/// one replica with its origins (`None`: the start / the end of the list).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Loose<C> {
+    pub(crate) id: Dot,
+    pub(crate) len: u32,
+    pub(crate) left: Option<Dot>,
+    pub(crate) right: Option<Dot>,
+    /// The items' content; `None` when they are deleted (content dropped).
+    pub(crate) content: Option<C>,
+}
+
+impl<C: Content> Loose<C> {
+    /// Drops the first `k` items.
+    fn skip(&mut self, k: u32) {
+        if k == 0 {
+            return;
+        }
+        self.left = Some(Dot::new(self.id.replica, self.id.counter + k as u64 - 1));
+        self.id.counter += k as u64;
+        self.len -= k;
+        if let Some(c) = &mut self.content {
+            *c = c.split_off(k as usize);
+        }
+    }
+
+    /// Keeps the first `k` items, returning the rest.
+    fn split(&mut self, k: u32) -> Loose<C> {
+        let mut rest = self.clone();
+        rest.skip(k);
+        self.len = k;
+        if let Some(c) = &mut self.content {
+            let _ = c.split_off(k as usize);
+        }
+        rest
+    }
+}
+
+/// A change to the visible items, in the order it happened; positions are
+/// visible indices at that moment.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum SeqOp<C> {
+    Insert { pos: u32, content: C },
+    Delete { pos: u32, content: C },
+}
+
+/// Why a sequence edit was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SeqError {
+    OutOfBounds { pos: usize, len: usize },
+    TooLarge,
+}
+
+/// The most items (deleted ones included) one sequence holds.
+pub(crate) const MAX_ITEMS: u32 = u32::MAX / 2;
+
+/// One replicated sequence: a tree of runs plus the replica table.
+#[derive(Clone, Debug)]
+pub(crate) struct Seq<C> {
+    pub(crate) tree: Tree<C>,
+    reps: Vec<ReplicaId>,
+    rep_ix: HashMap<ReplicaId, u32>,
+    /// Where the last local insert ended, to continue typing in O(1).
+    hint: Option<(u32, Place)>,
+}
+
+impl<C: Content> Default for Seq<C> {
+    fn default() -> Self {
+        Seq {
+            tree: Tree::default(),
+            reps: Vec::new(),
+            rep_ix: HashMap::new(),
+            hint: None,
+        }
+    }
+}
+
+impl<C: Content> PartialEq for Seq<C> {
+    /// Equal when they hold the same runs in the same order with the same
+    /// content (the tree's shape and the interning order do not matter).
+    fn eq(&self, other: &Self) -> bool {
+        let a = self.runs();
+        let b = other.runs();
+        a == b
+    }
+}
+
+impl<C: Content> Seq<C> {
+    /// Number of visible items.
+    pub(crate) fn len(&self) -> usize {
+        self.tree.counts().vis as usize
+    }
+
+    /// Whether the sequence holds no item at all (not even a tombstone).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.tree.counts().total == 0
+    }
+
+    pub(crate) fn replica(&self, rep: u32) -> ReplicaId {
+        self.reps[rep as usize]
+    }
+
+    fn intern(&mut self, r: ReplicaId) -> u32 {
+        if let Some(&i) = self.rep_ix.get(&r) {
+            return i;
+        }
+        let i = self.reps.len() as u32;
+        self.reps.push(r);
+        self.rep_ix.insert(r, i);
+        i
+    }
+
+    fn item(&self, d: Dot) -> Option<ItemId> {
+        let rep = *self.rep_ix.get(&d.replica)?;
+        let ctr = u32::try_from(d.counter).ok()?;
+        Some(ItemId::new(rep, ctr))
+    }
+
+    pub(crate) fn dot(&self, id: ItemId) -> Option<Dot> {
+        (!id.is_none()).then(|| Dot::new(self.reps[id.rep as usize], id.ctr as u64))
+    }
+
+    pub(crate) fn find(&self, d: Dot) -> Option<Place> {
+        self.tree.find_id(self.item(d)?)
+    }
+
+    /// Whether the item `d` is in the sequence.
+    pub(crate) fn contains(&self, d: Dot) -> bool {
+        self.find(d).is_some()
+    }
+
+    /// Inserts `content` at visible index `pos` with ids starting at
+    /// `first`. Returns the delta.
+    pub(crate) fn insert_local(
+        &mut self,
+        pos: usize,
+        first: Dot,
+        content: C,
+    ) -> Result<Loose<C>, SeqError> {
+        let len = self.len();
+        if pos > len {
+            return Err(SeqError::OutOfBounds { pos, len });
+        }
+        let n = content.items();
+        let end = first.counter.checked_add(n as u64);
+        if n == 0
+            || end.is_none_or(|e| e > u32::MAX as u64)
+            || self.tree.counts().total as usize + n > MAX_ITEMS as usize
+        {
+            return Err(SeqError::TooLarge);
+        }
+        let rep = self.intern(first.replica);
+        let id = ItemId::new(rep, first.counter as u32);
+        // Continue the run the last insert made when typing on.
+        if let Some((hpos, c)) = self.hint {
+            if hpos as usize == pos && n as u32 + self.tree.run(c).len() <= MAX_RUN {
+                let r = *self.tree.run(c);
+                if !r.deleted() && r.id.rep == rep && r.end() == id.ctr {
+                    let after = self.tree.next_item(Place {
+                        off: r.len() - 1,
+                        ..c
+                    });
+                    let next = after.map_or(ItemId::NONE, |a| self.tree.id_at(a));
+                    if next == r.right && after.is_none_or(|a| a.leaf == c.leaf) {
+                        let loose = Loose {
+                            id: first,
+                            len: n as u32,
+                            left: self.dot(r.last()),
+                            right: self.dot(r.right),
+                            content: Some(content.clone()),
+                        };
+                        let at = Place {
+                            leaf: c.leaf,
+                            idx: c.idx + 1,
+                            off: 0,
+                        };
+                        let run = Run::new(id, n as u32, r.last(), r.right, false);
+                        self.tree.insert_at(at, run, &content);
+                        self.set_hint(pos + n, run.last());
+                        return Ok(loose);
+                    }
+                }
+            }
+        }
+        let (left, right, after) = if pos == 0 {
+            let right = self
+                .tree
+                .first()
+                .map_or(ItemId::NONE, |c| self.tree.id_at(c));
+            (ItemId::NONE, right, None)
+        } else {
+            let c = self
+                .tree
+                .find_vis(pos as u32 - 1)
+                .expect("pos is in bounds");
+            let right = self
+                .tree
+                .next_item(c)
+                .map_or(ItemId::NONE, |a| self.tree.id_at(a));
+            (self.tree.id_at(c), right, Some(c))
+        };
+        let loose = Loose {
+            id: first,
+            len: n as u32,
+            left: self.dot(left),
+            right: self.dot(right),
+            content: Some(content.clone()),
+        };
+        self.place(after, id, left, right, content);
+        self.set_hint(pos + n, id.plus(n as u32 - 1));
+        Ok(loose)
+    }
+
+    /// The origins a local insert at visible index `pos` would get.
+    pub(crate) fn origins_at(&self, pos: usize) -> Result<(Option<Dot>, Option<Dot>), SeqError> {
+        let len = self.len();
+        if pos > len {
+            return Err(SeqError::OutOfBounds { pos, len });
+        }
+        Ok(if pos == 0 {
+            (
+                None,
+                self.tree.first().and_then(|c| self.dot(self.tree.id_at(c))),
+            )
+        } else {
+            let c = self
+                .tree
+                .find_vis(pos as u32 - 1)
+                .expect("pos is in bounds");
+            let right = self
+                .tree
+                .next_item(c)
+                .and_then(|a| self.dot(self.tree.id_at(a)));
+            (self.dot(self.tree.id_at(c)), right)
+        })
+    }
+
+    /// The id runs of the visible items `pos .. pos + n`.
+    pub(crate) fn visible_ids(&self, pos: usize, n: usize) -> Result<Vec<(Dot, u32)>, SeqError> {
+        let len = self.len();
+        if pos.checked_add(n).is_none_or(|e| e > len) {
+            return Err(SeqError::OutOfBounds {
+                pos: pos.saturating_add(n),
+                len,
+            });
+        }
+        let mut out: Vec<(Dot, u32)> = Vec::new();
+        let mut left = n as u32;
+        let mut at = self.tree.find_vis(pos as u32);
+        while left > 0 {
+            let c = at.expect("in bounds");
+            let r = *self.tree.run(c);
+            if !r.deleted() {
+                let take = left.min(r.len() - c.off);
+                let d = Dot::new(self.reps[r.id.rep as usize], (r.id.ctr + c.off) as u64);
+                out.push((d, take));
+                left -= take;
+            }
+            at = self.tree.run_start(c.leaf, c.idx + 1);
+        }
+        Ok(out)
+    }
+
+    /// The item at visible index `pos` (`None` at or past the end).
+    pub(crate) fn dot_at(&self, pos: usize) -> Option<Dot> {
+        let c = self.tree.find_vis(u32::try_from(pos).ok()?)?;
+        self.dot(self.tree.id_at(c))
+    }
+
+    /// The content of the leaf holding visible item `pos`, and the item's
+    /// index in it.
+    pub(crate) fn content_at(&self, pos: usize) -> Option<(&C, usize)> {
+        let c = self.tree.find_vis(u32::try_from(pos).ok()?)?;
+        let l = &self.tree.leaves[c.leaf as usize];
+        let before: u32 = l.runs[..c.idx].iter().map(Run::vis).sum();
+        Some((&l.content, (before + c.off) as usize))
+    }
+
+    /// The contents of the leaves, in order.
+    pub(crate) fn leaf_contents(&self) -> impl Iterator<Item = &C> + '_ {
+        let mut leaf = 0u32;
+        core::iter::from_fn(move || {
+            if leaf == tree::NIL {
+                return None;
+            }
+            let l = &self.tree.leaves[leaf as usize];
+            leaf = l.next;
+            Some(&l.content)
+        })
+    }
+
+    /// Visible items before item `d`, and whether `d` itself is visible.
+    pub(crate) fn index_of(&self, d: Dot) -> Option<(usize, bool)> {
+        let c = self.find(d)?;
+        Some((
+            self.tree.position(c).0 as usize,
+            !self.tree.run(c).deleted(),
+        ))
+    }
+
+    fn set_hint(&mut self, pos: usize, last: ItemId) {
+        self.hint = self.tree.find_id(last).map(|c| (pos as u32, c));
+    }
+
+    /// Places new items right after the item at `after` (`None`: at the
+    /// very start), in runs of at most [`MAX_RUN`] items.
+    fn place(
+        &mut self,
+        after: Option<Place>,
+        id: ItemId,
+        left: ItemId,
+        right: ItemId,
+        mut content: C,
+    ) {
+        let mut at = match after {
+            None => Place {
+                leaf: 0,
+                idx: 0,
+                off: 0,
+            },
+            Some(c) => self.after(c),
+        };
+        let total = content.items() as u32;
+        let mut done = 0u32;
+        let mut left = left;
+        while done < total {
+            let k = (total - done).min(MAX_RUN);
+            let rest = content.split_off(k as usize);
+            let run = Run::new(id.plus(done), k, left, right, false);
+            self.tree.insert_at(at, run, &content);
+            content = rest;
+            done += k;
+            left = run.last();
+            if done < total {
+                let c = self.tree.find_id(left).expect("just inserted");
+                at = self.after(c);
+            }
+        }
+    }
+
+    /// The insertion point right after the item at `c`.
+    fn after(&self, c: Place) -> Place {
+        if c.off + 1 < self.tree.run(c).len() {
+            Place {
+                off: c.off + 1,
+                ..c
+            }
+        } else {
+            Place {
+                leaf: c.leaf,
+                idx: c.idx + 1,
+                off: 0,
+            }
+        }
+    }
+
+    /// Deletes `n` visible items from `pos`. Returns the deleted id runs
+    /// (first dot, length) and the removed content, in order.
+    pub(crate) fn delete_local(
+        &mut self,
+        pos: usize,
+        n: usize,
+    ) -> Result<(Vec<(Dot, u32)>, C), SeqError> {
+        let len = self.len();
+        if pos.checked_add(n).is_none_or(|e| e > len) {
+            return Err(SeqError::OutOfBounds { pos: pos + n, len });
+        }
+        self.hint = None;
+        let mut ids: Vec<(Dot, u32)> = Vec::new();
+        let mut removed = C::default();
+        let mut left = n as u32;
+        while left > 0 {
+            let c = self.tree.find_vis(pos as u32).expect("in bounds");
+            let id = self.tree.id_at(c);
+            let (took, content) = self.tree.delete_at(c, left);
+            removed.append(&content);
+            let d = Dot::new(self.reps[id.rep as usize], id.ctr as u64);
+            match ids.last_mut() {
+                Some((p, l)) if p.replica == d.replica && p.counter + *l as u64 == d.counter => {
+                    *l += took
+                }
+                _ => ids.push((d, took)),
+            }
+            left -= took;
+        }
+        Ok((ids, removed))
+    }
+
+    /// Deletes the items `first .. first + len` (those present and not
+    /// deleted yet), reporting each removal to `ops`.
+    pub(crate) fn delete_ids(&mut self, first: Dot, len: u32, ops: &mut Option<Vec<SeqOp<C>>>) {
+        let Some(rep) = self.rep_ix.get(&first.replica).copied() else {
+            return;
+        };
+        self.hint = None;
+        let mut k = 0u32;
+        while k < len {
+            let Ok(ctr) = u32::try_from(first.counter + k as u64) else {
+                return;
+            };
+            let id = ItemId::new(rep, ctr);
+            let Some(c) = self.tree.find_id(id) else {
+                let (_, until) = self
+                    .tree
+                    .known_extent(rep, ctr, ctr.saturating_add(len - k));
+                k += until.saturating_sub(ctr).max(1);
+                continue;
+            };
+            let pos = ops.as_ref().map(|_| self.tree.position(c).0);
+            let (took, content) = self.tree.delete_at(c, len - k);
+            if let (Some(ops), Some(pos)) = (ops.as_mut(), pos) {
+                if content.items() > 0 {
+                    ops.push(SeqOp::Delete { pos, content });
+                }
+            }
+            k += took;
+        }
+    }
+
+    /// Integrates inserted items from another replica, skipping the ones
+    /// already present, in an order where origins come first. Items whose
+    /// origins are nowhere (possible only in corrupt input) are dropped.
+    pub(crate) fn integrate_all(&mut self, runs: Vec<Loose<C>>, ops: &mut Option<Vec<SeqOp<C>>>) {
+        let mut pieces = Vec::new();
+        for r in runs {
+            self.unknown_pieces(r, &mut pieces);
+        }
+        if pieces.is_empty() {
+            return;
+        }
+        self.hint = None;
+        if pieces.len() == 1 {
+            let p = pieces.pop().expect("one piece");
+            let _ = self.integrate(p, ops);
+            return;
+        }
+        for i in causal_order(&pieces) {
+            let p = core::mem::replace(
+                &mut pieces[i],
+                Loose {
+                    id: Dot::new(ReplicaId::new(0), 0),
+                    len: 0,
+                    left: None,
+                    right: None,
+                    content: None,
+                },
+            );
+            let _ = self.integrate(p, ops);
+        }
+    }
+
+    fn unknown_pieces(&self, mut r: Loose<C>, out: &mut Vec<Loose<C>>) {
+        let Some(&rep) = self.rep_ix.get(&r.id.replica) else {
+            out.push(r);
+            return;
+        };
+        while r.len > 0 {
+            let Ok(k) = u32::try_from(r.id.counter) else {
+                return;
+            };
+            let limit = k.saturating_add(r.len);
+            let (known, until) = self.tree.known_extent(rep, k, limit);
+            let n = until.saturating_sub(k).clamp(1, r.len);
+            if known {
+                r.skip(n);
+            } else if n == r.len {
+                out.push(r);
+                return;
+            } else {
+                let rest = r.split(n);
+                out.push(r);
+                r = rest;
+            }
+        }
+    }
+
+    /// Integrates one run of new items (YjsMod / FugueMax rules).
+    fn integrate(&mut self, r: Loose<C>, ops: &mut Option<Vec<SeqOp<C>>>) -> Option<()> {
+        if r.len == 0 || u32::try_from(r.id.counter + r.len as u64).is_err() || r.id.counter == 0 {
+            return None;
+        }
+        let total = self.tree.counts().total as u64 + r.len as u64;
+        if total > MAX_ITEMS as u64 {
+            return None;
+        }
+        let left_c = match r.left {
+            Some(d) => Some(self.find(d)?),
+            None => None,
+        };
+        let right_id = match r.right {
+            Some(d) => {
+                let c = self.find(d)?;
+                self.tree.id_at(c)
+            }
+            None => ItemId::NONE,
+        };
+        let left_id = left_c.map_or(ItemId::NONE, |c| self.tree.id_at(c));
+        let me = r.id.replica;
+        let mut prev = left_c;
+        let mut dest = left_c;
+        let mut scanning = false;
+        let mut scanned: SmallVec<[(u32, u32, u32); 8]> = SmallVec::new();
+        let mut right_pos: Option<u32> = None;
+        let mut i = match left_c {
+            Some(c) => self.tree.next_item(c),
+            None => self.tree.first(),
+        };
+        while let Some(c) = i {
+            if !scanning {
+                dest = prev;
+            }
+            let run = *self.tree.run(c);
+            let other = run.id.plus(c.off);
+            if other == right_id {
+                break;
+            }
+            let oleft = run.left_of(c.off);
+            let ol = if oleft == left_id {
+                Ordering::Equal
+            } else if !oleft.is_none()
+                && scanned
+                    .iter()
+                    .any(|&(rep, lo, hi)| rep == oleft.rep && oleft.ctr >= lo && oleft.ctr < hi)
+            {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            };
+            if ol == Ordering::Less {
+                break;
+            }
+            if ol == Ordering::Equal {
+                let or = if run.right == right_id {
+                    Ordering::Equal
+                } else if right_id.is_none() {
+                    Ordering::Less
+                } else if run.right.is_none() {
+                    Ordering::Greater
+                } else {
+                    let rp = *right_pos.get_or_insert_with(|| {
+                        let c = self.tree.find_id(right_id).expect("right origin present");
+                        self.tree.position(c).1
+                    });
+                    let oc = self.tree.find_id(run.right)?;
+                    self.tree.position(oc).1.cmp(&rp)
+                };
+                if or == Ordering::Equal && me < self.reps[run.id.rep as usize] {
+                    break;
+                }
+                scanning = or == Ordering::Less;
+            }
+            // The rest of this run has its left origin inside the scanned
+            // part: skip to the run's end, or to the right origin.
+            let mut stop = run.len();
+            if right_id.rep == run.id.rep && right_id.ctr > other.ctr && right_id.ctr < run.end() {
+                stop = right_id.ctr - run.id.ctr;
+            }
+            scanned.push((run.id.rep, other.ctr, run.id.ctr + stop));
+            prev = Some(Place { off: stop - 1, ..c });
+            i = if stop < run.len() {
+                Some(Place { off: stop, ..c })
+            } else {
+                self.tree.run_start(c.leaf, c.idx + 1)
+            };
+            if i.is_none() && !scanning {
+                dest = prev;
+            }
+        }
+        let rep = self.intern(me);
+        let id = ItemId::new(rep, r.id.counter as u32);
+        match r.content {
+            Some(content) => {
+                let n = content.items() as u32;
+                if n != r.len {
+                    return None;
+                }
+                self.place(dest, id, left_id, right_id, content.clone());
+                if let Some(ops) = ops.as_mut() {
+                    let c = self.tree.find_id(id).expect("just placed");
+                    ops.push(SeqOp::Insert {
+                        pos: self.tree.position(c).0,
+                        content,
+                    });
+                }
+            }
+            None => {
+                let at = match dest {
+                    None => Place {
+                        leaf: 0,
+                        idx: 0,
+                        off: 0,
+                    },
+                    Some(c) => self.after(c),
+                };
+                self.place_deleted(at, id, left_id, right_id, r.len);
+            }
+        }
+        Some(())
+    }
+
+    fn place_deleted(&mut self, mut at: Place, id: ItemId, left: ItemId, right: ItemId, len: u32) {
+        let mut done = 0;
+        let mut left = left;
+        while done < len {
+            let k = (len - done).min(MAX_DELETED_RUN);
+            let run = Run::new(id.plus(done), k, left, right, true);
+            self.tree.insert_at(at, run, &C::default());
+            done += k;
+            left = run.last();
+            if done < len {
+                let c = self.tree.find_id(left).expect("just inserted");
+                at = self.after(c);
+            }
+        }
+    }
+
+    /// Every run in list order as loose runs (with dots), for encoding and
+    /// for joining whole states.
+    pub(crate) fn runs(&self) -> Vec<Loose<C>> {
+        let mut out: Vec<Loose<C>> = Vec::new();
+        let mut last: Option<Run> = None;
+        self.tree.for_each_run(|r, content| {
+            if let (Some(prev), Some(top)) = (last.as_mut(), out.last_mut()) {
+                // Merge across leaf and size boundaries: the listing is
+                // canonical, whatever shape the tree has.
+                if prev.id.rep == r.id.rep
+                    && prev.end() == r.id.ctr
+                    && r.left == prev.last()
+                    && r.right == prev.right
+                    && r.deleted() == prev.deleted()
+                {
+                    top.len += r.len();
+                    if let (Some(a), Some(b)) = (top.content.as_mut(), content.as_ref()) {
+                        a.append(b);
+                    }
+                    *prev = *r;
+                    return;
+                }
+            }
+            last = Some(*r);
+            out.push(Loose {
+                id: Dot::new(self.reps[r.id.rep as usize], r.id.ctr as u64),
+                len: r.len(),
+                left: self.dot(r.left),
+                right: self.dot(r.right),
+                content,
+            })
+        });
+        out
+    }
+
+    /// Every run in list order without content, merged canonically:
+    /// (first dot, length, left origin, right origin, deleted).
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn id_listing(&self) -> Vec<(Dot, u32, Option<Dot>, Option<Dot>, bool)> {
+        let mut out: Vec<(Dot, u32, Option<Dot>, Option<Dot>, bool)> = Vec::new();
+        let mut last: Option<Run> = None;
+        self.tree.for_each_run_id(|r| {
+            if let (Some(prev), Some(top)) = (last.as_mut(), out.last_mut()) {
+                if prev.id.rep == r.id.rep
+                    && prev.end() == r.id.ctr
+                    && r.left == prev.last()
+                    && r.right == prev.right
+                    && r.deleted() == prev.deleted()
+                {
+                    top.1 += r.len();
+                    *prev = *r;
+                    return;
+                }
+            }
+            last = Some(*r);
+            out.push((
+                Dot::new(self.reps[r.id.rep as usize], r.id.ctr as u64),
+                r.len(),
+                self.dot(r.left),
+                self.dot(r.right),
+                r.deleted(),
+            ));
+        });
+        out
+    }
+
+    /// Joins a whole other state: its items, then its deletions.
+    pub(crate) fn join_state(&mut self, other: &Seq<C>, ops: &mut Option<Vec<SeqOp<C>>>) {
+        let runs = other.runs();
+        let dels: Vec<(Dot, u32)> = runs
+            .iter()
+            .filter(|r| r.content.is_none())
+            .map(|r| (r.id, r.len))
+            .collect();
+        // Integrate as visible first so a concurrent replica's tombstones
+        // and ours agree, then apply deletions.
+        let runs: Vec<Loose<C>> = runs.into_iter().filter(|r| self.missing(r)).collect();
+        self.integrate_all(runs, ops);
+        for (d, n) in dels {
+            self.delete_ids(d, n, ops);
+        }
+    }
+
+    fn missing(&self, r: &Loose<C>) -> bool {
+        let Some(&rep) = self.rep_ix.get(&r.id.replica) else {
+            return true;
+        };
+        let Ok(k) = u32::try_from(r.id.counter) else {
+            return false;
+        };
+        let (known, until) = self.tree.known_extent(rep, k, k.saturating_add(r.len));
+        !known || until < k.saturating_add(r.len)
+    }
+
+    /// Calls `f` with every item dot.
+    pub(crate) fn for_each_dot(&self, f: &mut dyn FnMut(Dot)) {
+        self.tree.for_each_run_id(|r| {
+            for k in 0..r.len() {
+                f(Dot::new(
+                    self.reps[r.id.rep as usize],
+                    (r.id.ctr + k) as u64,
+                ));
+            }
+        });
+    }
+
+    /// Builds a state from runs in list order (a decoded snapshot).
+    pub(crate) fn from_runs(runs: Vec<Loose<C>>) -> Option<Seq<C>> {
+        let mut s = Seq::default();
+        for r in runs {
+            let rep = s.intern(r.id.replica);
+            let ctr = u32::try_from(r.id.counter).ok()?;
+            u32::try_from(r.id.counter + r.len as u64).ok()?;
+            let id = ItemId::new(rep, ctr);
+            let mut left = match r.left {
+                Some(d) => ItemId::new(s.intern(d.replica), u32::try_from(d.counter).ok()?),
+                None => ItemId::NONE,
+            };
+            let right = match r.right {
+                Some(d) => ItemId::new(s.intern(d.replica), u32::try_from(d.counter).ok()?),
+                None => ItemId::NONE,
+            };
+            let (known, until) = s.tree.known_extent(rep, ctr, ctr + r.len);
+            if known || until < ctr + r.len {
+                return None;
+            }
+            if r.len == 0
+                || r.content
+                    .as_ref()
+                    .is_some_and(|c| c.items() != r.len as usize)
+            {
+                return None;
+            }
+            if ctr == 0 || s.tree.counts().total as u64 + r.len as u64 > MAX_ITEMS as u64 {
+                return None;
+            }
+            let mut content = r.content;
+            let chunk = if content.is_some() {
+                MAX_RUN
+            } else {
+                MAX_DELETED_RUN
+            };
+            let mut done = 0;
+            while done < r.len {
+                let k = (r.len - done).min(chunk);
+                let run = Run::new(id.plus(done), k, left, right, content.is_none());
+                match &mut content {
+                    Some(c) => {
+                        let rest = c.split_off(k as usize);
+                        s.tree.push_back(run, c);
+                        *c = rest;
+                    }
+                    None => s.tree.push_back(run, &C::default()),
+                }
+                left = run.last();
+                done += k;
+            }
+        }
+        Some(s)
+    }
+
+    /// Heap bytes of the structure (runs, tree, index), without content.
+    pub(crate) fn structure_bytes(&self) -> usize {
+        self.tree.structure_bytes() + self.reps.capacity() * 8 + self.rep_ix.capacity() * 16
+    }
+
+    pub(crate) fn check(&self) {
+        self.tree.check();
+    }
+
+    /// The replica ids of this sequence (interning order).
+    pub(crate) fn replicas(&self) -> &[ReplicaId] {
+        &self.reps
+    }
+}
+
+/// An order of `pieces` in which every piece comes after the pieces that
+/// hold its origins (depth-first, iterative; cycles are cut).
+fn causal_order<C>(pieces: &[Loose<C>]) -> Vec<usize> {
+    let mut by_id: Vec<usize> = (0..pieces.len()).collect();
+    by_id.sort_by_key(|&i| (pieces[i].id.replica, pieces[i].id.counter));
+    let holder = |d: Option<Dot>| -> Option<usize> {
+        let d = d?;
+        let k = by_id.partition_point(|&i| {
+            (pieces[i].id.replica, pieces[i].id.counter) <= (d.replica, d.counter)
+        });
+        let i = *by_id.get(k.checked_sub(1)?)?;
+        let p = &pieces[i];
+        (p.id.replica == d.replica && d.counter < p.id.counter + p.len as u64).then_some(i)
+    };
+    let deps: Vec<[Option<usize>; 2]> = pieces
+        .iter()
+        .map(|p| [holder(p.left), holder(p.right)])
+        .collect();
+    // 0 = new, 1 = on the stack, 2 = done
+    let mut state = alloc::vec![0u8; pieces.len()];
+    let mut order = Vec::with_capacity(pieces.len());
+    for start in 0..pieces.len() {
+        if state[start] != 0 {
+            continue;
+        }
+        let mut stack = alloc::vec![(start, 0usize)];
+        state[start] = 1;
+        while let Some((node, k)) = stack.last_mut() {
+            let node = *node;
+            if *k < 2 {
+                let dep = deps[node][*k];
+                *k += 1;
+                if let Some(d) = dep {
+                    if state[d] == 0 {
+                        state[d] = 1;
+                        stack.push((d, 0));
+                    }
+                }
+                continue;
+            }
+            state[node] = 2;
+            order.push(node);
+            stack.pop();
+        }
+    }
+    order
+}

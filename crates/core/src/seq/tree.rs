@@ -1,0 +1,705 @@
+//! A B+ tree of runs: leaves hold runs and the content of their visible
+//! items, inner nodes hold the counts of their children, so finding a
+//! position, the position of an item, or the leaf of an item id costs
+//! O(log n). Items are never removed (deleted items stay as tombstone
+//! runs without content), so nodes only ever split.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use super::content::{Content, Unit, Weight};
+use super::run::{ItemId, Run};
+
+pub(crate) const NIL: u32 = u32::MAX;
+/// Runs per leaf before it splits.
+const LEAF_MAX: usize = 64;
+/// Content bytes per leaf before it splits (keeps text scans short).
+const LEAF_BYTES: u32 = 4096;
+/// Children per inner node before it splits.
+const FANOUT: usize = 16;
+
+/// Items below a node: all, visible, and the visible ones in UTF-16 and
+/// UTF-8 units.
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub(crate) struct Counts {
+    pub(crate) total: u32,
+    pub(crate) vis: u32,
+    pub(crate) u16: u32,
+    pub(crate) u8: u32,
+}
+
+impl Counts {
+    fn add(&mut self, o: Counts) {
+        self.total = self.total.wrapping_add(o.total);
+        self.vis = self.vis.wrapping_add(o.vis);
+        self.u16 = self.u16.wrapping_add(o.u16);
+        self.u8 = self.u8.wrapping_add(o.u8);
+    }
+
+    fn sub(&mut self, o: Counts) {
+        self.total = self.total.wrapping_sub(o.total);
+        self.vis = self.vis.wrapping_sub(o.vis);
+        self.u16 = self.u16.wrapping_sub(o.u16);
+        self.u8 = self.u8.wrapping_sub(o.u8);
+    }
+
+    pub(crate) fn get(&self, unit: Unit) -> u32 {
+        match unit {
+            Unit::Char => self.vis,
+            Unit::Utf16 => self.u16,
+            Unit::Utf8 => self.u8,
+        }
+    }
+
+    fn visible(n: u32, w: Weight) -> Counts {
+        Counts {
+            total: n,
+            vis: n,
+            u16: w.u16,
+            u8: w.u8,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Leaf<C> {
+    pub(crate) runs: Vec<Run>,
+    pub(crate) content: C,
+    pub(crate) counts: Counts,
+    parent: u32,
+    pub(crate) next: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Inner {
+    children: Vec<u32>,
+    counts: Vec<Counts>,
+    parent: u32,
+    leaf_children: bool,
+}
+
+/// A place in the list: item `off` of run `idx` of leaf `leaf`. As an
+/// insertion point it means "before that item"; `idx` may then equal the
+/// leaf's run count (the end of the leaf).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Place {
+    pub(crate) leaf: u32,
+    pub(crate) idx: usize,
+    pub(crate) off: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Tree<C> {
+    pub(crate) leaves: Vec<Leaf<C>>,
+    inners: Vec<Inner>,
+    root: u32,
+    height: u32,
+    pub(crate) last_leaf: u32,
+    /// Per interned replica: counter → leaf holding the items from that
+    /// counter up to the next key.
+    index: Vec<BTreeMap<u32, u32>>,
+    /// Per interned replica: one past the greatest item counter.
+    ends: Vec<u32>,
+}
+
+impl<C: Content> Default for Tree<C> {
+    fn default() -> Self {
+        Tree {
+            leaves: alloc::vec![Leaf {
+                runs: Vec::new(),
+                content: C::default(),
+                counts: Counts::default(),
+                parent: NIL,
+                next: NIL,
+            }],
+            inners: Vec::new(),
+            root: 0,
+            height: 0,
+            last_leaf: 0,
+            index: Vec::new(),
+            ends: Vec::new(),
+        }
+    }
+}
+
+impl<C: Content> Tree<C> {
+    /// Counts of the whole list.
+    pub(crate) fn counts(&self) -> Counts {
+        if self.height == 0 {
+            self.leaves[self.root as usize].counts
+        } else {
+            let mut c = Counts::default();
+            for x in &self.inners[self.root as usize].counts {
+                c.add(*x);
+            }
+            c
+        }
+    }
+
+    pub(crate) fn run(&self, c: Place) -> &Run {
+        &self.leaves[c.leaf as usize].runs[c.idx]
+    }
+
+    pub(crate) fn id_at(&self, c: Place) -> ItemId {
+        self.run(c).id.plus(c.off)
+    }
+
+    /// Descends to the leaf holding unit position `pos` (`pos < total` in
+    /// that unit), returning the leaf, the remaining offset inside it and
+    /// the visible items before the leaf.
+    fn descend(&self, mut pos: u32, unit: Unit) -> (u32, u32, u32) {
+        let mut node = self.root;
+        let mut before = 0u32;
+        for _ in 0..self.height {
+            let inner = &self.inners[node as usize];
+            let mut i = 0;
+            loop {
+                let c = inner.counts[i];
+                let w = c.get(unit);
+                if pos < w || i + 1 == inner.children.len() {
+                    break;
+                }
+                pos -= w;
+                before += c.vis;
+                i += 1;
+            }
+            node = inner.children[i];
+        }
+        (node, pos, before)
+    }
+
+    /// The visible item at visible index `p`.
+    pub(crate) fn find_vis(&self, p: u32) -> Option<Place> {
+        if p >= self.counts().vis {
+            return None;
+        }
+        let (leaf, mut p, _) = self.descend(p, Unit::Char);
+        for (idx, r) in self.leaves[leaf as usize].runs.iter().enumerate() {
+            let v = r.vis();
+            if p < v {
+                return Some(Place { leaf, idx, off: p });
+            }
+            p -= v;
+        }
+        None
+    }
+
+    /// The visible index of the character at or after `pos` units.
+    pub(crate) fn char_of_unit(&self, pos: u32, unit: Unit) -> u32 {
+        if unit == Unit::Char || pos == 0 {
+            return pos;
+        }
+        let total = self.counts();
+        if pos >= total.get(unit) {
+            return total.vis;
+        }
+        let (leaf, rem, before) = self.descend(pos, unit);
+        before
+            + self.leaves[leaf as usize]
+                .content
+                .item_at_unit(rem as usize, unit) as u32
+    }
+
+    /// Units before visible index `p`.
+    pub(crate) fn unit_of_char(&self, p: u32, unit: Unit) -> u32 {
+        if unit == Unit::Char || p == 0 {
+            return p;
+        }
+        let total = self.counts();
+        if p >= total.vis {
+            return total.get(unit);
+        }
+        let mut node = self.root;
+        let mut acc = 0u32;
+        let mut p = p;
+        for _ in 0..self.height {
+            let inner = &self.inners[node as usize];
+            let mut i = 0;
+            while p >= inner.counts[i].vis && i + 1 < inner.children.len() {
+                p -= inner.counts[i].vis;
+                acc += inner.counts[i].get(unit);
+                i += 1;
+            }
+            node = inner.children[i];
+        }
+        acc + self.leaves[node as usize]
+            .content
+            .unit_at_item(p as usize, unit) as u32
+    }
+
+    /// Counts of everything before `leaf`.
+    fn before_leaf(&self, leaf: u32) -> Counts {
+        let mut acc = Counts::default();
+        let mut child = leaf;
+        let mut parent = self.leaves[leaf as usize].parent;
+        while parent != NIL {
+            let inner = &self.inners[parent as usize];
+            for (i, &c) in inner.children.iter().enumerate() {
+                if c == child {
+                    break;
+                }
+                acc.add(inner.counts[i]);
+            }
+            child = parent;
+            parent = inner.parent;
+        }
+        acc
+    }
+
+    /// (visible, total) items before the item at `c`.
+    pub(crate) fn position(&self, c: Place) -> (u32, u32) {
+        let acc = self.before_leaf(c.leaf);
+        let (mut vis, mut total) = (acc.vis, acc.total);
+        let runs = &self.leaves[c.leaf as usize].runs;
+        for r in &runs[..c.idx] {
+            vis += r.vis();
+            total += r.len();
+        }
+        if c.idx < runs.len() {
+            total += c.off;
+            if !runs[c.idx].deleted() {
+                vis += c.off;
+            }
+        }
+        (vis, total)
+    }
+
+    /// The first run at or after run `idx` of `leaf`.
+    pub(crate) fn run_start(&self, mut leaf: u32, mut idx: usize) -> Option<Place> {
+        loop {
+            if idx < self.leaves[leaf as usize].runs.len() {
+                return Some(Place { leaf, idx, off: 0 });
+            }
+            leaf = self.leaves[leaf as usize].next;
+            if leaf == NIL {
+                return None;
+            }
+            idx = 0;
+        }
+    }
+
+    /// The item after the item at `c`.
+    pub(crate) fn next_item(&self, c: Place) -> Option<Place> {
+        if c.off + 1 < self.run(c).len() {
+            return Some(Place {
+                off: c.off + 1,
+                ..c
+            });
+        }
+        self.run_start(c.leaf, c.idx + 1)
+    }
+
+    /// The first item.
+    pub(crate) fn first(&self) -> Option<Place> {
+        self.run_start(0, 0)
+    }
+
+    /// The item with `id`.
+    pub(crate) fn find_id(&self, id: ItemId) -> Option<Place> {
+        let map = self.index.get(id.rep as usize)?;
+        let (_, &leaf) = map.range(..=id.ctr).next_back()?;
+        let runs = &self.leaves[leaf as usize].runs;
+        let idx = runs.iter().position(|r| r.contains(id))?;
+        Some(Place {
+            leaf,
+            idx,
+            off: id.ctr - runs[idx].id.ctr,
+        })
+    }
+
+    /// For replica `rep` from counter `k`: whether item `k` exists and up
+    /// to which counter the answer stays the same (at most `limit`).
+    pub(crate) fn known_extent(&self, rep: u32, k: u32, limit: u32) -> (bool, u32) {
+        let Some(map) = self.index.get(rep as usize) else {
+            return (false, limit);
+        };
+        let mut until = limit;
+        if let Some((&next_key, _)) = map.range(k + 1..).next() {
+            until = until.min(next_key);
+        }
+        let Some((_, &leaf)) = map.range(..=k).next_back() else {
+            return (false, until);
+        };
+        for r in &self.leaves[leaf as usize].runs {
+            if r.id.rep != rep {
+                continue;
+            }
+            if r.contains(ItemId::new(rep, k)) {
+                return (true, until.min(r.end()));
+            }
+            if r.id.ctr > k {
+                until = until.min(r.id.ctr);
+            }
+        }
+        (false, until)
+    }
+
+    fn vis_in_leaf(&self, leaf: u32, idx: usize) -> u32 {
+        self.leaves[leaf as usize].runs[..idx]
+            .iter()
+            .map(Run::vis)
+            .sum()
+    }
+
+    /// Inserts `run` (with `content` if visible) before the item at `at`.
+    pub(crate) fn insert_at(&mut self, at: Place, run: Run, content: &C) {
+        let leaf = at.leaf;
+        let mut idx = at.idx;
+        if at.off > 0 {
+            let l = &mut self.leaves[leaf as usize];
+            let rest = l.runs[idx].split(at.off);
+            l.runs.insert(idx + 1, rest);
+            idx += 1;
+        }
+        let ci = self.vis_in_leaf(leaf, idx);
+        let l = &mut self.leaves[leaf as usize];
+        let old = l.counts;
+        if idx > 0 && l.runs[idx - 1].can_append(&run) {
+            let prev = &mut l.runs[idx - 1];
+            prev.set_len(prev.len() + run.len());
+        } else {
+            l.runs.insert(idx, run);
+        }
+        if run.deleted() {
+            l.counts.total += run.len();
+        } else {
+            l.content.insert(ci as usize, content);
+            l.counts.add(Counts::visible(run.len(), content.weight()));
+        }
+        self.propagate(leaf, old);
+        self.assign(run.id.rep, run.id.ctr, run.end(), leaf);
+        self.maybe_split(leaf);
+    }
+
+    /// Deletes up to `n` items of one run from the item at `c`. Returns how
+    /// many items of the run were passed and the content they held (empty
+    /// when they were deleted already).
+    pub(crate) fn delete_at(&mut self, c: Place, n: u32) -> (u32, C) {
+        let run = *self.run(c);
+        let take = n.min(run.len() - c.off);
+        if run.deleted() {
+            return (take, C::default());
+        }
+        let ci = self.vis_in_leaf(c.leaf, c.idx) + c.off;
+        let l = &mut self.leaves[c.leaf as usize];
+        let old = l.counts;
+        let removed = l.content.remove(ci as usize, take as usize);
+        let mut mid = c.idx;
+        if c.off > 0 {
+            let rest = l.runs[mid].split(c.off);
+            l.runs.insert(mid + 1, rest);
+            mid += 1;
+        }
+        if take < l.runs[mid].len() {
+            let rest = l.runs[mid].split(take);
+            l.runs.insert(mid + 1, rest);
+        }
+        l.runs[mid].set_deleted(true);
+        if mid + 1 < l.runs.len() && l.runs[mid].can_append(&l.runs[mid + 1]) {
+            let next = l.runs.remove(mid + 1);
+            let len = l.runs[mid].len() + next.len();
+            l.runs[mid].set_len(len);
+        }
+        if mid > 0 && l.runs[mid - 1].can_append(&l.runs[mid]) {
+            let cur = l.runs.remove(mid);
+            let len = l.runs[mid - 1].len() + cur.len();
+            l.runs[mid - 1].set_len(len);
+        }
+        let w = removed.weight();
+        l.counts.vis -= take;
+        l.counts.u16 -= w.u16;
+        l.counts.u8 -= w.u8;
+        self.propagate(c.leaf, old);
+        self.maybe_split(c.leaf);
+        (take, removed)
+    }
+
+    fn propagate(&mut self, leaf: u32, old: Counts) {
+        let new = self.leaves[leaf as usize].counts;
+        if new == old {
+            return;
+        }
+        let mut child = leaf;
+        let mut parent = self.leaves[leaf as usize].parent;
+        while parent != NIL {
+            let inner = &mut self.inners[parent as usize];
+            let i = inner
+                .children
+                .iter()
+                .position(|&c| c == child)
+                .expect("a child is listed by its parent");
+            inner.counts[i].sub(old);
+            inner.counts[i].add(new);
+            child = parent;
+            parent = inner.parent;
+        }
+    }
+
+    /// Records that items `lo .. hi` of `rep` live in `leaf`.
+    fn assign(&mut self, rep: u32, lo: u32, hi: u32, leaf: u32) {
+        let r = rep as usize;
+        if self.index.len() <= r {
+            self.index.resize_with(r + 1, BTreeMap::new);
+            self.ends.resize(r + 1, 0);
+        }
+        let end = self.ends[r];
+        let map = &mut self.index[r];
+        if lo >= end {
+            if map.last_key_value().map(|(_, &v)| v) != Some(leaf) {
+                map.insert(lo, leaf);
+            }
+            self.ends[r] = hi;
+            return;
+        }
+        let restore = if hi < end && !map.contains_key(&hi) {
+            map.range(..=hi).next_back().map(|(_, &v)| v)
+        } else {
+            None
+        };
+        let inside: Vec<u32> = map.range(lo..hi).map(|(&k, _)| k).collect();
+        for k in inside {
+            map.remove(&k);
+        }
+        if let Some(v) = restore {
+            map.insert(hi, v);
+        }
+        if map.range(..lo).next_back().map(|(_, &v)| v) != Some(leaf) {
+            map.insert(lo, leaf);
+        }
+        if hi > end {
+            self.ends[r] = hi;
+        }
+    }
+
+    fn maybe_split(&mut self, leaf: u32) {
+        let l = &self.leaves[leaf as usize];
+        let n = l.runs.len();
+        if n <= LEAF_MAX && (l.counts.u8 <= LEAF_BYTES || n < 2) {
+            return;
+        }
+        let mid = n / 2;
+        let l = &mut self.leaves[leaf as usize];
+        let right_runs = l.runs.split_off(mid);
+        let left_vis: u32 = l.runs.iter().map(Run::vis).sum();
+        let right_content = l.content.split_off(left_vis as usize);
+        let w = right_content.weight();
+        let mut rc = Counts {
+            total: right_runs.iter().map(Run::len).sum(),
+            vis: right_runs.iter().map(Run::vis).sum(),
+            u16: w.u16,
+            u8: w.u8,
+        };
+        let mut lc = l.counts;
+        lc.sub(rc);
+        l.counts = lc;
+        let new = self.leaves.len() as u32;
+        let l = &mut self.leaves[leaf as usize];
+        let parent = l.parent;
+        let next = l.next;
+        l.next = new;
+        if self.last_leaf == leaf {
+            self.last_leaf = new;
+        }
+        l.runs.shrink_to_fit();
+        self.leaves.push(Leaf {
+            runs: right_runs,
+            content: right_content,
+            counts: rc,
+            parent,
+            next,
+        });
+        let moved: Vec<(u32, u32, u32)> = self.leaves[new as usize]
+            .runs
+            .iter()
+            .map(|r| (r.id.rep, r.id.ctr, r.end()))
+            .collect();
+        for (rep, lo, hi) in moved {
+            self.assign(rep, lo, hi, new);
+        }
+        rc = self.leaves[new as usize].counts;
+        self.insert_child(parent, leaf, lc, new, rc, true);
+    }
+
+    fn set_parent(&mut self, child: u32, is_leaf: bool, parent: u32) {
+        if is_leaf {
+            self.leaves[child as usize].parent = parent;
+        } else {
+            self.inners[child as usize].parent = parent;
+        }
+    }
+
+    /// Puts `new` right after `left` under `parent` (splitting upwards).
+    fn insert_child(
+        &mut self,
+        parent: u32,
+        left: u32,
+        lc: Counts,
+        new: u32,
+        nc: Counts,
+        is_leaf: bool,
+    ) {
+        if parent == NIL {
+            let root = self.inners.len() as u32;
+            self.inners.push(Inner {
+                children: alloc::vec![left, new],
+                counts: alloc::vec![lc, nc],
+                parent: NIL,
+                leaf_children: is_leaf,
+            });
+            self.set_parent(left, is_leaf, root);
+            self.set_parent(new, is_leaf, root);
+            self.root = root;
+            self.height += 1;
+            return;
+        }
+        self.set_parent(new, is_leaf, parent);
+        let inner = &mut self.inners[parent as usize];
+        let i = inner
+            .children
+            .iter()
+            .position(|&c| c == left)
+            .expect("a child is listed by its parent");
+        inner.counts[i] = lc;
+        inner.children.insert(i + 1, new);
+        inner.counts.insert(i + 1, nc);
+        if inner.children.len() <= FANOUT {
+            return;
+        }
+        let mid = inner.children.len() / 2;
+        let children = inner.children.split_off(mid);
+        let counts = inner.counts.split_off(mid);
+        let grand = inner.parent;
+        let mut left_total = Counts::default();
+        for c in &inner.counts {
+            left_total.add(*c);
+        }
+        let mut right_total = Counts::default();
+        for c in &counts {
+            right_total.add(*c);
+        }
+        let sibling = self.inners.len() as u32;
+        for &c in &children {
+            self.set_parent(c, is_leaf, sibling);
+        }
+        self.inners.push(Inner {
+            children,
+            counts,
+            parent: grand,
+            leaf_children: is_leaf,
+        });
+        self.insert_child(grand, parent, left_total, sibling, right_total, false);
+    }
+
+    /// Appends a run at the end (bulk loading; no origin checks).
+    pub(crate) fn push_back(&mut self, run: Run, content: &C) {
+        let leaf = self.last_leaf;
+        let idx = self.leaves[leaf as usize].runs.len();
+        self.insert_at(Place { leaf, idx, off: 0 }, run, content);
+    }
+
+    /// Every run in list order, with the content of visible runs.
+    pub(crate) fn for_each_run(&self, mut f: impl FnMut(&Run, Option<C>)) {
+        let mut leaf = 0u32;
+        while leaf != NIL {
+            let l = &self.leaves[leaf as usize];
+            let lens: Vec<usize> = l
+                .runs
+                .iter()
+                .filter(|r| !r.deleted())
+                .map(|r| r.len() as usize)
+                .collect();
+            let mut pieces = l.content.cut(&lens).into_iter();
+            for r in &l.runs {
+                if r.deleted() {
+                    f(r, None);
+                } else {
+                    f(r, pieces.next());
+                }
+            }
+            leaf = l.next;
+        }
+    }
+
+    /// Every run in list order, without content.
+    pub(crate) fn for_each_run_id(&self, mut f: impl FnMut(&Run)) {
+        let mut leaf = 0u32;
+        while leaf != NIL {
+            let l = &self.leaves[leaf as usize];
+            l.runs.iter().for_each(&mut f);
+            leaf = l.next;
+        }
+    }
+
+    /// Calls `f` with the content of each leaf in order.
+    pub(crate) fn for_each_content(&self, mut f: impl FnMut(&C)) {
+        let mut leaf = 0u32;
+        while leaf != NIL {
+            let l = &self.leaves[leaf as usize];
+            f(&l.content);
+            leaf = l.next;
+        }
+    }
+
+    /// Bytes held on the heap by the runs, inner nodes and index (not the
+    /// content), for memory reports.
+    pub(crate) fn structure_bytes(&self) -> usize {
+        let leaves: usize = self
+            .leaves
+            .iter()
+            .map(|l| l.runs.capacity() * core::mem::size_of::<Run>())
+            .sum();
+        let inners: usize = self
+            .inners
+            .iter()
+            .map(|i| i.children.capacity() * 4 + i.counts.capacity() * 16)
+            .sum();
+        let index: usize = self.index.iter().map(|m| m.len() * 12).sum();
+        leaves + inners + index + self.leaves.capacity() * core::mem::size_of::<Leaf<C>>()
+    }
+
+    /// Checks counts, links and the id index. Panics on violation.
+    pub(crate) fn check(&self) {
+        let mut leaf = 0u32;
+        let mut seen = 0usize;
+        while leaf != NIL {
+            let l = &self.leaves[leaf as usize];
+            let total: u32 = l.runs.iter().map(Run::len).sum();
+            let vis: u32 = l.runs.iter().map(Run::vis).sum();
+            assert_eq!(l.counts.total, total, "leaf total count");
+            assert_eq!(l.counts.vis, vis, "leaf visible count");
+            assert_eq!(l.content.items() as u32, vis, "leaf content length");
+            let w = l.content.weight();
+            assert_eq!((l.counts.u16, l.counts.u8), (w.u16, w.u8), "leaf weight");
+            for r in &l.runs {
+                for k in 0..r.len() {
+                    let id = r.id.plus(k);
+                    let c = self.find_id(id).expect("every item is indexed");
+                    assert_eq!(c.leaf, leaf, "index points at the wrong leaf");
+                }
+            }
+            seen += 1;
+            if l.next == NIL {
+                assert_eq!(self.last_leaf, leaf, "last leaf");
+            }
+            leaf = l.next;
+        }
+        assert_eq!(seen, self.leaves.len(), "every leaf is linked");
+        for (i, inner) in self.inners.iter().enumerate() {
+            for (k, &c) in inner.children.iter().enumerate() {
+                let (count, parent) = if inner.leaf_children {
+                    let l = &self.leaves[c as usize];
+                    (l.counts, l.parent)
+                } else {
+                    let n = &self.inners[c as usize];
+                    let mut s = Counts::default();
+                    for x in &n.counts {
+                        s.add(*x);
+                    }
+                    (s, n.parent)
+                };
+                assert_eq!(parent, i as u32, "parent link");
+                assert_eq!(inner.counts[k], count, "inner counts");
+            }
+        }
+    }
+}
