@@ -14,6 +14,7 @@ pub mod laws;
 pub mod model;
 pub mod rng;
 pub mod scenario;
+pub mod seq_model;
 pub mod sim;
 pub mod traces;
 
