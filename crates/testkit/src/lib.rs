@@ -26,4 +26,7 @@ pub use scenario::{
     assert_converged, random_docs, run_doc_scenario, ScenarioConfig, ScenarioReport,
 };
 pub use sim::{run_sim, Sim, SimConfig, SimReport};
-pub use traces::{replay_sequential, Patch, Trace, TraceError, Txn};
+pub use traces::{
+    replay_concurrent, replay_sequential, DocReplica, Patch, ReplayStats, Trace, TraceError,
+    TraceReplica, Txn,
+};

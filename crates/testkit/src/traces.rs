@@ -386,3 +386,144 @@ impl RawTrace {
         })
     }
 }
+
+/// A replica of some CRDT library that can replay trace txns: the same
+/// driver replays converge and the libraries it is compared with.
+pub trait TraceReplica {
+    /// Applies one patch locally, inside the current txn.
+    fn patch(&mut self, pos: usize, del: usize, ins: &str);
+    /// Ends the current txn, returning the update to send to the others.
+    fn commit(&mut self) -> Vec<u8>;
+    /// Applies an update from another replica.
+    fn receive(&mut self, update: &[u8]);
+    /// The current text.
+    fn text(&self) -> String;
+}
+
+/// What [`replay_concurrent`] measured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReplayStats {
+    /// Updates produced (one per txn).
+    pub updates: usize,
+    /// Total bytes of those updates.
+    pub update_bytes: usize,
+    /// Updates applied on a replica other than their author.
+    pub deliveries: usize,
+}
+
+/// Replays a (possibly concurrent) trace the way a live collaboration
+/// runs: one replica per agent; each txn is applied on its author and
+/// encoded as an update; before a replica runs a txn it receives the
+/// updates of that txn's ancestors it lacks (in trace order). At the end
+/// every replica receives what it lacks, so all should hold `end_content`.
+pub fn replay_concurrent<R: TraceReplica>(
+    trace: &Trace,
+    mut make: impl FnMut(usize) -> R,
+) -> (Vec<R>, ReplayStats) {
+    let agents = trace.txns.iter().map(|t| t.agent + 1).max().unwrap_or(1);
+    let mut replicas: Vec<R> = (0..agents).map(&mut make).collect();
+    let n = trace.txns.len();
+    let mut applied: Vec<Vec<bool>> = alloc_flags(agents, n);
+    let mut updates: Vec<Vec<u8>> = Vec::with_capacity(n);
+    let mut stats = ReplayStats::default();
+    let mut stack = Vec::new();
+    let mut missing = Vec::new();
+    for (i, txn) in trace.txns.iter().enumerate() {
+        let a = txn.agent;
+        // Ancestors this replica lacks.
+        stack.extend(txn.parents.iter().copied());
+        while let Some(p) = stack.pop() {
+            if applied[a][p] {
+                continue;
+            }
+            applied[a][p] = true;
+            missing.push(p);
+            stack.extend(trace.txns[p].parents.iter().copied());
+        }
+        missing.sort_unstable();
+        for &p in &missing {
+            replicas[a].receive(&updates[p]);
+            stats.deliveries += 1;
+        }
+        missing.clear();
+        for patch in &txn.patches {
+            replicas[a].patch(patch.pos, patch.del, &patch.ins);
+        }
+        let update = replicas[a].commit();
+        stats.updates += 1;
+        stats.update_bytes += update.len();
+        updates.push(update);
+        applied[a][i] = true;
+    }
+    for (a, replica) in replicas.iter_mut().enumerate() {
+        for (i, update) in updates.iter().enumerate() {
+            if !applied[a][i] {
+                replica.receive(update);
+                stats.deliveries += 1;
+            }
+        }
+    }
+    (replicas, stats)
+}
+
+fn alloc_flags(agents: usize, n: usize) -> Vec<Vec<bool>> {
+    (0..agents).map(|_| vec![false; n]).collect()
+}
+
+/// A converge [`Doc`](converge_core::Doc) replaying a trace into the text
+/// named `"text"`, one transaction per txn.
+pub struct DocReplica {
+    /// The document.
+    pub doc: converge_core::Doc,
+    patches: Vec<(usize, usize, String)>,
+}
+
+impl DocReplica {
+    /// A replica for agent `agent` (replica id `agent + 1`).
+    pub fn new(agent: usize) -> Self {
+        DocReplica {
+            doc: converge_core::Doc::new(converge_core::ReplicaId::new(agent as u64 + 1)),
+            patches: Vec::new(),
+        }
+    }
+}
+
+impl TraceReplica for DocReplica {
+    fn patch(&mut self, pos: usize, del: usize, ins: &str) {
+        self.patches.push((pos, del, ins.to_string()));
+    }
+
+    fn commit(&mut self) -> Vec<u8> {
+        let mut tx = self.doc.transact();
+        for (pos, del, ins) in self.patches.drain(..) {
+            let mut text = tx.text("text");
+            if del > 0 {
+                text.delete(pos, del).expect("trace patch in bounds");
+            }
+            if !ins.is_empty() {
+                text.insert(pos, &ins).expect("trace patch in bounds");
+            }
+        }
+        tx.commit().unwrap_or_default()
+    }
+
+    fn receive(&mut self, update: &[u8]) {
+        if update.is_empty() {
+            return;
+        }
+        let outcome = self.doc.apply(update).expect("a valid update");
+        assert_eq!(
+            outcome,
+            converge_core::ApplyOutcome::Applied,
+            "updates arrive in causal order"
+        );
+    }
+
+    fn text(&self) -> String {
+        self.doc
+            .root()
+            .text("text")
+            .map(|t| t.to_string())
+            .unwrap_or_default()
+    }
+}

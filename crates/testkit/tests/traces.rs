@@ -145,3 +145,55 @@ fn a_patch_past_the_end_panics() {
     }
     .apply_to(&mut doc);
 }
+
+#[test]
+fn automerge_paper_through_a_doc_reaches_end_content() {
+    use converge_testkit::TraceReplica;
+    let trace = load_or_fail(AUTOMERGE_PAPER);
+    let started = Instant::now();
+    let (replicas, stats) =
+        converge_testkit::replay_concurrent(&trace, converge_testkit::DocReplica::new);
+    eprintln!(
+        "{AUTOMERGE_PAPER} through Doc: {:?}, {} updates, {} update bytes",
+        started.elapsed(),
+        stats.updates,
+        stats.update_bytes
+    );
+    let doc = &replicas[0].doc;
+    assert!(
+        replicas[0].text() == trace.end_content,
+        "Doc text differs from endContent"
+    );
+    let loaded =
+        converge_core::Doc::load(converge_core::ReplicaId::new(99), &doc.snapshot()).unwrap();
+    assert!(loaded.root().text("text").unwrap().to_string() == trace.end_content);
+    assert_eq!(loaded.snapshot(), doc.snapshot());
+}
+
+#[test]
+fn friendsforever_replays_concurrently_to_end_content() {
+    use converge_testkit::TraceReplica;
+    let trace = load_or_fail(FRIENDSFOREVER);
+    let started = Instant::now();
+    let (replicas, stats) =
+        converge_testkit::replay_concurrent(&trace, converge_testkit::DocReplica::new);
+    eprintln!(
+        "{FRIENDSFOREVER} concurrent replay: {:?}, {} updates, {} bytes, {} deliveries",
+        started.elapsed(),
+        stats.updates,
+        stats.update_bytes,
+        stats.deliveries
+    );
+    assert_eq!(replicas.len(), 2);
+    for r in &replicas {
+        assert!(
+            r.text() == trace.end_content,
+            "a replica differs from endContent"
+        );
+    }
+    assert_eq!(replicas[0].doc.snapshot(), replicas[1].doc.snapshot());
+    // A fork that merges the other replica's whole state converges too.
+    let mut merged = replicas[0].doc.fork(converge_core::ReplicaId::new(77));
+    let _ = merged.merge(&replicas[1].doc).unwrap();
+    assert_eq!(merged.snapshot(), replicas[0].doc.snapshot());
+}
