@@ -70,6 +70,9 @@ pub enum DocError {
     /// A UTF-16 or UTF-8 position falls inside a character.
     #[error("position {0} is inside a character; use a character boundary")]
     NotCharBoundary(usize),
+    /// A delta was made for a version this replica has not reached.
+    #[error("the delta needs edits this replica has not seen; ask for the changes since this replica's version")]
+    MissingHistory,
     /// A sequence would exceed its size limit (2^31 items, or 2^32 edits by one replica).
     #[error("the sequence would exceed its size limit")]
     TooLarge,

@@ -66,6 +66,7 @@ pub use seq::content::Unit;
 pub use store::{DotFun, DotMap, DotSet, DotStore, JoinMode};
 pub use types::{
     AwSet, Causal, GCounter, Lattice, LwwRegister, MvRegister, OrMap, PnCounter, RwEntry, RwSet,
+    Text,
 };
 pub use value::Value;
 

@@ -75,3 +75,35 @@ fn lists() {
     let b = Doc::load(ReplicaId::new(2), &a.snapshot()).unwrap();
     assert_eq!(b.to_value(), a.to_value());
 }
+
+#[test]
+fn standalone_text_syncs_by_deltas_and_states() {
+    use converge_core::Text;
+    let mut a = Text::new(ReplicaId::new(1));
+    a.insert(0, "hello").unwrap();
+    let mut b = Text::new(ReplicaId::new(2));
+    b.apply(&a.to_bytes()).unwrap();
+    let va = a.version();
+    let vb = b.version();
+    a.insert(5, " world").unwrap();
+    a.delete(0, 1).unwrap();
+    b.insert(0, ">> ").unwrap();
+    b.delete(4, 2).unwrap();
+    let to_b = a.encode_since(&vb).unwrap();
+    let to_a = b.encode_since(&va).unwrap();
+    a.apply(&to_a).unwrap();
+    b.apply(&to_b).unwrap();
+    assert_eq!(a.to_string(), b.to_string());
+    assert_eq!(a, b);
+    assert_eq!(a.to_bytes(), b.to_bytes());
+    assert_eq!(a.to_string(), ">> lo world");
+    let c = Text::from_bytes(ReplicaId::new(3), &a.to_bytes()).unwrap();
+    assert_eq!(c, a);
+    c.check_invariants();
+    // A delta for a version this replica has not reached is refused.
+    let mut d = Text::new(ReplicaId::new(4));
+    assert!(d.apply(&to_b).is_err());
+    let mut m = Text::new(ReplicaId::new(5));
+    m.merge(&a);
+    assert_eq!(m, a);
+}

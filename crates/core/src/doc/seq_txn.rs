@@ -9,7 +9,7 @@ use super::txn::Transaction;
 use crate::context::CausalContext;
 use crate::error::DocError;
 use crate::seq::content::{Content, ListBuf, TextBuf, Unit};
-use crate::seq::{Loose, Seq, SeqError, MAX_ITEMS};
+use crate::seq::{Loose, Seq, MAX_ITEMS};
 use crate::value::Value;
 
 /// Content kinds that are document containers.
@@ -42,15 +42,6 @@ impl SeqKind for ListBuf<Value> {
     }
     fn wrap(s: SeqNode<Self>) -> Node {
         Node::List(s)
-    }
-}
-
-impl From<SeqError> for DocError {
-    fn from(e: SeqError) -> Self {
-        match e {
-            SeqError::OutOfBounds { pos, len } => DocError::OutOfBounds { pos, len },
-            SeqError::TooLarge => DocError::TooLarge,
-        }
     }
 }
 

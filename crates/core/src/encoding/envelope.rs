@@ -38,6 +38,9 @@ pub enum BlobKind {
     RwSet,
     /// A standalone [`OrMap`](crate::OrMap) of multi-value registers.
     MvMap,
+    /// A standalone [`Text`](crate::Text): a whole state or the part
+    /// another replica lacks.
+    Text,
 }
 
 impl BlobKind {
@@ -54,11 +57,12 @@ impl BlobKind {
             BlobKind::AwSet => 20,
             BlobKind::RwSet => 21,
             BlobKind::MvMap => 22,
+            BlobKind::Text => 23,
         }
     }
 
     /// Every kind.
-    pub const ALL: [BlobKind; 10] = [
+    pub const ALL: [BlobKind; 11] = [
         BlobKind::DocDelta,
         BlobKind::DocSnapshot,
         BlobKind::SyncMessage,
@@ -69,6 +73,7 @@ impl BlobKind {
         BlobKind::AwSet,
         BlobKind::RwSet,
         BlobKind::MvMap,
+        BlobKind::Text,
     ];
 
     /// The standalone types' kinds (every kind after the document family).

@@ -98,11 +98,20 @@ pub(crate) fn encode_seq<C: ContentColumn>(
     table: &TableBuilder,
     node: &SeqNode<C>,
 ) -> WireSeq<C::Wire> {
+    encode_parts(table, &node.seq, &node.loose, &node.dels)
+}
+
+/// Encodes a state (`seq` not empty) or loose runs and deletions.
+pub(crate) fn encode_parts<C: ContentColumn>(
+    table: &TableBuilder,
+    seq: &Seq<C>,
+    loose: &[Loose<C>],
+    dels: &[(Dot, u32)],
+) -> WireSeq<C::Wire> {
     let runs: Vec<IdRun>;
     let content: C::Wire;
-    if !node.seq.is_empty() {
-        runs = node
-            .seq
+    if !seq.is_empty() {
+        runs = seq
             .id_listing()
             .into_iter()
             .map(|(id, len, left, right, deleted)| IdRun {
@@ -113,12 +122,9 @@ pub(crate) fn encode_seq<C: ContentColumn>(
                 deleted,
             })
             .collect();
-        let mut leaves = Vec::new();
-        node.seq.tree.for_each_content(|c| leaves.push(c.clone()));
-        content = C::to_column(&mut leaves.iter());
+        content = C::to_column(&mut seq.leaf_contents());
     } else {
-        runs = node
-            .loose
+        runs = loose
             .iter()
             .map(|r| IdRun {
                 id: r.id,
@@ -128,7 +134,7 @@ pub(crate) fn encode_seq<C: ContentColumn>(
                 deleted: r.content.is_none(),
             })
             .collect();
-        content = C::to_column(&mut node.loose.iter().filter_map(|r| r.content.as_ref()));
+        content = C::to_column(&mut loose.iter().filter_map(|r| r.content.as_ref()));
     }
     let mut reps: Vec<(u32, u32)> = Vec::new();
     let mut ctrs = Vec::with_capacity(runs.len());
@@ -172,8 +178,7 @@ pub(crate) fn encode_seq<C: ContentColumn>(
         };
         flags.push(f);
     }
-    let dels = node
-        .dels
+    let dels = dels
         .iter()
         .map(|(d, n)| (table.idx(d.replica), d.counter, *n))
         .collect();
@@ -209,6 +214,28 @@ pub(crate) fn decode_seq<C: ContentColumn>(
     w: WireSeq<C::Wire>,
     is_delta: bool,
 ) -> Result<SeqNode<C>> {
+    let (runs, dels) = decode_parts(table, ctx, w)?;
+    if is_delta {
+        return Ok(SeqNode::delta(runs, dels));
+    }
+    if !dels.is_empty() {
+        return Err(invalid("deleted runs in a snapshot"));
+    }
+    let seq = Seq::from_runs(runs).ok_or(invalid("sequence runs overlap or are too long"))?;
+    Ok(SeqNode {
+        seq,
+        ..SeqNode::default()
+    })
+}
+
+/// Decoded runs (in order) and deleted id runs.
+pub(crate) type Parts<C> = (Vec<Loose<C>>, Vec<(Dot, u32)>);
+
+pub(crate) fn decode_parts<C: ContentColumn>(
+    table: &Table,
+    ctx: &CausalContext,
+    w: WireSeq<C::Wire>,
+) -> Result<Parts<C>> {
     let n = w.lens.0.len();
     if w.ctrs.0.len() != n || w.flags.len() != n {
         return Err(invalid("sequence columns differ in length"));
@@ -308,15 +335,79 @@ pub(crate) fn decode_seq<C: ContentColumn>(
         }
         dels.push((Dot::new(table.replica(rep)?, ctr), len));
     }
-    if is_delta {
-        return Ok(SeqNode::delta(runs, dels));
+    Ok((runs, dels))
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireText {
+    replicas: BVec<u64>,
+    context: BVec<super::columns::WireRanges>,
+    /// A delta: the version it was made for.
+    since: Option<BVec<(u32, u64)>>,
+    seq: WireSeq<String>,
+}
+
+/// A decoded standalone text blob.
+pub(crate) struct TextBlob {
+    pub(crate) ctx: CausalContext,
+    pub(crate) since: Option<crate::vv::VersionVector>,
+    pub(crate) runs: Vec<Loose<TextBuf>>,
+    pub(crate) dels: Vec<(Dot, u32)>,
+}
+
+pub(crate) fn encode_text(
+    ctx: &CausalContext,
+    since: Option<&crate::vv::VersionVector>,
+    seq: &Seq<TextBuf>,
+    loose: &[Loose<TextBuf>],
+    dels: &[(Dot, u32)],
+) -> Vec<u8> {
+    let mut extra: Vec<crate::ReplicaId> = since
+        .into_iter()
+        .flat_map(|v| v.iter().map(|e| e.0))
+        .collect();
+    extra.extend_from_slice(seq.replicas());
+    for r in loose {
+        extra.push(r.id.replica);
+        extra.extend(r.left.map(|d| d.replica));
+        extra.extend(r.right.map(|d| d.replica));
     }
-    if !dels.is_empty() {
-        return Err(invalid("deleted runs in a snapshot"));
+    extra.extend(dels.iter().map(|(d, _)| d.replica));
+    let table = TableBuilder::new(ctx, extra);
+    let wire = WireText {
+        replicas: table.ids(),
+        context: table.context(ctx),
+        since: since.map(|v| table.version_vector(v)),
+        seq: encode_parts(&table, seq, loose, dels),
+    };
+    super::envelope::seal(
+        super::envelope::BlobKind::Text,
+        &super::columns::to_payload(&wire),
+    )
+}
+
+pub(crate) fn decode_text(bytes: &[u8]) -> Result<TextBlob> {
+    let payload = super::envelope::open(bytes, super::envelope::BlobKind::Text)?;
+    let wire: WireText = super::columns::from_payload(payload)?;
+    let table = Table::decode(&wire.replicas)?;
+    let ctx = table.context(&wire.context)?;
+    let since = match &wire.since {
+        Some(v) => Some(table.version_vector(v)?),
+        None => {
+            if !ctx.is_compact() {
+                return Err(invalid("a whole text's context must be a version vector"));
+            }
+            None
+        }
+    };
+    let (runs, dels) = decode_parts::<TextBuf>(&table, &ctx, wire.seq)?;
+    if since.is_none() && !dels.is_empty() {
+        return Err(invalid("deleted runs in a whole text"));
     }
-    let seq = Seq::from_runs(runs).ok_or(invalid("sequence runs overlap or are too long"))?;
-    Ok(SeqNode {
-        seq,
-        ..SeqNode::default()
+    Ok(TextBlob {
+        ctx,
+        since,
+        runs,
+        dels,
     })
 }

@@ -38,7 +38,7 @@ pub(crate) struct Loose<C> {
 
 impl<C: Content> Loose<C> {
     /// Drops the first `k` items.
-    fn skip(&mut self, k: u32) {
+    pub(crate) fn skip(&mut self, k: u32) {
         if k == 0 {
             return;
         }
@@ -122,10 +122,6 @@ impl<C: Content> Seq<C> {
         self.tree.counts().total == 0
     }
 
-    pub(crate) fn replica(&self, rep: u32) -> ReplicaId {
-        self.reps[rep as usize]
-    }
-
     fn intern(&mut self, r: ReplicaId) -> u32 {
         if let Some(&i) = self.rep_ix.get(&r) {
             return i;
@@ -150,19 +146,14 @@ impl<C: Content> Seq<C> {
         self.tree.find_id(self.item(d)?)
     }
 
-    /// Whether the item `d` is in the sequence.
-    pub(crate) fn contains(&self, d: Dot) -> bool {
-        self.find(d).is_some()
-    }
-
     /// Inserts `content` at visible index `pos` with ids starting at
-    /// `first`. Returns the delta.
+    /// `first`.
     pub(crate) fn insert_local(
         &mut self,
         pos: usize,
         first: Dot,
         content: C,
-    ) -> Result<Loose<C>, SeqError> {
+    ) -> Result<(), SeqError> {
         let len = self.len();
         if pos > len {
             return Err(SeqError::OutOfBounds { pos, len });
@@ -187,14 +178,7 @@ impl<C: Content> Seq<C> {
                         ..c
                     });
                     let next = after.map_or(ItemId::NONE, |a| self.tree.id_at(a));
-                    if next == r.right && after.is_none_or(|a| a.leaf == c.leaf) {
-                        let loose = Loose {
-                            id: first,
-                            len: n as u32,
-                            left: self.dot(r.last()),
-                            right: self.dot(r.right),
-                            content: Some(content.clone()),
-                        };
+                    if next == r.right {
                         let at = Place {
                             leaf: c.leaf,
                             idx: c.idx + 1,
@@ -203,7 +187,7 @@ impl<C: Content> Seq<C> {
                         let run = Run::new(id, n as u32, r.last(), r.right, false);
                         self.tree.insert_at(at, run, &content);
                         self.set_hint(pos + n, run.last());
-                        return Ok(loose);
+                        return Ok(());
                     }
                 }
             }
@@ -225,16 +209,9 @@ impl<C: Content> Seq<C> {
                 .map_or(ItemId::NONE, |a| self.tree.id_at(a));
             (self.tree.id_at(c), right, Some(c))
         };
-        let loose = Loose {
-            id: first,
-            len: n as u32,
-            left: self.dot(left),
-            right: self.dot(right),
-            content: Some(content.clone()),
-        };
         self.place(after, id, left, right, content);
         self.set_hint(pos + n, id.plus(n as u32 - 1));
-        Ok(loose)
+        Ok(())
     }
 
     /// The origins a local insert at visible index `pos` would get.

@@ -630,16 +630,6 @@ impl<C: Content> Tree<C> {
         }
     }
 
-    /// Calls `f` with the content of each leaf in order.
-    pub(crate) fn for_each_content(&self, mut f: impl FnMut(&C)) {
-        let mut leaf = 0u32;
-        while leaf != NIL {
-            let l = &self.leaves[leaf as usize];
-            f(&l.content);
-            leaf = l.next;
-        }
-    }
-
     /// Bytes held on the heap by the runs, inner nodes and index (not the
     /// content), for memory reports.
     pub(crate) fn structure_bytes(&self) -> usize {

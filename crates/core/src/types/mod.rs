@@ -9,12 +9,14 @@ pub(crate) mod counter;
 pub(crate) mod map;
 pub(crate) mod register;
 pub(crate) mod set;
+pub(crate) mod text;
 
 pub use causal::Causal;
 pub use counter::{GCounter, PnCounter};
 pub use map::OrMap;
 pub use register::{LwwRegister, MvRegister};
 pub use set::{AwSet, RwEntry, RwSet};
+pub use text::Text;
 
 /// A join-semilattice: `join` is commutative, associative and idempotent.
 pub trait Lattice: Clone {

@@ -1,0 +1,283 @@
+//! A standalone text: the sequence CRDT without a document around it.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::context::CausalContext;
+use crate::doc::seq_read::TextRef;
+use crate::error::{DecodeError, DocError};
+use crate::id::{Dot, ReplicaId};
+use crate::seq::content::{TextBuf, Unit};
+use crate::seq::{Seq, SeqError, MAX_ITEMS};
+use crate::vv::VersionVector;
+
+/// A replicated text on its own (the same CRDT as a [`Doc`](crate::Doc)'s
+/// texts, with less around it): local edits cost O(log n) and allocate
+/// nothing per keystroke beyond the text itself; replicas exchange
+/// [`Text::encode_since`] blobs or whole [`Text::to_bytes`] states.
+///
+/// ```
+/// use converge_core::{ReplicaId, Text};
+///
+/// let mut a = Text::new(ReplicaId::new(1));
+/// a.insert(0, "hello")?;
+/// let mut b = Text::new(ReplicaId::new(2));
+/// b.apply(&a.to_bytes())?;
+/// b.insert(5, " world")?;
+/// a.apply(&b.encode_since(&a.version()).unwrap())?;
+/// assert_eq!(a.to_string(), "hello world");
+/// # Ok::<(), converge_core::DocError>(())
+/// ```
+#[derive(Clone)]
+pub struct Text {
+    replica: ReplicaId,
+    pub(crate) seq: Seq<TextBuf>,
+    pub(crate) ctx: CausalContext,
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Text")
+            .field("replica", &self.replica)
+            .field("version", &self.version())
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.view(), f)
+    }
+}
+
+impl PartialEq for Text {
+    /// Equal when both hold the same items and have seen the same edits
+    /// (the replica editing each does not matter).
+    fn eq(&self, other: &Self) -> bool {
+        self.ctx == other.ctx && self.seq == other.seq
+    }
+}
+
+impl Text {
+    /// An empty text edited by `replica`.
+    pub fn new(replica: ReplicaId) -> Text {
+        Text {
+            replica,
+            seq: Seq::default(),
+            ctx: CausalContext::new(),
+        }
+    }
+
+    /// The replica editing this text.
+    pub fn replica(&self) -> ReplicaId {
+        self.replica
+    }
+
+    /// The edits this text has seen.
+    pub fn version(&self) -> VersionVector {
+        self.ctx.version_vector()
+    }
+
+    /// A read-only view (slices, units, cursors).
+    pub fn view(&self) -> TextRef<'_> {
+        TextRef { seq: &self.seq }
+    }
+
+    /// Length in `char`s.
+    pub fn len(&self) -> usize {
+        self.seq.len()
+    }
+
+    /// Whether the text is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn next(&self) -> u64 {
+        self.ctx.max_counter(self.replica) + 1
+    }
+
+    /// Inserts `s` at `char` index `pos`.
+    pub fn insert(&mut self, pos: usize, s: &str) -> Result<(), DocError> {
+        if s.is_empty() {
+            return Ok(());
+        }
+        let first = self.next();
+        let n = s.chars().count() as u64;
+        if first + n > u32::MAX as u64 {
+            return Err(DocError::TooLarge);
+        }
+        self.seq
+            .insert_local(pos, Dot::new(self.replica, first), TextBuf(String::from(s)))?;
+        self.ctx.insert_range(self.replica, first, first + n - 1);
+        Ok(())
+    }
+
+    /// Inserts `s` at `pos` counted in `unit`.
+    pub fn insert_in(&mut self, unit: Unit, pos: usize, s: &str) -> Result<(), DocError> {
+        let pos = self.char_index(pos, unit)?;
+        self.insert(pos, s)
+    }
+
+    /// Deletes `len` `char`s from `pos`.
+    pub fn delete(&mut self, pos: usize, len: usize) -> Result<(), DocError> {
+        if len == 0 {
+            return Ok(());
+        }
+        let first = self.next();
+        if first > u32::MAX as u64 {
+            return Err(DocError::TooLarge);
+        }
+        self.seq.delete_local(pos, len)?;
+        self.ctx.insert(Dot::new(self.replica, first));
+        Ok(())
+    }
+
+    /// Deletes `pos .. pos + len` counted in `unit`.
+    pub fn delete_in(&mut self, unit: Unit, pos: usize, len: usize) -> Result<(), DocError> {
+        let from = self.char_index(pos, unit)?;
+        let to = self.char_index(pos.saturating_add(len), unit)?;
+        self.delete(from, to - from)
+    }
+
+    /// Replaces `del` `char`s at `pos` with `s`.
+    pub fn splice(&mut self, pos: usize, del: usize, s: &str) -> Result<(), DocError> {
+        self.delete(pos, del)?;
+        self.insert(pos, s)
+    }
+
+    fn char_index(&self, pos: usize, unit: Unit) -> Result<usize, DocError> {
+        let len = self.seq.tree.counts().get(unit) as usize;
+        if pos > len {
+            return Err(DocError::OutOfBounds { pos, len });
+        }
+        let c = self.seq.tree.char_of_unit(pos as u32, unit);
+        if self.seq.tree.unit_of_char(c, unit) as usize != pos {
+            return Err(DocError::NotCharBoundary(pos));
+        }
+        Ok(c as usize)
+    }
+
+    /// Joins another replica's whole state.
+    pub fn merge(&mut self, other: &Text) {
+        self.seq.join_state(&other.seq, &mut None);
+        self.ctx.join(&other.ctx);
+    }
+
+    /// Encodes the whole state: the runs (ids and origins, deleted ones
+    /// as id runs only) and the current text.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        crate::encoding::seq::encode_text(&self.ctx, None, &self.seq, &[], &[])
+    }
+
+    /// Loads a state encoded by [`Text::to_bytes`], to be edited as `replica`.
+    pub fn from_bytes(replica: ReplicaId, bytes: &[u8]) -> Result<Text, DecodeError> {
+        let blob = crate::encoding::seq::decode_text(bytes)?;
+        if blob.since.is_some() {
+            return Err(DecodeError::Invalid("expected a whole text, found a delta"));
+        }
+        let seq = Seq::from_runs(blob.runs).ok_or(DecodeError::Invalid(
+            "sequence runs overlap or are too long",
+        ))?;
+        Ok(Text {
+            replica,
+            seq,
+            ctx: blob.ctx,
+        })
+    }
+
+    /// What a replica at version `theirs` lacks: the items inserted since
+    /// (with their origins) and every deletion (as compact id runs), or
+    /// `None` when it lacks nothing.
+    pub fn encode_since(&self, theirs: &VersionVector) -> Option<Vec<u8>> {
+        let needed = self.ctx.ranges_beyond(theirs);
+        if needed.is_empty() {
+            return None;
+        }
+        let mut ctx = CausalContext::new();
+        for (r, lo, hi) in needed {
+            ctx.insert_range(r, lo, hi);
+        }
+        let mut runs = Vec::new();
+        let mut dels = Vec::new();
+        for mut r in self.seq.runs() {
+            if r.content.is_none() {
+                dels.push((r.id, r.len));
+            }
+            let known = theirs.get(r.id.replica);
+            if r.id.counter + r.len as u64 <= known + 1 {
+                continue;
+            }
+            if r.id.counter <= known {
+                r.skip((known + 1 - r.id.counter) as u32);
+            }
+            runs.push(r);
+        }
+        Some(crate::encoding::seq::encode_text(
+            &ctx,
+            Some(theirs),
+            &Seq::default(),
+            &runs,
+            &dels,
+        ))
+    }
+
+    /// Applies a blob from [`Text::to_bytes`] or [`Text::encode_since`].
+    /// A delta made for a version this text has not reached is refused
+    /// with [`DocError::MissingHistory`] (ask for `encode_since` of
+    /// [`Text::version`] instead); a rejected blob changes nothing.
+    pub fn apply(&mut self, bytes: &[u8]) -> Result<(), DocError> {
+        let blob = crate::encoding::seq::decode_text(bytes)?;
+        let own = self.replica;
+        if blob.ctx.max_counter(own) > self.ctx.max_counter(own) {
+            return Err(DocError::ForeignDotsOfOwnReplica(own));
+        }
+        match blob.since {
+            None => {
+                let other = Seq::from_runs(blob.runs).ok_or(DecodeError::Invalid(
+                    "sequence runs overlap or are too long",
+                ))?;
+                if self.seq.tree.counts().total as u64 + other.tree.counts().total as u64
+                    > MAX_ITEMS as u64
+                {
+                    return Err(DocError::TooLarge);
+                }
+                self.seq.join_state(&other, &mut None);
+            }
+            Some(since) => {
+                if !self.version().dominates(&since) {
+                    return Err(DocError::MissingHistory);
+                }
+                self.seq.integrate_all(blob.runs, &mut None);
+                for (d, n) in blob.dels {
+                    self.seq.delete_ids(d, n, &mut None);
+                }
+            }
+        }
+        self.ctx.join(&blob.ctx);
+        Ok(())
+    }
+
+    /// Heap bytes held by the structure (runs, tree nodes, id index),
+    /// not counting the text itself: for memory reports.
+    pub fn structure_bytes(&self) -> usize {
+        self.seq.structure_bytes()
+    }
+
+    /// Checks internal invariants (panics on violation); for tests.
+    pub fn check_invariants(&self) {
+        self.seq.check();
+        assert!(self.ctx.is_compact(), "text context has gaps");
+    }
+}
+
+impl From<SeqError> for DocError {
+    fn from(e: SeqError) -> Self {
+        match e {
+            SeqError::OutOfBounds { pos, len } => DocError::OutOfBounds { pos, len },
+            SeqError::TooLarge => DocError::TooLarge,
+        }
+    }
+}
