@@ -19,9 +19,9 @@
 //! that every benchmark runs once.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
+use converge_bench::report::{criterion_dir, fmt_ns, median_ns, save_beside_results};
 use converge_bench::{
     crdts_counter, crdts_maps, crdts_sets, ours_counter, ours_maps, ours_sets, size_table,
     snapshot_sizes, COUNTER_INCREMENTS, MAP_LEN, REPLICA_A, REPLICA_B, SET_LEN,
@@ -107,51 +107,6 @@ fn pn_counter_increments(c: &mut Criterion) {
     g.finish();
 }
 
-/// Where criterion writes its results (same rules as criterion 0.5:
-/// `CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`, else the `target`
-/// directory this executable was built in).
-fn criterion_dir() -> Option<PathBuf> {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return Some(home.into());
-    }
-    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
-        return Some(PathBuf::from(target).join("criterion"));
-    }
-    // target/<profile>/deps/<this executable>
-    let exe = std::env::current_exe().ok()?;
-    Some(exe.ancestors().nth(3)?.join("criterion"))
-}
-
-/// The median point estimate (ns) in a criterion `estimates.json`, if the
-/// file was written after `since` (so results of an earlier run, or of a
-/// benchmark filtered out of this one, are not reported).
-fn median_ns(dir: &std::path::Path, group: &str, func: &str, since: SystemTime) -> Option<f64> {
-    let path = dir
-        .join(group)
-        .join(func)
-        .join("new")
-        .join("estimates.json");
-    let modified = std::fs::metadata(&path).ok()?.modified().ok()?;
-    if modified < since {
-        return None;
-    }
-    let json = std::fs::read_to_string(path).ok()?;
-    let rest = &json[json.find("\"median\"")?..];
-    let rest = &rest[rest.find("\"point_estimate\":")? + "\"point_estimate\":".len()..];
-    let end = rest.find([',', '}'])?;
-    rest[..end].trim().parse().ok()
-}
-
-fn fmt_ns(ns: f64) -> String {
-    if ns >= 1e6 {
-        format!("{:.2} ms", ns / 1e6)
-    } else if ns >= 1e3 {
-        format!("{:.2} µs", ns / 1e3)
-    } else {
-        format!("{ns:.0} ns")
-    }
-}
-
 fn print_sizes() {
     let mut out = String::new();
     let _ = writeln!(
@@ -165,13 +120,7 @@ fn print_sizes() {
     );
     out.push_str(&size_table(&snapshot_sizes(1, 2)));
     println!("\n{out}");
-    if let Some(dir) = criterion_dir() {
-        let path = dir.join("crdts_compare_sizes.md");
-        match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, &out)) {
-            Ok(()) => println!("(size table written to {})\n", path.display()),
-            Err(e) => println!("(could not write {}: {e})\n", path.display()),
-        }
-    }
+    save_beside_results("crdts_compare_sizes.md", &out);
 }
 
 fn print_summary(since: SystemTime) {

@@ -1,1 +1,569 @@
-fn main() {}
+//! Text editing on real traces: converge against diamond-types 1.0,
+//! yrs 0.28, loro 1.17 and automerge 0.12, side by side in one run.
+//!
+//! On `automerge-paper.json.gz` (259,778 single-character edits):
+//!
+//! 1. `local_apply`: every edit applied one at a time to a fresh document
+//!    (converge: the standalone `Text`, and a `Doc` with one transaction per
+//!    edit; diamond-types: `ListCRDT`; yrs: one transaction per edit; loro:
+//!    edits on a `LoroText`, committed once; automerge: `AutoCommit`);
+//! 2. `encode`: the whole document with its history (bytes and time);
+//! 3. `load`: that encoding into a fresh replica, then reading the text;
+//! 4. heap bytes held by the document after the trace (counting allocator).
+//!
+//! On `friendsforever.json.gz`: 5. `concurrent_replay`, one replica per
+//! agent, each txn's update encoded on its author and applied on the other
+//! replica before that replica's next dependent txn (`replay_concurrent`).
+//! automerge takes about a minute here, so it is timed once, outside
+//! criterion (skip it with `CONVERGE_BENCH_SKIP_SLOW=1`).
+//!
+//! Run with `cargo bench -p converge-bench --bench text_traces`; the traces
+//! come from `$CONVERGE_TRACES` (default `../shared/data/editing-traces`).
+
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::time::{Duration, Instant, SystemTime};
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ObjType, ReadDoc, TextEncoding, ROOT};
+use converge_bench::report::{criterion_dir, fmt_ns, median_ns, save_beside_results};
+use converge_core::{Doc, ReplicaId, Text};
+use converge_testkit::alloc::{live_bytes, CountingAlloc};
+use converge_testkit::traces::{self, TraceReplica, AUTOMERGE_PAPER, FRIENDSFOREVER};
+use converge_testkit::{replay_concurrent, DocReplica, Trace};
+use criterion::Criterion;
+use yrs::updates::decoder::Decode;
+use yrs::{GetString, ReadTxn, StateVector, Transact, Update};
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+/// The libraries, in table order.
+const LIBS: [&str; 6] = [
+    "converge",
+    "converge_doc",
+    "diamond_types",
+    "yrs",
+    "loro",
+    "automerge",
+];
+
+fn edits(trace: &Trace) -> impl Iterator<Item = (usize, usize, &str)> {
+    trace
+        .txns
+        .iter()
+        .flat_map(|t| t.patches.iter().map(|p| (p.pos, p.del, p.ins.as_str())))
+}
+
+// ---- converge ----
+
+fn converge_apply(trace: &Trace) -> Text {
+    let mut t = Text::new(ReplicaId::new(1));
+    for (pos, del, ins) in edits(trace) {
+        if del > 0 {
+            t.delete(pos, del).expect("in bounds");
+        }
+        if !ins.is_empty() {
+            t.insert(pos, ins).expect("in bounds");
+        }
+    }
+    t
+}
+
+fn converge_load(bytes: &[u8]) -> String {
+    Text::from_bytes(ReplicaId::new(2), bytes)
+        .expect("loads")
+        .to_string()
+}
+
+fn doc_apply(trace: &Trace) -> Doc {
+    let mut d = Doc::new(ReplicaId::new(1));
+    for (pos, del, ins) in edits(trace) {
+        let mut tx = d.transact();
+        let mut t = tx.text("text");
+        if del > 0 {
+            t.delete(pos, del).expect("in bounds");
+        }
+        if !ins.is_empty() {
+            t.insert(pos, ins).expect("in bounds");
+        }
+        drop(tx);
+    }
+    d
+}
+
+fn doc_load(bytes: &[u8]) -> String {
+    Doc::load(ReplicaId::new(2), bytes)
+        .expect("loads")
+        .root()
+        .text("text")
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+// ---- diamond-types ----
+
+fn dt_apply(trace: &Trace) -> diamond_types::list::ListCRDT {
+    let mut doc = diamond_types::list::ListCRDT::new();
+    let agent = doc.get_or_create_agent_id("a");
+    for (pos, del, ins) in edits(trace) {
+        if del > 0 {
+            doc.delete(agent, pos..pos + del);
+        }
+        if !ins.is_empty() {
+            doc.insert(agent, pos, ins);
+        }
+    }
+    doc
+}
+
+fn dt_encode(doc: &diamond_types::list::ListCRDT) -> Vec<u8> {
+    doc.oplog
+        .encode(diamond_types::list::encoding::EncodeOptions::default())
+}
+
+fn dt_load(bytes: &[u8]) -> String {
+    diamond_types::list::ListCRDT::load_from(bytes)
+        .expect("loads")
+        .branch
+        .content()
+        .to_string()
+}
+
+// ---- yrs ----
+
+fn yrs_apply(trace: &Trace) -> yrs::Doc {
+    let doc = yrs::Doc::with_client_id(1);
+    let text = doc.get_or_insert_text("text");
+    for (pos, del, ins) in edits(trace) {
+        let mut txn = doc.transact_mut();
+        if del > 0 {
+            yrs::Text::remove_range(&text, &mut txn, pos as u32, del as u32);
+        }
+        if !ins.is_empty() {
+            yrs::Text::insert(&text, &mut txn, pos as u32, ins);
+        }
+    }
+    doc
+}
+
+fn yrs_encode(doc: &yrs::Doc) -> Vec<u8> {
+    doc.transact()
+        .encode_state_as_update_v1(&StateVector::default())
+}
+
+fn yrs_load(bytes: &[u8]) -> String {
+    let doc = yrs::Doc::with_client_id(2);
+    let text = doc.get_or_insert_text("text");
+    let mut txn = doc.transact_mut();
+    txn.apply_update(Update::decode_v1(bytes).expect("decodes"))
+        .expect("applies");
+    text.get_string(&txn)
+}
+
+// ---- loro ----
+
+fn loro_apply(trace: &Trace) -> loro::LoroDoc {
+    let doc = loro::LoroDoc::new();
+    doc.set_peer_id(1).expect("peer id");
+    let text = doc.get_text("text");
+    for (pos, del, ins) in edits(trace) {
+        if del > 0 {
+            text.delete(pos, del).expect("in bounds");
+        }
+        if !ins.is_empty() {
+            text.insert(pos, ins).expect("in bounds");
+        }
+    }
+    doc.commit();
+    doc
+}
+
+fn loro_encode(doc: &loro::LoroDoc) -> Vec<u8> {
+    doc.export(loro::ExportMode::Snapshot).expect("exports")
+}
+
+fn loro_load(bytes: &[u8]) -> String {
+    let doc = loro::LoroDoc::new();
+    doc.import(bytes).expect("imports");
+    doc.get_text("text").to_string()
+}
+
+// ---- automerge ----
+
+fn am_apply(trace: &Trace) -> AutoCommit {
+    let mut doc = AutoCommit::new_with_encoding(TextEncoding::UnicodeCodePoint);
+    let text = doc
+        .put_object(ROOT, "text", ObjType::Text)
+        .expect("text object");
+    for (pos, del, ins) in edits(trace) {
+        doc.splice_text(&text, pos, del as isize, ins)
+            .expect("in bounds");
+    }
+    doc
+}
+
+fn am_encode(doc: &mut AutoCommit) -> Vec<u8> {
+    doc.save()
+}
+
+fn am_load(bytes: &[u8]) -> String {
+    let doc = AutoCommit::load(bytes).expect("loads");
+    let (_, text) = doc
+        .get(ROOT, "text")
+        .expect("reads")
+        .expect("has text");
+    doc.text(&text).expect("a text")
+}
+
+// ---- one-shot figures: bytes and heap ----
+
+/// Heap bytes held by what `build` returns, and the value.
+fn held<T>(build: impl FnOnce() -> T) -> (usize, T) {
+    let before = live_bytes();
+    let value = build();
+    (live_bytes().saturating_sub(before), value)
+}
+
+struct Figures {
+    heap: [usize; 6],
+    bytes: [usize; 6],
+    encoded: Vec<Vec<u8>>,
+}
+
+fn figures(trace: &Trace) -> Figures {
+    let end = &trace.end_content;
+    let (h0, ours) = held(|| converge_apply(trace));
+    let (h1, doc) = held(|| {
+        let mut d = doc_apply(trace);
+        let everyone = d.version();
+        d.trim_log(&everyone);
+        d
+    });
+    let (h2, dt) = held(|| dt_apply(trace));
+    let (h3, y) = held(|| yrs_apply(trace));
+    let (h4, l) = held(|| loro_apply(trace));
+    let (h5, mut am) = held(|| am_apply(trace));
+    let encoded = vec![
+        ours.to_bytes(),
+        doc.snapshot(),
+        dt_encode(&dt),
+        yrs_encode(&y),
+        loro_encode(&l),
+        am_encode(&mut am),
+    ];
+    let loads: [fn(&[u8]) -> String; 6] = [
+        converge_load,
+        doc_load,
+        dt_load,
+        yrs_load,
+        loro_load,
+        am_load,
+    ];
+    for (i, load) in loads.iter().enumerate() {
+        assert!(load(&encoded[i]) == *end, "{} did not reproduce endContent", LIBS[i]);
+    }
+    assert!(ours.to_string() == *end);
+    Figures {
+        heap: [h0, h1, h2, h3, h4, h5],
+        bytes: encoded.iter().map(Vec::len).collect::<Vec<_>>().try_into().unwrap(),
+        encoded,
+    }
+}
+
+// ---- criterion ----
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5))
+        .sample_size(10)
+}
+
+fn bench_paper(c: &mut Criterion, trace: &Trace, f: &Figures) {
+    let mut g = c.benchmark_group("local_apply");
+    g.bench_function("converge", |b| b.iter(|| converge_apply(trace)));
+    g.bench_function("converge_doc", |b| b.iter(|| doc_apply(trace)));
+    g.bench_function("diamond_types", |b| b.iter(|| dt_apply(trace)));
+    g.bench_function("yrs", |b| b.iter(|| yrs_apply(trace)));
+    g.bench_function("loro", |b| b.iter(|| loro_apply(trace)));
+    g.bench_function("automerge", |b| b.iter(|| am_apply(trace)));
+    g.finish();
+
+    let ours = converge_apply(trace);
+    let doc = doc_apply(trace);
+    let dt = dt_apply(trace);
+    let y = yrs_apply(trace);
+    let l = loro_apply(trace);
+    let mut am = am_apply(trace);
+    let mut g = c.benchmark_group("encode");
+    g.bench_function("converge", |b| b.iter(|| ours.to_bytes()));
+    g.bench_function("converge_doc", |b| b.iter(|| doc.snapshot()));
+    g.bench_function("diamond_types", |b| b.iter(|| dt_encode(&dt)));
+    g.bench_function("yrs", |b| b.iter(|| yrs_encode(&y)));
+    g.bench_function("loro", |b| b.iter(|| loro_encode(&l)));
+    g.bench_function("automerge", |b| b.iter(|| am_encode(&mut am)));
+    g.finish();
+
+    let loads: [fn(&[u8]) -> String; 6] = [
+        converge_load,
+        doc_load,
+        dt_load,
+        yrs_load,
+        loro_load,
+        am_load,
+    ];
+    let mut g = c.benchmark_group("load");
+    for (i, load) in loads.into_iter().enumerate() {
+        let bytes = &f.encoded[i];
+        g.bench_function(LIBS[i], |b| b.iter(|| load(black_box(bytes))));
+    }
+    g.finish();
+}
+
+// ---- concurrent replay ----
+
+struct YrsReplica {
+    doc: yrs::Doc,
+    text: yrs::TextRef,
+    txn_patches: Vec<(usize, usize, String)>,
+}
+
+impl TraceReplica for YrsReplica {
+    fn patch(&mut self, pos: usize, del: usize, ins: &str) {
+        self.txn_patches.push((pos, del, ins.to_string()));
+    }
+    fn commit(&mut self) -> Vec<u8> {
+        let mut txn = self.doc.transact_mut();
+        for (pos, del, ins) in self.txn_patches.drain(..) {
+            if del > 0 {
+                yrs::Text::remove_range(&self.text, &mut txn, pos as u32, del as u32);
+            }
+            if !ins.is_empty() {
+                yrs::Text::insert(&self.text, &mut txn, pos as u32, &ins);
+            }
+        }
+        txn.encode_update_v1()
+    }
+    fn receive(&mut self, update: &[u8]) {
+        let mut txn = self.doc.transact_mut();
+        txn.apply_update(Update::decode_v1(update).expect("decodes"))
+            .expect("applies");
+    }
+    fn text(&self) -> String {
+        self.text.get_string(&self.doc.transact())
+    }
+}
+
+fn yrs_replica(agent: usize) -> YrsReplica {
+    let doc = yrs::Doc::with_client_id(agent as u64 + 1);
+    let text = doc.get_or_insert_text("text");
+    YrsReplica {
+        doc,
+        text,
+        txn_patches: Vec::new(),
+    }
+}
+
+struct LoroReplica {
+    doc: loro::LoroDoc,
+    text: loro::LoroText,
+    before: loro::VersionVector,
+}
+
+impl TraceReplica for LoroReplica {
+    fn patch(&mut self, pos: usize, del: usize, ins: &str) {
+        if del > 0 {
+            self.text.delete(pos, del).expect("in bounds");
+        }
+        if !ins.is_empty() {
+            self.text.insert(pos, ins).expect("in bounds");
+        }
+    }
+    fn commit(&mut self) -> Vec<u8> {
+        self.doc.commit();
+        let update = self
+            .doc
+            .export(loro::ExportMode::updates(&self.before))
+            .expect("exports");
+        self.before = self.doc.oplog_vv();
+        update
+    }
+    fn receive(&mut self, update: &[u8]) {
+        self.doc.import(update).expect("imports");
+        self.before = self.doc.oplog_vv();
+    }
+    fn text(&self) -> String {
+        self.text.to_string()
+    }
+}
+
+fn loro_replica(agent: usize) -> LoroReplica {
+    let doc = loro::LoroDoc::new();
+    doc.set_peer_id(agent as u64 + 1).expect("peer id");
+    let text = doc.get_text("text");
+    let before = doc.oplog_vv();
+    LoroReplica { doc, text, before }
+}
+
+struct AmReplica {
+    doc: AutoCommit,
+    text: automerge::ObjId,
+}
+
+impl TraceReplica for AmReplica {
+    fn patch(&mut self, pos: usize, del: usize, ins: &str) {
+        self.doc
+            .splice_text(&self.text, pos, del as isize, ins)
+            .expect("in bounds");
+    }
+    fn commit(&mut self) -> Vec<u8> {
+        self.doc.save_incremental()
+    }
+    fn receive(&mut self, update: &[u8]) {
+        self.doc.load_incremental(update).expect("loads");
+    }
+    fn text(&self) -> String {
+        self.doc.text(&self.text).expect("a text")
+    }
+}
+
+/// Both automerge replicas start from one shared empty text object.
+fn am_replicas() -> impl FnMut(usize) -> AmReplica {
+    let mut base = AutoCommit::new_with_encoding(TextEncoding::UnicodeCodePoint);
+    base.set_actor(automerge::ActorId::from(vec![0u8]));
+    let text = base
+        .put_object(ROOT, "text", ObjType::Text)
+        .expect("text object");
+    let saved = base.save();
+    move |agent| {
+        let mut doc = AutoCommit::load(&saved).expect("loads");
+        doc.set_actor(automerge::ActorId::from(vec![agent as u8 + 1]));
+        let _ = doc.save_incremental();
+        AmReplica {
+            doc,
+            text: text.clone(),
+        }
+    }
+}
+
+/// Replays and checks the result; returns the update bytes.
+fn replay<R: TraceReplica>(trace: &Trace, make: impl FnMut(usize) -> R) -> usize {
+    let (replicas, stats) = replay_concurrent(trace, make);
+    for r in &replicas {
+        assert!(r.text() == trace.end_content, "replay differs from endContent");
+    }
+    stats.update_bytes
+}
+
+fn bench_concurrent(c: &mut Criterion, trace: &Trace) {
+    let mut g = c.benchmark_group("concurrent_replay");
+    g.bench_function("converge", |b| b.iter(|| replay(trace, DocReplica::new)));
+    g.bench_function("yrs", |b| b.iter(|| replay(trace, yrs_replica)));
+    g.bench_function("loro", |b| b.iter(|| replay(trace, loro_replica)));
+    g.finish();
+}
+
+// ---- report ----
+
+fn report(f: &Figures, replay_bytes: &[(&str, usize)], am_replay: Option<(Duration, usize)>, since: SystemTime) {
+    let mut out = String::new();
+    let _ = writeln!(out, "automerge-paper (259,778 edits), one run on this machine:\n");
+    let _ = writeln!(
+        out,
+        "| library | local apply | encode | encoded bytes | load | heap held |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|");
+    let dir = criterion_dir();
+    let med = |group: &str, lib: &str| dir.as_deref().and_then(|d| median_ns(d, group, lib, since));
+    let show = |ns: Option<f64>| ns.map_or(String::from("—"), fmt_ns);
+    for (i, lib) in LIBS.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "| {lib} | {} | {} | {} | {} | {:.2} MB |",
+            show(med("local_apply", lib)),
+            show(med("encode", lib)),
+            f.bytes[i],
+            show(med("load", lib)),
+            f.heap[i] as f64 / 1e6
+        );
+    }
+    let _ = writeln!(out, "\nRatios (other / converge; above 1 means converge is faster or smaller):\n");
+    let _ = writeln!(out, "| figure | converge | ratio vs diamond-types | vs yrs | vs loro | vs automerge |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|");
+    let ratios = |name: &str, ours: Option<f64>, get: &dyn Fn(&str) -> Option<f64>, fmt: &dyn Fn(f64) -> String| {
+        let Some(o) = ours else { return String::new() };
+        let mut s = format!("| {name} | {} |", fmt(o));
+        for lib in ["diamond_types", "yrs", "loro", "automerge"] {
+            match get(lib) {
+                Some(t) => s.push_str(&format!(" {:.2}x |", t / o)),
+                None => s.push_str(" — |"),
+            }
+        }
+        s.push('\n');
+        s
+    };
+    for group in ["local_apply", "encode", "load"] {
+        out.push_str(&ratios(group, med(group, "converge"), &|l| med(group, l), &fmt_ns));
+    }
+    let idx = |l: &str| LIBS.iter().position(|x| *x == l).expect("a library");
+    out.push_str(&ratios(
+        "encoded bytes",
+        Some(f.bytes[0] as f64),
+        &|l| Some(f.bytes[idx(l)] as f64),
+        &|b| format!("{b:.0} B"),
+    ));
+    out.push_str(&ratios(
+        "heap held",
+        Some(f.heap[0] as f64),
+        &|l| Some(f.heap[idx(l)] as f64),
+        &|b| format!("{:.2} MB", b / 1e6),
+    ));
+    let _ = writeln!(out, "\nfriendsforever concurrent replay (26,078 txns, 2 agents):\n");
+    let _ = writeln!(out, "| library | time | update bytes | time vs converge |");
+    let _ = writeln!(out, "|---|---:|---:|---:|");
+    let ours = med("concurrent_replay", "converge");
+    for (lib, bytes) in replay_bytes {
+        let t = med("concurrent_replay", lib);
+        let ratio = match (ours, t) {
+            (Some(o), Some(t)) => format!("{:.2}x", t / o),
+            _ => String::from("—"),
+        };
+        let _ = writeln!(out, "| {lib} | {} | {bytes} | {ratio} |", show(t));
+    }
+    match am_replay {
+        Some((time, bytes)) => {
+            let ratio = ours.map_or(String::from("—"), |o| format!("{:.2}x", time.as_nanos() as f64 / o));
+            let _ = writeln!(out, "| automerge (one timed run) | {} | {bytes} | {ratio} |", fmt_ns(time.as_nanos() as f64));
+        }
+        None => {
+            let _ = writeln!(out, "| automerge | skipped (CONVERGE_BENCH_SKIP_SLOW) | — | — |");
+        }
+    }
+    println!("\n{out}");
+    save_beside_results("text_traces.md", &out);
+}
+
+fn main() {
+    let started = SystemTime::now();
+    let paper = traces::load(AUTOMERGE_PAPER).unwrap_or_else(|e| panic!("{e}"));
+    let friends = traces::load(FRIENDSFOREVER).unwrap_or_else(|e| panic!("{e}"));
+    let f = figures(&paper);
+    let replay_bytes = vec![
+        ("converge", replay(&friends, DocReplica::new)),
+        ("yrs", replay(&friends, yrs_replica)),
+        ("loro", replay(&friends, loro_replica)),
+    ];
+    let mut c = config().configure_from_args();
+    bench_paper(&mut c, &paper, &f);
+    bench_concurrent(&mut c, &friends);
+    c.final_summary();
+    let am_replay = if std::env::var_os("CONVERGE_BENCH_SKIP_SLOW").is_some() {
+        None
+    } else {
+        let t = Instant::now();
+        let bytes = replay(&friends, am_replicas());
+        Some((t.elapsed(), bytes))
+    };
+    report(&f, &replay_bytes, am_replay, started);
+}

@@ -14,6 +14,8 @@
 //! `docs/benchmarks.md` for why this shape was chosen over a shared-history
 //! one.
 
+pub mod report;
+
 use std::hint::black_box;
 
 use converge_core::{AwSet, DotFun, OrMap, PnCounter, ReplicaId};
