@@ -209,10 +209,7 @@ fn am_encode(doc: &mut AutoCommit) -> Vec<u8> {
 
 fn am_load(bytes: &[u8]) -> String {
     let doc = AutoCommit::load(bytes).expect("loads");
-    let (_, text) = doc
-        .get(ROOT, "text")
-        .expect("reads")
-        .expect("has text");
+    let (_, text) = doc.get(ROOT, "text").expect("reads").expect("has text");
     doc.text(&text).expect("a text")
 }
 
@@ -261,12 +258,21 @@ fn figures(trace: &Trace) -> Figures {
         am_load,
     ];
     for (i, load) in loads.iter().enumerate() {
-        assert!(load(&encoded[i]) == *end, "{} did not reproduce endContent", LIBS[i]);
+        assert!(
+            load(&encoded[i]) == *end,
+            "{} did not reproduce endContent",
+            LIBS[i]
+        );
     }
     assert!(ours.to_string() == *end);
     Figures {
         heap: [h0, h1, h2, h3, h4, h5],
-        bytes: encoded.iter().map(Vec::len).collect::<Vec<_>>().try_into().unwrap(),
+        bytes: encoded
+            .iter()
+            .map(Vec::len)
+            .collect::<Vec<_>>()
+            .try_into()
+            .unwrap(),
         encoded,
     }
 }
@@ -451,7 +457,10 @@ fn am_replicas() -> impl FnMut(usize) -> AmReplica {
 fn replay<R: TraceReplica>(trace: &Trace, make: impl FnMut(usize) -> R) -> usize {
     let (replicas, stats) = replay_concurrent(trace, make);
     for r in &replicas {
-        assert!(r.text() == trace.end_content, "replay differs from endContent");
+        assert!(
+            r.text() == trace.end_content,
+            "replay differs from endContent"
+        );
     }
     stats.update_bytes
 }
@@ -466,9 +475,17 @@ fn bench_concurrent(c: &mut Criterion, trace: &Trace) {
 
 // ---- report ----
 
-fn report(f: &Figures, replay_bytes: &[(&str, usize)], am_replay: Option<(Duration, usize)>, since: SystemTime) {
+fn report(
+    f: &Figures,
+    replay_bytes: &[(&str, usize)],
+    am_replay: Option<(Duration, usize)>,
+    since: SystemTime,
+) {
     let mut out = String::new();
-    let _ = writeln!(out, "automerge-paper (259,778 edits), one run on this machine:\n");
+    let _ = writeln!(
+        out,
+        "automerge-paper (259,778 edits), one run on this machine:\n"
+    );
     let _ = writeln!(
         out,
         "| library | local apply | encode | encoded bytes | load | heap held |"
@@ -488,10 +505,19 @@ fn report(f: &Figures, replay_bytes: &[(&str, usize)], am_replay: Option<(Durati
             f.heap[i] as f64 / 1e6
         );
     }
-    let _ = writeln!(out, "\nRatios (other / converge; above 1 means converge is faster or smaller):\n");
-    let _ = writeln!(out, "| figure | converge | ratio vs diamond-types | vs yrs | vs loro | vs automerge |");
+    let _ = writeln!(
+        out,
+        "\nRatios (other / converge; above 1 means converge is faster or smaller):\n"
+    );
+    let _ = writeln!(
+        out,
+        "| figure | converge | ratio vs diamond-types | vs yrs | vs loro | vs automerge |"
+    );
     let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|");
-    let ratios = |name: &str, ours: Option<f64>, get: &dyn Fn(&str) -> Option<f64>, fmt: &dyn Fn(f64) -> String| {
+    let ratios = |name: &str,
+                  ours: Option<f64>,
+                  get: &dyn Fn(&str) -> Option<f64>,
+                  fmt: &dyn Fn(f64) -> String| {
         let Some(o) = ours else { return String::new() };
         let mut s = format!("| {name} | {} |", fmt(o));
         for lib in ["diamond_types", "yrs", "loro", "automerge"] {
@@ -504,7 +530,12 @@ fn report(f: &Figures, replay_bytes: &[(&str, usize)], am_replay: Option<(Durati
         s
     };
     for group in ["local_apply", "encode", "load"] {
-        out.push_str(&ratios(group, med(group, "converge"), &|l| med(group, l), &fmt_ns));
+        out.push_str(&ratios(
+            group,
+            med(group, "converge"),
+            &|l| med(group, l),
+            &fmt_ns,
+        ));
     }
     let idx = |l: &str| LIBS.iter().position(|x| *x == l).expect("a library");
     out.push_str(&ratios(
@@ -519,7 +550,10 @@ fn report(f: &Figures, replay_bytes: &[(&str, usize)], am_replay: Option<(Durati
         &|l| Some(f.heap[idx(l)] as f64),
         &|b| format!("{:.2} MB", b / 1e6),
     ));
-    let _ = writeln!(out, "\nfriendsforever concurrent replay (26,078 txns, 2 agents):\n");
+    let _ = writeln!(
+        out,
+        "\nfriendsforever concurrent replay (26,078 txns, 2 agents):\n"
+    );
     let _ = writeln!(out, "| library | time | update bytes | time vs converge |");
     let _ = writeln!(out, "|---|---:|---:|---:|");
     let ours = med("concurrent_replay", "converge");
@@ -533,11 +567,20 @@ fn report(f: &Figures, replay_bytes: &[(&str, usize)], am_replay: Option<(Durati
     }
     match am_replay {
         Some((time, bytes)) => {
-            let ratio = ours.map_or(String::from("—"), |o| format!("{:.2}x", time.as_nanos() as f64 / o));
-            let _ = writeln!(out, "| automerge (one timed run) | {} | {bytes} | {ratio} |", fmt_ns(time.as_nanos() as f64));
+            let ratio = ours.map_or(String::from("—"), |o| {
+                format!("{:.2}x", time.as_nanos() as f64 / o)
+            });
+            let _ = writeln!(
+                out,
+                "| automerge (one timed run) | {} | {bytes} | {ratio} |",
+                fmt_ns(time.as_nanos() as f64)
+            );
         }
         None => {
-            let _ = writeln!(out, "| automerge | skipped (CONVERGE_BENCH_SKIP_SLOW) | — | — |");
+            let _ = writeln!(
+                out,
+                "| automerge | skipped (CONVERGE_BENCH_SKIP_SLOW) | — | — |"
+            );
         }
     }
     println!("\n{out}");

@@ -214,22 +214,56 @@ pub(crate) fn decode_seq<C: ContentColumn>(
     w: WireSeq<C::Wire>,
     is_delta: bool,
 ) -> Result<SeqNode<C>> {
-    let (runs, dels) = decode_parts(table, ctx, w)?;
+    let parts = decode_parts(table, ctx, w)?;
     if is_delta {
-        return Ok(SeqNode::delta(runs, dels));
+        let dels = parts.dels.clone();
+        return Ok(SeqNode::delta(parts.with_content(), dels));
     }
-    if !dels.is_empty() {
+    if !parts.dels.is_empty() {
         return Err(invalid("deleted runs in a snapshot"));
     }
-    let seq = Seq::from_runs(runs).ok_or(invalid("sequence runs overlap or are too long"))?;
+    let seq = parts.into_seq()?;
     Ok(SeqNode {
         seq,
         ..SeqNode::default()
     })
 }
 
-/// Decoded runs (in order) and deleted id runs.
-pub(crate) type Parts<C> = (Vec<Loose<C>>, Vec<(Dot, u32)>);
+/// Decoded columns: runs (without content), which are deleted, the
+/// visible content, and deleted id runs.
+pub(crate) struct Parts<C> {
+    pub(crate) runs: Vec<Loose<C>>,
+    pub(crate) deleted: Vec<bool>,
+    pub(crate) content: C,
+    pub(crate) dels: Vec<(Dot, u32)>,
+}
+
+impl<C: Content> Parts<C> {
+    /// The runs with their content (deltas).
+    pub(crate) fn with_content(self) -> Vec<Loose<C>> {
+        let lens: Vec<usize> = self
+            .runs
+            .iter()
+            .zip(&self.deleted)
+            .filter(|(_, d)| !**d)
+            .map(|(r, _)| r.len as usize)
+            .collect();
+        let mut pieces = self.content.cut(&lens).into_iter();
+        let mut runs = self.runs;
+        for (r, d) in runs.iter_mut().zip(&self.deleted) {
+            if !*d {
+                r.content = pieces.next();
+            }
+        }
+        runs
+    }
+
+    /// The state these runs list in order (snapshots).
+    pub(crate) fn into_seq(self) -> Result<Seq<C>> {
+        Seq::from_listing(self.runs, &self.deleted, self.content)
+            .ok_or(invalid("sequence runs overlap or are too long"))
+    }
+}
 
 pub(crate) fn decode_parts<C: ContentColumn>(
     table: &Table,
@@ -274,7 +308,8 @@ pub(crate) fn decode_parts<C: ContentColumn>(
         Ok(Dot::new(table.replica(rep)?, ctr))
     };
     let mut runs: Vec<Loose<C>> = Vec::with_capacity(n);
-    let mut vis_lens = Vec::new();
+    let mut deleted = Vec::with_capacity(n);
+    let mut vis_total = 0usize;
     for i in 0..n {
         let f = w.flags[i];
         if f & !(DELETED | LEFT_MASK | RIGHT_MASK) != 0 {
@@ -303,10 +338,11 @@ pub(crate) fn decode_parts<C: ContentColumn>(
             RIGHT_EXPLICIT => Some(explicit()?),
             _ => return Err(invalid("unknown right origin code")),
         };
-        let deleted = f & DELETED != 0;
-        if !deleted {
-            vis_lens.push(w.lens.0[i] as usize);
+        let del = f & DELETED != 0;
+        if !del {
+            vis_total += w.lens.0[i] as usize;
         }
+        deleted.push(del);
         runs.push(Loose {
             id: ids[i],
             len: w.lens.0[i],
@@ -319,14 +355,8 @@ pub(crate) fn decode_parts<C: ContentColumn>(
         return Err(invalid("unused explicit origins"));
     }
     let content = C::from_column(w.content);
-    if content.items() != vis_lens.iter().sum::<usize>() {
+    if content.items() != vis_total {
         return Err(invalid("sequence content does not match the visible runs"));
-    }
-    let mut pieces = content.cut(&vis_lens).into_iter();
-    for (i, r) in runs.iter_mut().enumerate() {
-        if w.flags[i] & DELETED == 0 {
-            r.content = pieces.next();
-        }
     }
     let mut dels = Vec::with_capacity(w.dels.0.len());
     for (rep, ctr, len) in w.dels.0 {
@@ -335,7 +365,12 @@ pub(crate) fn decode_parts<C: ContentColumn>(
         }
         dels.push((Dot::new(table.replica(rep)?, ctr), len));
     }
-    Ok((runs, dels))
+    Ok(Parts {
+        runs,
+        deleted,
+        content,
+        dels,
+    })
 }
 
 #[derive(Serialize, Deserialize)]
@@ -351,8 +386,7 @@ struct WireText {
 pub(crate) struct TextBlob {
     pub(crate) ctx: CausalContext,
     pub(crate) since: Option<crate::vv::VersionVector>,
-    pub(crate) runs: Vec<Loose<TextBuf>>,
-    pub(crate) dels: Vec<(Dot, u32)>,
+    pub(crate) parts: Parts<TextBuf>,
 }
 
 pub(crate) fn encode_text(
@@ -400,14 +434,9 @@ pub(crate) fn decode_text(bytes: &[u8]) -> Result<TextBlob> {
             None
         }
     };
-    let (runs, dels) = decode_parts::<TextBuf>(&table, &ctx, wire.seq)?;
-    if since.is_none() && !dels.is_empty() {
+    let parts = decode_parts::<TextBuf>(&table, &ctx, wire.seq)?;
+    if since.is_none() && !parts.dels.is_empty() {
         return Err(invalid("deleted runs in a whole text"));
     }
-    Ok(TextBlob {
-        ctx,
-        since,
-        runs,
-        dels,
-    })
+    Ok(TextBlob { ctx, since, parts })
 }

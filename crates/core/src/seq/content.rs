@@ -33,6 +33,8 @@ pub(crate) trait Content: Clone + Default + PartialEq + Debug {
     fn insert(&mut self, at: usize, other: &Self);
     /// Removes items `at .. at + n`, returning them.
     fn remove(&mut self, at: usize, n: usize) -> Self;
+    /// Removes items `at .. at + n`, returning their weight.
+    fn discard(&mut self, at: usize, n: usize) -> Weight;
     /// Splits off items `at ..`.
     fn split_off(&mut self, at: usize) -> Self;
     /// Appends `other`.
@@ -54,6 +56,10 @@ pub(crate) struct TextBuf(pub(crate) String);
 fn byte_of(s: &str, item: usize) -> usize {
     if item == 0 {
         return 0;
+    }
+    // ASCII prefixes (most text) map characters to bytes one to one.
+    if item <= s.len() && s.as_bytes()[..item].is_ascii() {
+        return item;
     }
     match s.char_indices().nth(item) {
         Some((b, _)) => b,
@@ -90,6 +96,17 @@ impl Content for TextBuf {
         let removed = String::from(&self.0[b..e]);
         self.0.replace_range(b..e, "");
         TextBuf(removed)
+    }
+
+    fn discard(&mut self, at: usize, n: usize) -> Weight {
+        let b = byte_of(&self.0, at);
+        let e = b + byte_of(&self.0[b..], n);
+        let w = Weight {
+            u16: self.0[b..e].chars().map(char::len_utf16).sum::<usize>() as u32,
+            u8: (e - b) as u32,
+        };
+        self.0.replace_range(b..e, "");
+        w
     }
 
     fn split_off(&mut self, at: usize) -> Self {
@@ -173,6 +190,11 @@ impl<V: Clone + PartialEq + Debug> Content for ListBuf<V> {
 
     fn remove(&mut self, at: usize, n: usize) -> Self {
         ListBuf(self.0.drain(at..at + n).collect())
+    }
+
+    fn discard(&mut self, at: usize, n: usize) -> Weight {
+        self.0.drain(at..at + n);
+        Weight::default()
     }
 
     fn split_off(&mut self, at: usize) -> Self {

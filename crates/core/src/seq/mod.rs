@@ -185,8 +185,8 @@ impl<C: Content> Seq<C> {
                             off: 0,
                         };
                         let run = Run::new(id, n as u32, r.last(), r.right, false);
-                        self.tree.insert_at(at, run, &content);
-                        self.set_hint(pos + n, run.last());
+                        let end = self.tree.insert_at(at, run, &content);
+                        self.hint = Some(((pos + n) as u32, end));
                         return Ok(());
                     }
                 }
@@ -209,8 +209,8 @@ impl<C: Content> Seq<C> {
                 .map_or(ItemId::NONE, |a| self.tree.id_at(a));
             (self.tree.id_at(c), right, Some(c))
         };
-        self.place(after, id, left, right, content);
-        self.set_hint(pos + n, id.plus(n as u32 - 1));
+        let end = self.place(after, id, left, right, content);
+        self.hint = Some(((pos + n) as u32, end));
         Ok(())
     }
 
@@ -301,10 +301,6 @@ impl<C: Content> Seq<C> {
         ))
     }
 
-    fn set_hint(&mut self, pos: usize, last: ItemId) {
-        self.hint = self.tree.find_id(last).map(|c| (pos as u32, c));
-    }
-
     /// Places new items right after the item at `after` (`None`: at the
     /// very start), in runs of at most [`MAX_RUN`] items.
     fn place(
@@ -314,7 +310,7 @@ impl<C: Content> Seq<C> {
         left: ItemId,
         right: ItemId,
         mut content: C,
-    ) {
+    ) -> Place {
         let mut at = match after {
             None => Place {
                 leaf: 0,
@@ -326,18 +322,22 @@ impl<C: Content> Seq<C> {
         let total = content.items() as u32;
         let mut done = 0u32;
         let mut left = left;
-        while done < total {
+        loop {
             let k = (total - done).min(MAX_RUN);
-            let rest = content.split_off(k as usize);
+            let rest = if k < total - done {
+                content.split_off(k as usize)
+            } else {
+                C::default()
+            };
             let run = Run::new(id.plus(done), k, left, right, false);
-            self.tree.insert_at(at, run, &content);
+            let end = self.tree.insert_at(at, run, &content);
             content = rest;
             done += k;
             left = run.last();
-            if done < total {
-                let c = self.tree.find_id(left).expect("just inserted");
-                at = self.after(c);
+            if done >= total {
+                return end;
             }
+            at = self.after(end);
         }
     }
 
@@ -357,36 +357,20 @@ impl<C: Content> Seq<C> {
         }
     }
 
-    /// Deletes `n` visible items from `pos`. Returns the deleted id runs
-    /// (first dot, length) and the removed content, in order.
-    pub(crate) fn delete_local(
-        &mut self,
-        pos: usize,
-        n: usize,
-    ) -> Result<(Vec<(Dot, u32)>, C), SeqError> {
+    /// Deletes `n` visible items from `pos`.
+    pub(crate) fn delete_local(&mut self, pos: usize, n: usize) -> Result<(), SeqError> {
         let len = self.len();
         if pos.checked_add(n).is_none_or(|e| e > len) {
             return Err(SeqError::OutOfBounds { pos: pos + n, len });
         }
         self.hint = None;
-        let mut ids: Vec<(Dot, u32)> = Vec::new();
-        let mut removed = C::default();
         let mut left = n as u32;
         while left > 0 {
             let c = self.tree.find_vis(pos as u32).expect("in bounds");
-            let id = self.tree.id_at(c);
-            let (took, content) = self.tree.delete_at(c, left);
-            removed.append(&content);
-            let d = Dot::new(self.reps[id.rep as usize], id.ctr as u64);
-            match ids.last_mut() {
-                Some((p, l)) if p.replica == d.replica && p.counter + *l as u64 == d.counter => {
-                    *l += took
-                }
-                _ => ids.push((d, took)),
-            }
+            let (took, _) = self.tree.delete_at(c, left, false);
             left -= took;
         }
-        Ok((ids, removed))
+        Ok(())
     }
 
     /// Deletes the items `first .. first + len` (those present and not
@@ -410,7 +394,7 @@ impl<C: Content> Seq<C> {
                 continue;
             };
             let pos = ops.as_ref().map(|_| self.tree.position(c).0);
-            let (took, content) = self.tree.delete_at(c, len - k);
+            let (took, content) = self.tree.delete_at(c, len - k, ops.is_some());
             if let (Some(ops), Some(pos)) = (ops.as_mut(), pos) {
                 if content.items() > 0 {
                     ops.push(SeqOp::Delete { pos, content });
@@ -577,7 +561,7 @@ impl<C: Content> Seq<C> {
                 if n != r.len {
                     return None;
                 }
-                self.place(dest, id, left_id, right_id, content.clone());
+                let _ = self.place(dest, id, left_id, right_id, content.clone());
                 if let Some(ops) = ops.as_mut() {
                     let c = self.tree.find_id(id).expect("just placed");
                     ops.push(SeqOp::Insert {
@@ -607,12 +591,11 @@ impl<C: Content> Seq<C> {
         while done < len {
             let k = (len - done).min(MAX_DELETED_RUN);
             let run = Run::new(id.plus(done), k, left, right, true);
-            self.tree.insert_at(at, run, &C::default());
+            let end = self.tree.insert_at(at, run, &C::default());
             done += k;
             left = run.last();
             if done < len {
-                let c = self.tree.find_id(left).expect("just inserted");
-                at = self.after(c);
+                at = self.after(end);
             }
         }
     }
@@ -723,13 +706,31 @@ impl<C: Content> Seq<C> {
         });
     }
 
-    /// Builds a state from runs in list order (a decoded snapshot).
-    pub(crate) fn from_runs(runs: Vec<Loose<C>>) -> Option<Seq<C>> {
+    /// Builds a state from runs in list order (a decoded snapshot, whose
+    /// runs carry no content) and the visible items' content.
+    pub(crate) fn from_listing(
+        runs: Vec<Loose<C>>,
+        deleted: &[bool],
+        content: C,
+    ) -> Option<Seq<C>> {
         let mut s = Seq::default();
-        for r in runs {
+        let mut tree_runs = Vec::with_capacity(runs.len());
+        let mut total = 0u64;
+        let mut vis = 0u64;
+        for (r, &del) in runs.iter().zip(deleted) {
             let rep = s.intern(r.id.replica);
             let ctr = u32::try_from(r.id.counter).ok()?;
             u32::try_from(r.id.counter + r.len as u64).ok()?;
+            if r.len == 0 || ctr == 0 {
+                return None;
+            }
+            total += r.len as u64;
+            if total > MAX_ITEMS as u64 {
+                return None;
+            }
+            if !del {
+                vis += r.len as u64;
+            }
             let id = ItemId::new(rep, ctr);
             let mut left = match r.left {
                 Some(d) => ItemId::new(s.intern(d.replica), u32::try_from(d.counter).ok()?),
@@ -739,42 +740,20 @@ impl<C: Content> Seq<C> {
                 Some(d) => ItemId::new(s.intern(d.replica), u32::try_from(d.counter).ok()?),
                 None => ItemId::NONE,
             };
-            let (known, until) = s.tree.known_extent(rep, ctr, ctr + r.len);
-            if known || until < ctr + r.len {
-                return None;
-            }
-            if r.len == 0
-                || r.content
-                    .as_ref()
-                    .is_some_and(|c| c.items() != r.len as usize)
-            {
-                return None;
-            }
-            if ctr == 0 || s.tree.counts().total as u64 + r.len as u64 > MAX_ITEMS as u64 {
-                return None;
-            }
-            let mut content = r.content;
-            let chunk = if content.is_some() {
-                MAX_RUN
-            } else {
-                MAX_DELETED_RUN
-            };
+            let chunk = if del { MAX_DELETED_RUN } else { MAX_RUN };
             let mut done = 0;
             while done < r.len {
                 let k = (r.len - done).min(chunk);
-                let run = Run::new(id.plus(done), k, left, right, content.is_none());
-                match &mut content {
-                    Some(c) => {
-                        let rest = c.split_off(k as usize);
-                        s.tree.push_back(run, c);
-                        *c = rest;
-                    }
-                    None => s.tree.push_back(run, &C::default()),
-                }
+                let run = Run::new(id.plus(done), k, left, right, del);
                 left = run.last();
+                tree_runs.push(run);
                 done += k;
             }
         }
+        if content.items() as u64 != vis {
+            return None;
+        }
+        s.tree = Tree::bulk(tree_runs, content)?;
         Some(s)
     }
 

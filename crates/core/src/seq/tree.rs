@@ -342,7 +342,8 @@ impl<C: Content> Tree<C> {
     }
 
     /// Inserts `run` (with `content` if visible) before the item at `at`.
-    pub(crate) fn insert_at(&mut self, at: Place, run: Run, content: &C) {
+    /// Returns where the run's last item ended up.
+    pub(crate) fn insert_at(&mut self, at: Place, run: Run, content: &C) -> Place {
         let leaf = at.leaf;
         let mut idx = at.idx;
         if at.off > 0 {
@@ -354,9 +355,11 @@ impl<C: Content> Tree<C> {
         let ci = self.vis_in_leaf(leaf, idx);
         let l = &mut self.leaves[leaf as usize];
         let old = l.counts;
+        let mut placed = idx;
         if idx > 0 && l.runs[idx - 1].can_append(&run) {
             let prev = &mut l.runs[idx - 1];
             prev.set_len(prev.len() + run.len());
+            placed = idx - 1;
         } else {
             l.runs.insert(idx, run);
         }
@@ -368,13 +371,28 @@ impl<C: Content> Tree<C> {
         }
         self.propagate(leaf, old);
         self.assign(run.id.rep, run.id.ctr, run.end(), leaf);
-        self.maybe_split(leaf);
+        let mut at = Place {
+            leaf,
+            idx: placed,
+            off: 0,
+        };
+        if let Some((new, mid)) = self.maybe_split(leaf) {
+            if placed >= mid {
+                at = Place {
+                    leaf: new,
+                    idx: placed - mid,
+                    off: 0,
+                };
+            }
+        }
+        at.off = self.run(at).len() - 1;
+        at
     }
 
     /// Deletes up to `n` items of one run from the item at `c`. Returns how
     /// many items of the run were passed and the content they held (empty
     /// when they were deleted already).
-    pub(crate) fn delete_at(&mut self, c: Place, n: u32) -> (u32, C) {
+    pub(crate) fn delete_at(&mut self, c: Place, n: u32, keep: bool) -> (u32, C) {
         let run = *self.run(c);
         let take = n.min(run.len() - c.off);
         if run.deleted() {
@@ -383,7 +401,13 @@ impl<C: Content> Tree<C> {
         let ci = self.vis_in_leaf(c.leaf, c.idx) + c.off;
         let l = &mut self.leaves[c.leaf as usize];
         let old = l.counts;
-        let removed = l.content.remove(ci as usize, take as usize);
+        let (removed, w) = if keep {
+            let removed = l.content.remove(ci as usize, take as usize);
+            let w = removed.weight();
+            (removed, w)
+        } else {
+            (C::default(), l.content.discard(ci as usize, take as usize))
+        };
         let mut mid = c.idx;
         if c.off > 0 {
             let rest = l.runs[mid].split(c.off);
@@ -405,12 +429,11 @@ impl<C: Content> Tree<C> {
             let len = l.runs[mid - 1].len() + cur.len();
             l.runs[mid - 1].set_len(len);
         }
-        let w = removed.weight();
         l.counts.vis -= take;
         l.counts.u16 -= w.u16;
         l.counts.u8 -= w.u8;
         self.propagate(c.leaf, old);
-        self.maybe_split(c.leaf);
+        let _ = self.maybe_split(c.leaf);
         (take, removed)
     }
 
@@ -471,11 +494,13 @@ impl<C: Content> Tree<C> {
         }
     }
 
-    fn maybe_split(&mut self, leaf: u32) {
+    /// Splits an overfull leaf; returns the new leaf and the index of the
+    /// first run moved to it.
+    fn maybe_split(&mut self, leaf: u32) -> Option<(u32, usize)> {
         let l = &self.leaves[leaf as usize];
         let n = l.runs.len();
         if n <= LEAF_MAX && (l.counts.u8 <= LEAF_BYTES || n < 2) {
-            return;
+            return None;
         }
         let mid = n / 2;
         let l = &mut self.leaves[leaf as usize];
@@ -518,6 +543,7 @@ impl<C: Content> Tree<C> {
         }
         rc = self.leaves[new as usize].counts;
         self.insert_child(parent, leaf, lc, new, rc, true);
+        Some((new, mid))
     }
 
     fn set_parent(&mut self, child: u32, is_leaf: bool, parent: u32) {
@@ -590,11 +616,113 @@ impl<C: Content> Tree<C> {
         self.insert_child(grand, parent, left_total, sibling, right_total, false);
     }
 
-    /// Appends a run at the end (bulk loading; no origin checks).
-    pub(crate) fn push_back(&mut self, run: Run, content: &C) {
-        let leaf = self.last_leaf;
-        let idx = self.leaves[leaf as usize].runs.len();
-        self.insert_at(Place { leaf, idx, off: 0 }, run, content);
+    /// Builds a tree from runs in list order and the content of their
+    /// visible items, in one pass (loading a snapshot). `None` if two runs
+    /// share an item.
+    pub(crate) fn bulk(runs: Vec<Run>, content: C) -> Option<Tree<C>> {
+        /// Runs per leaf when loading (leaves start three quarters full).
+        const FILL: usize = LEAF_MAX * 3 / 4;
+        if runs.is_empty() {
+            return Some(Tree::default());
+        }
+        let mut groups: Vec<(usize, usize, usize)> = Vec::new();
+        let mut start = 0;
+        let mut vis = 0usize;
+        for (i, r) in runs.iter().enumerate() {
+            let n = i - start;
+            if n > 0 && (n >= FILL || vis + r.vis() as usize > (LEAF_BYTES / 2) as usize) {
+                groups.push((start, i, vis));
+                start = i;
+                vis = 0;
+            }
+            vis += r.vis() as usize;
+        }
+        groups.push((start, runs.len(), vis));
+        let lens: Vec<usize> = groups.iter().map(|g| g.2).collect();
+        let pieces = content.cut(&lens);
+        let count = groups.len();
+        let mut leaves = Vec::with_capacity(count);
+        let mut reps: Vec<Vec<(u32, u32, u32)>> = Vec::new();
+        for (i, ((a, b, vis), piece)) in groups.into_iter().zip(pieces).enumerate() {
+            let slice = &runs[a..b];
+            for r in slice {
+                let rep = r.id.rep as usize;
+                if reps.len() <= rep {
+                    reps.resize_with(rep + 1, Vec::new);
+                }
+                reps[rep].push((r.id.ctr, r.end(), i as u32));
+            }
+            let w = piece.weight();
+            leaves.push(Leaf {
+                runs: slice.to_vec(),
+                content: piece,
+                counts: Counts {
+                    total: slice.iter().map(Run::len).sum(),
+                    vis: vis as u32,
+                    u16: w.u16,
+                    u8: w.u8,
+                },
+                parent: NIL,
+                next: if i + 1 < count { i as u32 + 1 } else { NIL },
+            });
+        }
+        let mut index = Vec::with_capacity(reps.len());
+        let mut ends = Vec::with_capacity(reps.len());
+        for mut list in reps {
+            list.sort_unstable();
+            if list.windows(2).any(|w| w[0].1 > w[1].0) {
+                return None;
+            }
+            ends.push(list.last().map_or(0, |e| e.1));
+            let mut last_leaf = NIL;
+            let mut map = BTreeMap::new();
+            for (ctr, _, leaf) in list {
+                if leaf != last_leaf {
+                    map.insert(ctr, leaf);
+                    last_leaf = leaf;
+                }
+            }
+            index.push(map);
+        }
+        let mut tree = Tree {
+            leaves,
+            inners: Vec::new(),
+            root: 0,
+            height: 0,
+            last_leaf: count as u32 - 1,
+            index,
+            ends,
+        };
+        let mut level: Vec<(u32, Counts)> = tree
+            .leaves
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (i as u32, l.counts))
+            .collect();
+        let mut leaf_children = true;
+        while level.len() > 1 {
+            let mut next = Vec::with_capacity(level.len() / 12 + 1);
+            for chunk in level.chunks(FANOUT * 3 / 4) {
+                let id = tree.inners.len() as u32;
+                let mut sum = Counts::default();
+                for &(child, c) in chunk {
+                    tree.set_parent(child, leaf_children, id);
+                    sum.add(c);
+                }
+                tree.inners.push(Inner {
+                    children: chunk.iter().map(|e| e.0).collect(),
+                    counts: chunk.iter().map(|e| e.1).collect(),
+                    parent: NIL,
+                    leaf_children,
+                });
+                next.push((id, sum));
+            }
+            level = next;
+            leaf_children = false;
+            tree.height += 1;
+        }
+        tree.root = level[0].0;
+        Some(tree)
     }
 
     /// Every run in list order, with the content of visible runs.

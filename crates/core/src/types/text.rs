@@ -178,9 +178,7 @@ impl Text {
         if blob.since.is_some() {
             return Err(DecodeError::Invalid("expected a whole text, found a delta"));
         }
-        let seq = Seq::from_runs(blob.runs).ok_or(DecodeError::Invalid(
-            "sequence runs overlap or are too long",
-        ))?;
+        let seq = blob.parts.into_seq()?;
         Ok(Text {
             replica,
             seq,
@@ -236,9 +234,7 @@ impl Text {
         }
         match blob.since {
             None => {
-                let other = Seq::from_runs(blob.runs).ok_or(DecodeError::Invalid(
-                    "sequence runs overlap or are too long",
-                ))?;
+                let other = blob.parts.into_seq()?;
                 if self.seq.tree.counts().total as u64 + other.tree.counts().total as u64
                     > MAX_ITEMS as u64
                 {
@@ -250,8 +246,9 @@ impl Text {
                 if !self.version().dominates(&since) {
                     return Err(DocError::MissingHistory);
                 }
-                self.seq.integrate_all(blob.runs, &mut None);
-                for (d, n) in blob.dels {
+                let dels = blob.parts.dels.clone();
+                self.seq.integrate_all(blob.parts.with_content(), &mut None);
+                for (d, n) in dels {
                     self.seq.delete_ids(d, n, &mut None);
                 }
             }
