@@ -29,17 +29,18 @@ pub(crate) trait Content: Clone + Default + PartialEq + Debug {
     fn items(&self) -> usize;
     /// Size in secondary units.
     fn weight(&self) -> Weight;
-    /// Inserts `other` before item `at`.
-    fn insert(&mut self, at: usize, other: &Self);
+    /// Inserts `other` before item `at`. `dense`: every item is one unit
+    /// wide (an ASCII text), so item and unit positions coincide.
+    fn insert(&mut self, at: usize, other: &Self, dense: bool);
     /// Removes items `at .. at + n`, returning them.
     fn remove(&mut self, at: usize, n: usize) -> Self;
     /// Removes items `at .. at + n`, returning their weight.
-    fn discard(&mut self, at: usize, n: usize) -> Weight;
+    fn discard(&mut self, at: usize, n: usize, dense: bool) -> Weight;
     /// Splits off items `at ..`.
     fn split_off(&mut self, at: usize) -> Self;
     /// Appends `other`.
     fn append(&mut self, other: &Self) {
-        self.insert(self.items(), other);
+        self.insert(self.items(), other, false);
     }
     /// Cuts into consecutive pieces of `lens` items.
     fn cut(&self, lens: &[usize]) -> Vec<Self>;
@@ -69,7 +70,11 @@ fn byte_of(s: &str, item: usize) -> usize {
 
 impl TextBuf {
     pub(crate) fn chars(&self) -> usize {
-        self.0.chars().count()
+        if self.0.is_ascii() {
+            self.0.len()
+        } else {
+            self.0.chars().count()
+        }
     }
 }
 
@@ -79,14 +84,20 @@ impl Content for TextBuf {
     }
 
     fn weight(&self) -> Weight {
+        if self.0.is_ascii() {
+            return Weight {
+                u16: self.0.len() as u32,
+                u8: self.0.len() as u32,
+            };
+        }
         Weight {
             u16: self.0.chars().map(char::len_utf16).sum::<usize>() as u32,
             u8: self.0.len() as u32,
         }
     }
 
-    fn insert(&mut self, at: usize, other: &Self) {
-        let b = byte_of(&self.0, at);
+    fn insert(&mut self, at: usize, other: &Self, dense: bool) {
+        let b = if dense { at } else { byte_of(&self.0, at) };
         self.0.insert_str(b, &other.0);
     }
 
@@ -98,9 +109,13 @@ impl Content for TextBuf {
         TextBuf(removed)
     }
 
-    fn discard(&mut self, at: usize, n: usize) -> Weight {
-        let b = byte_of(&self.0, at);
-        let e = b + byte_of(&self.0[b..], n);
+    fn discard(&mut self, at: usize, n: usize, dense: bool) -> Weight {
+        let (b, e) = if dense {
+            (at, at + n)
+        } else {
+            let b = byte_of(&self.0, at);
+            (b, b + byte_of(&self.0[b..], n))
+        };
         let w = Weight {
             u16: self.0[b..e].chars().map(char::len_utf16).sum::<usize>() as u32,
             u8: (e - b) as u32,
@@ -182,7 +197,7 @@ impl<V: Clone + PartialEq + Debug> Content for ListBuf<V> {
         Weight::default()
     }
 
-    fn insert(&mut self, at: usize, other: &Self) {
+    fn insert(&mut self, at: usize, other: &Self, _dense: bool) {
         let tail = self.0.split_off(at);
         self.0.extend_from_slice(&other.0);
         self.0.extend(tail);
@@ -192,7 +207,7 @@ impl<V: Clone + PartialEq + Debug> Content for ListBuf<V> {
         ListBuf(self.0.drain(at..at + n).collect())
     }
 
-    fn discard(&mut self, at: usize, n: usize) -> Weight {
+    fn discard(&mut self, at: usize, n: usize, _dense: bool) -> Weight {
         self.0.drain(at..at + n);
         Weight::default()
     }

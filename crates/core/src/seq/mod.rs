@@ -123,6 +123,14 @@ impl<C: Content> Seq<C> {
     }
 
     fn intern(&mut self, r: ReplicaId) -> u32 {
+        if let Some(i) = self
+            .reps
+            .iter()
+            .position(|&x| x == r)
+            .filter(|_| self.reps.len() <= 4)
+        {
+            return i as u32;
+        }
         if let Some(&i) = self.rep_ix.get(&r) {
             return i;
         }
@@ -152,7 +160,7 @@ impl<C: Content> Seq<C> {
         &mut self,
         pos: usize,
         first: Dot,
-        content: C,
+        content: &C,
     ) -> Result<(), SeqError> {
         let len = self.len();
         if pos > len {
@@ -185,7 +193,7 @@ impl<C: Content> Seq<C> {
                             off: 0,
                         };
                         let run = Run::new(id, n as u32, r.last(), r.right, false);
-                        let end = self.tree.insert_at(at, run, &content);
+                        let end = self.tree.insert_at(at, run, content);
                         self.hint = Some(((pos + n) as u32, end));
                         return Ok(());
                     }
@@ -309,7 +317,7 @@ impl<C: Content> Seq<C> {
         id: ItemId,
         left: ItemId,
         right: ItemId,
-        mut content: C,
+        content: &C,
     ) -> Place {
         let mut at = match after {
             None => Place {
@@ -320,6 +328,11 @@ impl<C: Content> Seq<C> {
             Some(c) => self.after(c),
         };
         let total = content.items() as u32;
+        if total <= MAX_RUN {
+            let run = Run::new(id, total, left, right, false);
+            return self.tree.insert_at(at, run, content);
+        }
+        let mut content = content.clone();
         let mut done = 0u32;
         let mut left = left;
         loop {
@@ -561,7 +574,7 @@ impl<C: Content> Seq<C> {
                 if n != r.len {
                     return None;
                 }
-                let _ = self.place(dest, id, left_id, right_id, content.clone());
+                let _ = self.place(dest, id, left_id, right_id, &content);
                 if let Some(ops) = ops.as_mut() {
                     let c = self.tree.find_id(id).expect("just placed");
                     ops.push(SeqOp::Insert {

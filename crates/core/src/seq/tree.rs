@@ -14,7 +14,7 @@ pub(crate) const NIL: u32 = u32::MAX;
 /// Runs per leaf before it splits.
 const LEAF_MAX: usize = 64;
 /// Content bytes per leaf before it splits (keeps text scans short).
-const LEAF_BYTES: u32 = 4096;
+const LEAF_BYTES: u32 = 2048;
 /// Children per inner node before it splits.
 const FANOUT: usize = 16;
 
@@ -67,6 +67,8 @@ pub(crate) struct Leaf<C> {
     pub(crate) content: C,
     pub(crate) counts: Counts,
     parent: u32,
+    /// Index among the parent's children.
+    slot: u32,
     pub(crate) next: u32,
 }
 
@@ -75,6 +77,7 @@ struct Inner {
     children: Vec<u32>,
     counts: Vec<Counts>,
     parent: u32,
+    slot: u32,
     leaf_children: bool,
 }
 
@@ -100,6 +103,8 @@ pub(crate) struct Tree<C> {
     index: Vec<BTreeMap<u32, u32>>,
     /// Per interned replica: one past the greatest item counter.
     ends: Vec<u32>,
+    /// Per interned replica: the leaf of the index's last entry.
+    lasts: Vec<u32>,
 }
 
 impl<C: Content> Default for Tree<C> {
@@ -110,6 +115,7 @@ impl<C: Content> Default for Tree<C> {
                 content: C::default(),
                 counts: Counts::default(),
                 parent: NIL,
+                slot: 0,
                 next: NIL,
             }],
             inners: Vec::new(),
@@ -118,6 +124,7 @@ impl<C: Content> Default for Tree<C> {
             last_leaf: 0,
             index: Vec::new(),
             ends: Vec::new(),
+            lasts: Vec::new(),
         }
     }
 }
@@ -230,17 +237,14 @@ impl<C: Content> Tree<C> {
     /// Counts of everything before `leaf`.
     fn before_leaf(&self, leaf: u32) -> Counts {
         let mut acc = Counts::default();
-        let mut child = leaf;
+        let mut slot = self.leaves[leaf as usize].slot;
         let mut parent = self.leaves[leaf as usize].parent;
         while parent != NIL {
             let inner = &self.inners[parent as usize];
-            for (i, &c) in inner.children.iter().enumerate() {
-                if c == child {
-                    break;
-                }
-                acc.add(inner.counts[i]);
+            for c in &inner.counts[..slot as usize] {
+                acc.add(*c);
             }
-            child = parent;
+            slot = inner.slot;
             parent = inner.parent;
         }
         acc
@@ -366,7 +370,9 @@ impl<C: Content> Tree<C> {
         if run.deleted() {
             l.counts.total += run.len();
         } else {
-            l.content.insert(ci as usize, content);
+            let dense =
+                l.counts.u8 == l.counts.vis && content.weight().u8 as usize == content.items();
+            l.content.insert(ci as usize, content, dense);
             l.counts.add(Counts::visible(run.len(), content.weight()));
         }
         self.propagate(leaf, old);
@@ -406,7 +412,11 @@ impl<C: Content> Tree<C> {
             let w = removed.weight();
             (removed, w)
         } else {
-            (C::default(), l.content.discard(ci as usize, take as usize))
+            let dense = l.counts.u8 == l.counts.vis;
+            (
+                C::default(),
+                l.content.discard(ci as usize, take as usize, dense),
+            )
         };
         let mut mid = c.idx;
         if c.off > 0 {
@@ -442,18 +452,14 @@ impl<C: Content> Tree<C> {
         if new == old {
             return;
         }
-        let mut child = leaf;
+        let mut slot = self.leaves[leaf as usize].slot;
         let mut parent = self.leaves[leaf as usize].parent;
         while parent != NIL {
             let inner = &mut self.inners[parent as usize];
-            let i = inner
-                .children
-                .iter()
-                .position(|&c| c == child)
-                .expect("a child is listed by its parent");
-            inner.counts[i].sub(old);
-            inner.counts[i].add(new);
-            child = parent;
+            let c = &mut inner.counts[slot as usize];
+            c.sub(old);
+            c.add(new);
+            slot = inner.slot;
             parent = inner.parent;
         }
     }
@@ -464,12 +470,14 @@ impl<C: Content> Tree<C> {
         if self.index.len() <= r {
             self.index.resize_with(r + 1, BTreeMap::new);
             self.ends.resize(r + 1, 0);
+            self.lasts.resize(r + 1, NIL);
         }
         let end = self.ends[r];
         let map = &mut self.index[r];
         if lo >= end {
-            if map.last_key_value().map(|(_, &v)| v) != Some(leaf) {
+            if self.lasts[r] != leaf {
                 map.insert(lo, leaf);
+                self.lasts[r] = leaf;
             }
             self.ends[r] = hi;
             return;
@@ -492,6 +500,7 @@ impl<C: Content> Tree<C> {
         if hi > end {
             self.ends[r] = hi;
         }
+        self.lasts[r] = map.last_key_value().map_or(NIL, |(_, &v)| v);
     }
 
     /// Splits an overfull leaf; returns the new leaf and the index of the
@@ -531,6 +540,7 @@ impl<C: Content> Tree<C> {
             content: right_content,
             counts: rc,
             parent,
+            slot: 0,
             next,
         });
         let moved: Vec<(u32, u32, u32)> = self.leaves[new as usize]
@@ -546,11 +556,23 @@ impl<C: Content> Tree<C> {
         Some((new, mid))
     }
 
-    fn set_parent(&mut self, child: u32, is_leaf: bool, parent: u32) {
+    fn set_parent(&mut self, child: u32, is_leaf: bool, parent: u32, slot: usize) {
         if is_leaf {
-            self.leaves[child as usize].parent = parent;
+            let l = &mut self.leaves[child as usize];
+            l.parent = parent;
+            l.slot = slot as u32;
         } else {
-            self.inners[child as usize].parent = parent;
+            let n = &mut self.inners[child as usize];
+            n.parent = parent;
+            n.slot = slot as u32;
+        }
+    }
+
+    fn slot_of(&self, child: u32, is_leaf: bool) -> usize {
+        if is_leaf {
+            self.leaves[child as usize].slot as usize
+        } else {
+            self.inners[child as usize].slot as usize
         }
     }
 
@@ -570,24 +592,29 @@ impl<C: Content> Tree<C> {
                 children: alloc::vec![left, new],
                 counts: alloc::vec![lc, nc],
                 parent: NIL,
+                slot: 0,
                 leaf_children: is_leaf,
             });
-            self.set_parent(left, is_leaf, root);
-            self.set_parent(new, is_leaf, root);
+            self.set_parent(left, is_leaf, root, 0);
+            self.set_parent(new, is_leaf, root, 1);
             self.root = root;
             self.height += 1;
             return;
         }
-        self.set_parent(new, is_leaf, parent);
+        let i = self.slot_of(left, is_leaf);
         let inner = &mut self.inners[parent as usize];
-        let i = inner
-            .children
-            .iter()
-            .position(|&c| c == left)
-            .expect("a child is listed by its parent");
         inner.counts[i] = lc;
         inner.children.insert(i + 1, new);
         inner.counts.insert(i + 1, nc);
+        let shifted: Vec<(usize, u32)> = inner.children[i + 1..]
+            .iter()
+            .enumerate()
+            .map(|(k, &c)| (i + 1 + k, c))
+            .collect();
+        for (k, c) in shifted {
+            self.set_parent(c, is_leaf, parent, k);
+        }
+        let inner = &mut self.inners[parent as usize];
         if inner.children.len() <= FANOUT {
             return;
         }
@@ -604,13 +631,14 @@ impl<C: Content> Tree<C> {
             right_total.add(*c);
         }
         let sibling = self.inners.len() as u32;
-        for &c in &children {
-            self.set_parent(c, is_leaf, sibling);
+        for (k, &c) in children.iter().enumerate() {
+            self.set_parent(c, is_leaf, sibling, k);
         }
         self.inners.push(Inner {
             children,
             counts,
             parent: grand,
+            slot: 0,
             leaf_children: is_leaf,
         });
         self.insert_child(grand, parent, left_total, sibling, right_total, false);
@@ -663,11 +691,13 @@ impl<C: Content> Tree<C> {
                     u8: w.u8,
                 },
                 parent: NIL,
+                slot: 0,
                 next: if i + 1 < count { i as u32 + 1 } else { NIL },
             });
         }
         let mut index = Vec::with_capacity(reps.len());
         let mut ends = Vec::with_capacity(reps.len());
+        let mut lasts = Vec::with_capacity(reps.len());
         for mut list in reps {
             list.sort_unstable();
             if list.windows(2).any(|w| w[0].1 > w[1].0) {
@@ -682,6 +712,7 @@ impl<C: Content> Tree<C> {
                     last_leaf = leaf;
                 }
             }
+            lasts.push(last_leaf);
             index.push(map);
         }
         let mut tree = Tree {
@@ -692,6 +723,7 @@ impl<C: Content> Tree<C> {
             last_leaf: count as u32 - 1,
             index,
             ends,
+            lasts,
         };
         let mut level: Vec<(u32, Counts)> = tree
             .leaves
@@ -705,14 +737,15 @@ impl<C: Content> Tree<C> {
             for chunk in level.chunks(FANOUT * 3 / 4) {
                 let id = tree.inners.len() as u32;
                 let mut sum = Counts::default();
-                for &(child, c) in chunk {
-                    tree.set_parent(child, leaf_children, id);
+                for (k, &(child, c)) in chunk.iter().enumerate() {
+                    tree.set_parent(child, leaf_children, id, k);
                     sum.add(c);
                 }
                 tree.inners.push(Inner {
                     children: chunk.iter().map(|e| e.0).collect(),
                     counts: chunk.iter().map(|e| e.1).collect(),
                     parent: NIL,
+                    slot: 0,
                     leaf_children,
                 });
                 next.push((id, sum));
@@ -804,6 +837,7 @@ impl<C: Content> Tree<C> {
         assert_eq!(seen, self.leaves.len(), "every leaf is linked");
         for (i, inner) in self.inners.iter().enumerate() {
             for (k, &c) in inner.children.iter().enumerate() {
+                assert_eq!(self.slot_of(c, inner.leaf_children), k, "child slot");
                 let (count, parent) = if inner.leaf_children {
                     let l = &self.leaves[c as usize];
                     (l.counts, l.parent)

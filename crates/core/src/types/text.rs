@@ -1,6 +1,5 @@
 //! A standalone text: the sequence CRDT without a document around it.
 
-use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -34,6 +33,8 @@ pub struct Text {
     replica: ReplicaId,
     pub(crate) seq: Seq<TextBuf>,
     pub(crate) ctx: CausalContext,
+    /// Reused for inserted text, so typing allocates nothing.
+    scratch: TextBuf,
 }
 
 impl fmt::Debug for Text {
@@ -67,6 +68,7 @@ impl Text {
             replica,
             seq: Seq::default(),
             ctx: CausalContext::new(),
+            scratch: TextBuf::default(),
         }
     }
 
@@ -105,12 +107,18 @@ impl Text {
             return Ok(());
         }
         let first = self.next();
-        let n = s.chars().count() as u64;
+        let n = if s.is_ascii() {
+            s.len()
+        } else {
+            s.chars().count()
+        } as u64;
         if first + n > u32::MAX as u64 {
             return Err(DocError::TooLarge);
         }
+        self.scratch.0.clear();
+        self.scratch.0.push_str(s);
         self.seq
-            .insert_local(pos, Dot::new(self.replica, first), TextBuf(String::from(s)))?;
+            .insert_local(pos, Dot::new(self.replica, first), &self.scratch)?;
         self.ctx.insert_range(self.replica, first, first + n - 1);
         Ok(())
     }
@@ -183,6 +191,7 @@ impl Text {
             replica,
             seq,
             ctx: blob.ctx,
+            scratch: TextBuf::default(),
         })
     }
 

@@ -1,0 +1,45 @@
+//! Runs one workload in a loop for a profiler:
+//! `cargo run --release -p converge-bench --example text_profile -- local|replay|doc`.
+
+use converge_core::{Doc, ReplicaId, Text};
+use converge_testkit::traces::{self, AUTOMERGE_PAPER, FRIENDSFOREVER};
+use converge_testkit::{replay_concurrent, DocReplica};
+
+fn main() {
+    let what = std::env::args().nth(1).unwrap_or_else(|| "local".into());
+    let paper = traces::load(AUTOMERGE_PAPER).unwrap_or_else(|e| panic!("{e}"));
+    let friends = traces::load(FRIENDSFOREVER).unwrap_or_else(|e| panic!("{e}"));
+    for _ in 0..20 {
+        match what.as_str() {
+            "local" => {
+                let mut t = Text::new(ReplicaId::new(1));
+                for p in paper.txns.iter().flat_map(|t| &t.patches) {
+                    if p.del > 0 {
+                        t.delete(p.pos, p.del).unwrap();
+                    }
+                    if !p.ins.is_empty() {
+                        t.insert(p.pos, &p.ins).unwrap();
+                    }
+                }
+                std::hint::black_box(t);
+            }
+            "doc" => {
+                let mut d = Doc::new(ReplicaId::new(1));
+                for p in paper.txns.iter().flat_map(|t| &t.patches).take(60_000) {
+                    let mut tx = d.transact();
+                    let mut tt = tx.text("text");
+                    if p.del > 0 {
+                        tt.delete(p.pos, p.del).unwrap();
+                    }
+                    if !p.ins.is_empty() {
+                        tt.insert(p.pos, &p.ins).unwrap();
+                    }
+                }
+                std::hint::black_box(d);
+            }
+            _ => {
+                std::hint::black_box(replay_concurrent(&friends, DocReplica::new));
+            }
+        }
+    }
+}
