@@ -107,3 +107,80 @@ fn standalone_text_syncs_by_deltas_and_states() {
     m.merge(&a);
     assert_eq!(m, a);
 }
+
+/// Applies one change's steps to a mirror of the text, as an editor would.
+fn apply_steps(mirror: &mut Vec<char>, steps: &[converge_core::TextDelta]) {
+    use converge_core::TextDelta;
+    let mut at = 0;
+    for s in steps {
+        match s {
+            TextDelta::Retain(n) => at += n,
+            TextDelta::Insert(t) => {
+                let chars: Vec<char> = t.chars().collect();
+                let n = chars.len();
+                mirror.splice(at..at, chars);
+                at += n;
+            }
+            TextDelta::Delete(n) => {
+                mirror.drain(at..at + n);
+            }
+        }
+    }
+}
+
+#[test]
+fn change_events_rebuild_the_text_in_an_editor_mirror() {
+    use converge_core::ChangeKind;
+    use std::sync::{Arc, Mutex};
+    let mut a = Doc::new(ReplicaId::new(1));
+    let mut b = Doc::new(ReplicaId::new(2));
+    let mirror = Arc::new(Mutex::new(Vec::<char>::new()));
+    let m = mirror.clone();
+    b.subscribe(move |ev| {
+        for c in &ev.changes {
+            if let ChangeKind::Text(steps) = &c.kind {
+                apply_steps(&mut m.lock().unwrap(), steps);
+            }
+        }
+    });
+    let mut seed = 7u64;
+    let mut next = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    for round in 0..200 {
+        // a edits and b receives; b edits locally too.
+        let doc = if round % 3 == 0 { &mut b } else { &mut a };
+        let len = doc.root().text("t").map_or(0, |t| t.len());
+        let mut tx = doc.transact();
+        for _ in 0..1 + next(3) {
+            let len_now = tx.text("t").len();
+            if len_now > 0 && next(3) == 0 {
+                let p = next(len_now);
+                let n = 1 + next((len_now - p).min(3));
+                tx.text("t").delete(p, n).unwrap();
+            } else {
+                let p = next(len_now + 1);
+                tx.text("t")
+                    .insert(p, ["x", "yz", "é", "😀"][next(4)])
+                    .unwrap();
+            }
+        }
+        let bytes = tx.commit().unwrap();
+        let _ = len;
+        if round % 3 != 0 {
+            let _ = b.apply(&bytes).unwrap();
+        } else {
+            let _ = a.apply(&bytes).unwrap();
+        }
+        let text: String = mirror.lock().unwrap().iter().collect();
+        assert_eq!(
+            text,
+            b.root().text("t").unwrap().to_string(),
+            "round {round}"
+        );
+    }
+    assert_eq!(a.snapshot(), b.snapshot());
+}

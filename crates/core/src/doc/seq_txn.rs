@@ -3,8 +3,10 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use super::events::{Change, ChangeKind};
 use super::node::{Kind, Node};
 use super::seq_node::SeqNode;
+use super::seq_read::{ListDelta, TextDelta};
 use super::txn::Transaction;
 use crate::context::CausalContext;
 use crate::error::DocError;
@@ -16,7 +18,14 @@ use crate::value::Value;
 pub(crate) trait SeqKind: Content {
     const KIND: Kind;
     fn node(n: &Node) -> Option<&SeqNode<Self>>;
+    fn node_mut(n: &mut Node) -> Option<&mut SeqNode<Self>>;
     fn wrap(s: SeqNode<Self>) -> Node;
+    /// The change event of an insert (`Some(content)`) or a deletion of
+    /// `n` items at `pos`.
+    fn change(pos: usize, insert: Option<&Self>, n: usize) -> ChangeKind;
+    /// Extends `last` with a following change at `pos` when they are one
+    /// contiguous edit.
+    fn extend(last: &mut ChangeKind, pos: usize, insert: Option<&Self>, n: usize) -> bool;
 }
 
 impl SeqKind for TextBuf {
@@ -27,8 +36,45 @@ impl SeqKind for TextBuf {
             _ => None,
         }
     }
+    fn node_mut(n: &mut Node) -> Option<&mut SeqNode<Self>> {
+        match n {
+            Node::Text(t) => Some(t),
+            _ => None,
+        }
+    }
     fn wrap(s: SeqNode<Self>) -> Node {
         Node::Text(s)
+    }
+    fn change(pos: usize, insert: Option<&Self>, n: usize) -> ChangeKind {
+        let op = match insert {
+            Some(c) => TextDelta::Insert(c.0.clone()),
+            None => TextDelta::Delete(n),
+        };
+        ChangeKind::Text(if pos == 0 {
+            alloc::vec![op]
+        } else {
+            alloc::vec![TextDelta::Retain(pos), op]
+        })
+    }
+    fn extend(last: &mut ChangeKind, pos: usize, insert: Option<&Self>, n: usize) -> bool {
+        let ChangeKind::Text(steps) = last else {
+            return false;
+        };
+        let at = match steps.first() {
+            Some(TextDelta::Retain(r)) => *r,
+            _ => 0,
+        };
+        match (steps.last_mut(), insert) {
+            (Some(TextDelta::Insert(s)), Some(c)) if pos == at + s.chars().count() => {
+                s.push_str(&c.0);
+                true
+            }
+            (Some(TextDelta::Delete(m)), None) if pos == at => {
+                *m += n;
+                true
+            }
+            _ => false,
+        }
     }
 }
 
@@ -40,12 +86,142 @@ impl SeqKind for ListBuf<Value> {
             _ => None,
         }
     }
+    fn node_mut(n: &mut Node) -> Option<&mut SeqNode<Self>> {
+        match n {
+            Node::List(l) => Some(l),
+            _ => None,
+        }
+    }
     fn wrap(s: SeqNode<Self>) -> Node {
         Node::List(s)
+    }
+    fn change(pos: usize, insert: Option<&Self>, n: usize) -> ChangeKind {
+        let op = match insert {
+            Some(c) => ListDelta::Insert(c.0.clone()),
+            None => ListDelta::Delete(n),
+        };
+        ChangeKind::List(if pos == 0 {
+            alloc::vec![op]
+        } else {
+            alloc::vec![ListDelta::Retain(pos), op]
+        })
+    }
+    fn extend(last: &mut ChangeKind, pos: usize, insert: Option<&Self>, n: usize) -> bool {
+        let ChangeKind::List(steps) = last else {
+            return false;
+        };
+        let at = match steps.first() {
+            Some(ListDelta::Retain(r)) => *r,
+            _ => 0,
+        };
+        match (steps.last_mut(), insert) {
+            (Some(ListDelta::Insert(v)), Some(c)) if pos == at + v.len() => {
+                v.extend_from_slice(&c.0);
+                true
+            }
+            (Some(ListDelta::Delete(m)), None) if pos == at => {
+                *m += n;
+                true
+            }
+            _ => false,
+        }
     }
 }
 
 impl Transaction<'_> {
+    /// The state's sequence at `path` when it can be edited in place: it
+    /// exists and no kind conflict along the path needs resolving.
+    fn seq_in_place<C: SeqKind>(&mut self, path: &[String]) -> Option<&mut SeqNode<C>> {
+        let (last, parents) = path.split_last()?;
+        let mut map = &mut self.doc_mut().state_mut().store;
+        for k in parents {
+            let slot = map.get_mut(k)?;
+            match slot.nodes.as_mut_slice() {
+                [Node::Map(m)] => map = m,
+                _ => return None,
+            }
+        }
+        match map.get_mut(last)?.nodes.as_mut_slice() {
+            [node] => C::node_mut(node),
+            _ => None,
+        }
+    }
+
+    /// Records a direct edit for the delta and for subscribers.
+    fn record_seq_edit<C: SeqKind>(
+        &mut self,
+        path: &[String],
+        loose: Option<Loose<C>>,
+        dels: Vec<(crate::id::Dot, u32)>,
+        dots: (crate::id::Dot, u64),
+        event: Option<(usize, Option<&C>, usize)>,
+    ) {
+        let (first, n) = dots;
+        self.doc_mut().state_mut().ctx.insert_range(
+            first.replica,
+            first.counter,
+            first.counter + n - 1,
+        );
+        if let Some((pos, insert, len)) = event {
+            let merged = match self.changes.last_mut() {
+                Some(last) if last.path == path => C::extend(&mut last.kind, pos, insert, len),
+                _ => false,
+            };
+            if !merged {
+                self.changes.push(Change {
+                    path: path.to_vec(),
+                    kind: C::change(pos, insert, len),
+                });
+            }
+        }
+        let entry = match self
+            .seq_edits
+            .iter_mut()
+            .find(|(p, n, _)| p == path && n.kind() == C::KIND)
+        {
+            Some(e) => e,
+            None => {
+                self.seq_edits.push((
+                    path.to_vec(),
+                    C::wrap(SeqNode::default()),
+                    CausalContext::new(),
+                ));
+                self.seq_edits.last_mut().expect("just pushed")
+            }
+        };
+        entry
+            .2
+            .insert_range(first.replica, first.counter, first.counter + n - 1);
+        let node = C::node_mut(&mut entry.1).expect("the kind matches");
+        if let Some(l) = loose {
+            match node.loose.last_mut() {
+                Some(prev)
+                    if prev.id.replica == l.id.replica
+                        && prev.id.counter + prev.len as u64 == l.id.counter
+                        && l.left == Some(crate::id::Dot::new(l.id.replica, l.id.counter - 1))
+                        && prev.right == l.right
+                        && prev.content.is_some() =>
+                {
+                    prev.len += l.len;
+                    if let (Some(a), Some(b)) = (prev.content.as_mut(), l.content.as_ref()) {
+                        a.append(b);
+                    }
+                }
+                _ => node.loose.push(l),
+            }
+        }
+        for (d, k) in dels {
+            match node.dels.last_mut() {
+                Some((p, m)) if p.replica == d.replica && p.counter + *m as u64 == d.counter => {
+                    *m += k
+                }
+                _ => node.dels.push((d, k)),
+            }
+        }
+        #[cfg(any(test, feature = "slow-checks"))]
+        self.doc().check_invariants();
+    }
+
     fn seq<C: SeqKind>(&self, path: &[String]) -> Option<&Seq<C>> {
         self.read(path, C::KIND).and_then(C::node).map(|s| &s.seq)
     }
@@ -76,6 +252,20 @@ impl Transaction<'_> {
             return Err(DocError::TooLarge);
         }
         let record = self.doc().has_subscribers();
+        let dot = self.next_dot();
+        if let Some(node) = self.seq_in_place::<C>(path) {
+            let (left, right) = node.seq.insert_local(pos, dot, &content)?;
+            let event = record.then_some((pos, Some(&content), n));
+            let loose = Loose {
+                id: dot,
+                len: n as u32,
+                left,
+                right,
+                content: Some(content.clone()),
+            };
+            self.record_seq_edit(path, Some(loose), Vec::new(), (dot, n as u64), event);
+            return Ok(());
+        }
         self.mutate(path, C::KIND, |node, dot| {
             let (left, right) = match node.and_then(C::node) {
                 Some(s) => s.seq.origins_at(pos).expect("bounds checked"),
@@ -115,6 +305,13 @@ impl Transaction<'_> {
             }
         };
         let record = self.doc().has_subscribers();
+        let dot = self.next_dot();
+        if let Some(node) = self.seq_in_place::<C>(path) {
+            node.seq.delete_local(pos, n)?;
+            let event = record.then_some((pos, None, n));
+            self.record_seq_edit::<C>(path, None, ids, (dot, 1), event);
+            return Ok(());
+        }
         self.mutate(path, C::KIND, |_, _| {
             let mut delta = SeqNode::<C>::delta(Vec::new(), ids);
             delta.record = record;

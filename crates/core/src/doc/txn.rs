@@ -30,7 +30,10 @@ pub struct Transaction<'d> {
     doc: &'d mut Doc,
     delta: Causal<MapStore>,
     deps: VersionVector,
-    changes: Vec<Change>,
+    pub(crate) changes: Vec<Change>,
+    /// Text and list edits made directly on the state, not yet joined into
+    /// `delta`: (path, delta node, its dots).
+    pub(crate) seq_edits: Vec<(Vec<String>, Node, CausalContext)>,
     done: bool,
 }
 
@@ -42,6 +45,7 @@ impl<'d> Transaction<'d> {
             delta: Causal::default(),
             deps,
             changes: Vec::new(),
+            seq_edits: Vec::new(),
             done: false,
         }
     }
@@ -142,6 +146,7 @@ impl<'d> Transaction<'d> {
             return None;
         }
         self.done = true;
+        self.flush_seq_edits();
         if self.delta.ctx.is_empty() {
             return None;
         }
@@ -234,7 +239,25 @@ impl<'d> Transaction<'d> {
         Ok(true)
     }
 
+    /// Joins the direct text and list edits into the transaction's delta
+    /// (before any other mutation, so the delta keeps their order).
+    pub(crate) fn flush_seq_edits(&mut self) {
+        for (path, node, ctx) in core::mem::take(&mut self.seq_edits) {
+            let replace = alloc::vec![false; path.len()];
+            let store = wrap(&path, node, &replace);
+            self.delta
+                .store
+                .join(&self.delta.ctx, store, &ctx, JoinMode::GROUP);
+            self.delta.ctx.join(&ctx);
+        }
+    }
+
+    pub(crate) fn doc_mut(&mut self) -> &mut Doc {
+        self.doc
+    }
+
     fn apply(&mut self, store: MapStore, ctx: CausalContext) {
+        self.flush_seq_edits();
         let observed = self.doc.has_subscribers().then(|| {
             (
                 observe(&self.doc.state().store, &store, false),
@@ -286,7 +309,10 @@ fn wrap(path: &[String], leaf: Node, replace: &[bool]) -> MapStore {
         slot.scan = replace[i];
         store = DotMap::default();
         store.insert(key.clone(), slot);
-        node = Node::Map(store.clone());
+        if i == 0 {
+            break;
+        }
+        node = Node::Map(core::mem::take(&mut store));
     }
     store
 }

@@ -155,13 +155,13 @@ impl<C: Content> Seq<C> {
     }
 
     /// Inserts `content` at visible index `pos` with ids starting at
-    /// `first`.
+    /// `first`. Returns the origins it got.
     pub(crate) fn insert_local(
         &mut self,
         pos: usize,
         first: Dot,
         content: &C,
-    ) -> Result<(), SeqError> {
+    ) -> Result<(Option<Dot>, Option<Dot>), SeqError> {
         let len = self.len();
         if pos > len {
             return Err(SeqError::OutOfBounds { pos, len });
@@ -195,7 +195,7 @@ impl<C: Content> Seq<C> {
                         let run = Run::new(id, n as u32, r.last(), r.right, false);
                         let end = self.tree.insert_at(at, run, content);
                         self.hint = Some(((pos + n) as u32, end));
-                        return Ok(());
+                        return Ok((self.dot(r.last()), self.dot(r.right)));
                     }
                 }
             }
@@ -219,7 +219,7 @@ impl<C: Content> Seq<C> {
         };
         let end = self.place(after, id, left, right, content);
         self.hint = Some(((pos + n) as u32, end));
-        Ok(())
+        Ok((self.dot(left), self.dot(right)))
     }
 
     /// The origins a local insert at visible index `pos` would get.

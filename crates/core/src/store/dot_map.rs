@@ -35,6 +35,16 @@ impl<K: Ord, S> DotMap<K, S> {
         self.entries.get(key)
     }
 
+    /// The store under `key`, mutably (the caller keeps the store's dots
+    /// consistent with the context).
+    pub(crate) fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut S>
+    where
+        K: core::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.entries.get_mut(key)
+    }
+
     /// The entries, mutably.
     pub(crate) fn iter_mut(&mut self) -> alloc::collections::btree_map::IterMut<'_, K, S> {
         self.entries.iter_mut()
