@@ -45,6 +45,9 @@ impl DeltaLog {
             .retain(|e| e.covers.iter().any(|&(r, _, hi)| hi > vv.get(r)));
         if self.entries.len() != before {
             self.bytes = self.entries.iter().map(|e| e.bytes.len()).sum();
+            if self.entries.capacity() > 4 * self.entries.len() + 64 {
+                self.entries.shrink_to_fit();
+            }
         }
     }
 

@@ -49,8 +49,8 @@ impl TableBuilder {
         TableBuilder { ids, index }
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.ids.len()
+    pub(crate) fn replicas(&self) -> impl Iterator<Item = ReplicaId> + '_ {
+        self.ids.iter().copied()
     }
 
     pub(crate) fn idx(&self, replica: ReplicaId) -> u32 {
@@ -102,6 +102,10 @@ impl Table {
 
     pub(crate) fn len(&self) -> usize {
         self.ids.len()
+    }
+
+    pub(crate) fn replicas(&self) -> impl Iterator<Item = ReplicaId> + '_ {
+        self.ids.iter().copied()
     }
 
     pub(crate) fn replica(&self, idx: u32) -> Result<ReplicaId> {

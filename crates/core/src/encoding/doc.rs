@@ -15,7 +15,7 @@ use super::columns::{
     WireDot, WireDotSets, WireRanges,
 };
 use super::envelope::{open, seal, BlobKind};
-use super::seq::{decode_seq, encode_seq, seq_replicas, WireSeq};
+use super::seq::{decode_seq, encode_seq, seq_replicas, Bases, WireSeq};
 use crate::context::CausalContext;
 use crate::doc::node::{MapStore, Node, Slot, Stamped, MAX_DEPTH};
 use crate::error::DecodeError;
@@ -88,8 +88,9 @@ pub(crate) fn encode_doc(body: &Causal<MapStore>, deps: Option<&VersionVector>) 
         .collect();
     seq_replicas_of(&body.store, &mut extra);
     let table = TableBuilder::new(&body.ctx, extra);
+    let bases = Bases::new(table.replicas(), &body.ctx, deps);
     let mut slots = Vec::new();
-    flatten(&table, &body.store, 0, &mut slots);
+    flatten(&table, &bases, &body.store, 0, &mut slots);
     let wire = WireDoc {
         replicas: table.ids(),
         context: table.context(&body.ctx),
@@ -113,7 +114,13 @@ fn seq_replicas_of(map: &MapStore, out: &mut Vec<crate::ReplicaId>) {
     }
 }
 
-fn flatten(table: &TableBuilder, map: &MapStore, parent: u32, out: &mut Vec<WireSlot>) {
+fn flatten(
+    table: &TableBuilder,
+    bases: &Bases,
+    map: &MapStore,
+    parent: u32,
+    out: &mut Vec<WireSlot>,
+) {
     for (key, slot) in map.iter() {
         let index = out.len();
         let mut nodes = Vec::with_capacity(slot.nodes.len());
@@ -148,8 +155,8 @@ fn flatten(table: &TableBuilder, map: &MapStore, parent: u32, out: &mut Vec<Wire
                         .map(|(d, s)| (table.dot(d), s.ts, s.value.clone()))
                         .collect(),
                 )),
-                Node::List(l) => WireNode::List(encode_seq(table, l)),
-                Node::Text(t) => WireNode::Text(encode_seq(table, t)),
+                Node::List(l) => WireNode::List(encode_seq(table, bases, l)),
+                Node::Text(t) => WireNode::Text(encode_seq(table, bases, t)),
             });
         }
         out.push(WireSlot {
@@ -159,7 +166,7 @@ fn flatten(table: &TableBuilder, map: &MapStore, parent: u32, out: &mut Vec<Wire
             nodes: BVec(nodes),
         });
         if let Some(m) = child {
-            flatten(table, m, index as u32 + 1, out);
+            flatten(table, bases, m, index as u32 + 1, out);
         }
     }
 }
@@ -177,6 +184,7 @@ pub(crate) fn decode_doc(bytes: &[u8], kind: BlobKind) -> Result<DocBlob> {
     let table = Table::decode(&wire.replicas)?;
     let ctx = table.context(&wire.context)?;
     let deps = table.version_vector(&wire.deps)?;
+    let bases = Bases::new(table.replicas(), &ctx, is_delta.then_some(&deps));
     if !is_delta && !ctx.is_compact() {
         return Err(DecodeError::Invalid(
             "a snapshot's context must be a version vector",
@@ -206,7 +214,7 @@ pub(crate) fn decode_doc(bytes: &[u8], kind: BlobKind) -> Result<DocBlob> {
     // backwards finishes every child before its parent.
     let mut built: Vec<Option<(u32, String, Slot)>> = Vec::with_capacity(slots.len());
     for s in slots {
-        let slot = decode_slot(&table, &ctx, s.scan, s.nodes.0, is_delta)?;
+        let slot = decode_slot(&table, &ctx, &bases, s.scan, s.nodes.0, is_delta)?;
         built.push(Some((s.parent, s.key, slot)));
     }
     let mut root = MapStore::default();
@@ -241,6 +249,7 @@ pub(crate) fn decode_doc(bytes: &[u8], kind: BlobKind) -> Result<DocBlob> {
 fn decode_slot(
     table: &Table,
     ctx: &CausalContext,
+    bases: &Bases,
     scan: bool,
     wire: Vec<WireNode>,
     is_delta: bool,
@@ -250,7 +259,7 @@ fn decode_slot(
     }
     let mut nodes: SmallVec<[Node; 1]> = SmallVec::new();
     for w in wire {
-        let node = decode_node(table, ctx, w, is_delta)?;
+        let node = decode_node(table, ctx, bases, w, is_delta)?;
         if nodes.last().is_some_and(|l: &Node| l.kind() >= node.kind()) {
             return Err(DecodeError::Invalid("slot kinds unsorted or repeated"));
         }
@@ -259,7 +268,13 @@ fn decode_slot(
     Ok(Slot { nodes, scan })
 }
 
-fn decode_node(table: &Table, ctx: &CausalContext, w: WireNode, is_delta: bool) -> Result<Node> {
+fn decode_node(
+    table: &Table,
+    ctx: &CausalContext,
+    bases: &Bases,
+    w: WireNode,
+    is_delta: bool,
+) -> Result<Node> {
     let check_scan = |scan: bool| {
         if scan && !is_delta {
             Err(DecodeError::Invalid("removal marker in a snapshot"))
@@ -363,7 +378,7 @@ fn decode_node(table: &Table, ctx: &CausalContext, w: WireNode, is_delta: bool) 
             let items = decode_dot_fun(table, ctx, entries, |(ts, value)| Stamped { ts, value })?;
             Node::Lww(DotFun::from_entries(items))
         }
-        WireNode::List(w) => Node::List(decode_seq(table, ctx, w, is_delta)?),
-        WireNode::Text(w) => Node::Text(decode_seq(table, ctx, w, is_delta)?),
+        WireNode::List(w) => Node::List(decode_seq(table, ctx, bases, w, is_delta)?),
+        WireNode::Text(w) => Node::Text(decode_seq(table, ctx, bases, w, is_delta)?),
     })
 }

@@ -43,8 +43,10 @@ pub(crate) struct WireSeq<T> {
     lens: BVec<u32>,
     #[serde(with = "bytes")]
     flags: Vec<u8>,
-    /// Origins the flags mark explicit: (replica index, counter).
-    origins: BVec<(u32, u64)>,
+    /// Origins the flags mark explicit: (replica index, distance back from
+    /// the run's own counter for the run's replica, else from that
+    /// replica's latest counter in the context).
+    origins: BVec<(u32, i64)>,
     /// The content of the visible runs, concatenated.
     content: T,
     /// Deltas: deleted id runs (replica index, counter, length).
@@ -94,16 +96,44 @@ struct IdRun {
     deleted: bool,
 }
 
+/// Per replica-table index: where counters of new runs are counted from
+/// (a delta's dependencies; zero in a state), and where origins of other
+/// replicas are counted back from (the context's latest counters).
+pub(crate) struct Bases {
+    pub(crate) ctr: Vec<u64>,
+    pub(crate) origin: Vec<u64>,
+}
+
+impl Bases {
+    pub(crate) fn new(
+        replicas: impl Iterator<Item = crate::ReplicaId>,
+        ctx: &CausalContext,
+        since: Option<&crate::vv::VersionVector>,
+    ) -> Bases {
+        let mut b = Bases {
+            ctr: Vec::new(),
+            origin: Vec::new(),
+        };
+        for r in replicas {
+            b.ctr.push(since.map_or(0, |v| v.get(r)));
+            b.origin.push(ctx.max_counter(r));
+        }
+        b
+    }
+}
+
 pub(crate) fn encode_seq<C: ContentColumn>(
     table: &TableBuilder,
+    bases: &Bases,
     node: &SeqNode<C>,
 ) -> WireSeq<C::Wire> {
-    encode_parts(table, &node.seq, &node.loose, &node.dels)
+    encode_parts(table, bases, &node.seq, &node.loose, &node.dels)
 }
 
 /// Encodes a state (`seq` not empty) or loose runs and deletions.
 pub(crate) fn encode_parts<C: ContentColumn>(
     table: &TableBuilder,
+    bases: &Bases,
     seq: &Seq<C>,
     loose: &[Loose<C>],
     dels: &[(Dot, u32)],
@@ -141,7 +171,16 @@ pub(crate) fn encode_parts<C: ContentColumn>(
     let mut lens = Vec::with_capacity(runs.len());
     let mut flags = Vec::with_capacity(runs.len());
     let mut origins = Vec::new();
-    let mut ends: Vec<u64> = alloc::vec![0; table.len()];
+    let mut ends: Vec<u64> = bases.ctr.clone();
+    let origin = |run: Dot, d: Dot| -> (u32, i64) {
+        let rep = table.idx(d.replica);
+        let from = if d.replica == run.replica {
+            run.counter
+        } else {
+            bases.origin[rep as usize]
+        };
+        (rep, from as i64 - d.counter as i64)
+    };
     for (i, r) in runs.iter().enumerate() {
         let rep = table.idx(r.id.replica);
         match reps.last_mut() {
@@ -163,7 +202,7 @@ pub(crate) fn encode_parts<C: ContentColumn>(
             None => LEFT_NONE,
             Some(d) if Some(d) == prev_last => LEFT_PREV,
             Some(d) => {
-                origins.push((table.idx(d.replica), d.counter));
+                origins.push(origin(r.id, d));
                 LEFT_EXPLICIT
             }
         };
@@ -172,7 +211,7 @@ pub(crate) fn encode_parts<C: ContentColumn>(
             None => RIGHT_NONE,
             Some(d) if Some(d) == next_first => RIGHT_NEXT,
             Some(d) => {
-                origins.push((table.idx(d.replica), d.counter));
+                origins.push(origin(r.id, d));
                 RIGHT_EXPLICIT
             }
         };
@@ -211,10 +250,11 @@ fn invalid(what: &'static str) -> DecodeError {
 pub(crate) fn decode_seq<C: ContentColumn>(
     table: &Table,
     ctx: &CausalContext,
+    bases: &Bases,
     w: WireSeq<C::Wire>,
     is_delta: bool,
 ) -> Result<SeqNode<C>> {
-    let parts = decode_parts(table, ctx, w)?;
+    let parts = decode_parts(table, ctx, bases, w)?;
     if is_delta {
         let dels = parts.dels.clone();
         return Ok(SeqNode::delta(parts.with_content(), dels));
@@ -268,8 +308,12 @@ impl<C: Content> Parts<C> {
 pub(crate) fn decode_parts<C: ContentColumn>(
     table: &Table,
     ctx: &CausalContext,
+    bases: &Bases,
     w: WireSeq<C::Wire>,
 ) -> Result<Parts<C>> {
+    if bases.ctr.len() != table.len() {
+        return Err(invalid("sequence bases do not match the replica table"));
+    }
     let n = w.lens.0.len();
     if w.ctrs.0.len() != n || w.flags.len() != n {
         return Err(invalid("sequence columns differ in length"));
@@ -282,7 +326,7 @@ pub(crate) fn decode_parts<C: ContentColumn>(
         table.replica(rep)?;
         reps.extend(core::iter::repeat_n(rep, count as usize));
     }
-    let mut ends: Vec<u64> = alloc::vec![0; table.len()];
+    let mut ends: Vec<u64> = bases.ctr.clone();
     let mut ids = Vec::with_capacity(n);
     for i in 0..n {
         let rep = reps[i] as usize;
@@ -303,9 +347,19 @@ pub(crate) fn decode_parts<C: ContentColumn>(
         ids.push(Dot::new(replica, ctr));
     }
     let mut origins = w.origins.0.into_iter();
-    let mut explicit = || -> Result<Dot> {
-        let (rep, ctr) = origins.next().ok_or(invalid("missing explicit origin"))?;
-        Ok(Dot::new(table.replica(rep)?, ctr))
+    let mut explicit = |run: Dot| -> Result<Dot> {
+        let (rep, back) = origins.next().ok_or(invalid("missing explicit origin"))?;
+        let replica = table.replica(rep)?;
+        let from = if replica == run.replica {
+            run.counter
+        } else {
+            bases.origin[rep as usize]
+        };
+        let ctr = (from as i64)
+            .checked_sub(back)
+            .filter(|c| *c >= 1)
+            .ok_or(invalid("origin counter out of range"))?;
+        Ok(Dot::new(replica, ctr as u64))
     };
     let mut runs: Vec<Loose<C>> = Vec::with_capacity(n);
     let mut deleted = Vec::with_capacity(n);
@@ -326,7 +380,7 @@ pub(crate) fn decode_parts<C: ContentColumn>(
                     ids[p].counter + w.lens.0[p] as u64 - 1,
                 ))
             }
-            LEFT_EXPLICIT => Some(explicit()?),
+            LEFT_EXPLICIT => Some(explicit(ids[i])?),
             _ => return Err(invalid("unknown left origin code")),
         };
         let right = match f & RIGHT_MASK {
@@ -335,7 +389,7 @@ pub(crate) fn decode_parts<C: ContentColumn>(
                 *ids.get(i + 1)
                     .ok_or(invalid("last run's right origin is its successor"))?,
             ),
-            RIGHT_EXPLICIT => Some(explicit()?),
+            RIGHT_EXPLICIT => Some(explicit(ids[i])?),
             _ => return Err(invalid("unknown right origin code")),
         };
         let del = f & DELETED != 0;
@@ -408,11 +462,12 @@ pub(crate) fn encode_text(
     }
     extra.extend(dels.iter().map(|(d, _)| d.replica));
     let table = TableBuilder::new(ctx, extra);
+    let bases = Bases::new(table.replicas(), ctx, since);
     let wire = WireText {
         replicas: table.ids(),
         context: table.context(ctx),
         since: since.map(|v| table.version_vector(v)),
-        seq: encode_parts(&table, seq, loose, dels),
+        seq: encode_parts(&table, &bases, seq, loose, dels),
     };
     super::envelope::seal(
         super::envelope::BlobKind::Text,
@@ -434,7 +489,8 @@ pub(crate) fn decode_text(bytes: &[u8]) -> Result<TextBlob> {
             None
         }
     };
-    let parts = decode_parts::<TextBuf>(&table, &ctx, wire.seq)?;
+    let bases = Bases::new(table.replicas(), &ctx, since.as_ref());
+    let parts = decode_parts::<TextBuf>(&table, &ctx, &bases, wire.seq)?;
     if since.is_none() && !parts.dels.is_empty() {
         return Err(invalid("deleted runs in a whole text"));
     }

@@ -287,3 +287,25 @@ impl From<SeqError> for DocError {
         }
     }
 }
+
+impl Text {
+    /// Size statistics of the encoding, for tuning (runs, explicit origins).
+    #[doc(hidden)]
+    pub fn debug_listing_stats(&self) -> (usize, usize, usize, usize) {
+        let l = self.seq.id_listing();
+        let deleted = l.iter().filter(|r| r.4).count();
+        let mut explicit_left = 0;
+        let mut explicit_right = 0;
+        for (i, r) in l.iter().enumerate() {
+            let prev_last = i.checked_sub(1).map(|p| Dot::new(l[p].0.replica, l[p].0.counter + l[p].1 as u64 - 1));
+            if r.2.is_some() && r.2 != prev_last {
+                explicit_left += 1;
+            }
+            let next = l.get(i + 1).map(|n| n.0);
+            if r.3.is_some() && r.3 != next {
+                explicit_right += 1;
+            }
+        }
+        (l.len(), deleted, explicit_left, explicit_right)
+    }
+}
