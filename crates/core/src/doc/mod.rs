@@ -330,7 +330,7 @@ impl Doc {
     }
 
     fn drain_pending(&mut self) {
-        loop {
+        while !self.pending.is_empty() {
             let vv = self.version();
             let Some(i) = self.pending.iter().position(|b| vv.dominates(&b.deps)) else {
                 return;

@@ -245,6 +245,10 @@ impl<'d> Transaction<'d> {
         for (path, node, ctx) in core::mem::take(&mut self.seq_edits) {
             let replace = alloc::vec![false; path.len()];
             let store = wrap(&path, node, &replace);
+            if self.delta.ctx.is_empty() {
+                self.delta = Causal { store, ctx };
+                continue;
+            }
             self.delta
                 .store
                 .join(&self.delta.ctx, store, &ctx, JoinMode::GROUP);

@@ -2,7 +2,6 @@
 //! run-length dot columns.
 
 use alloc::vec::Vec;
-use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::bounded::BVec;
@@ -23,15 +22,10 @@ pub(crate) fn from_payload<'a, T: Deserialize<'a>>(payload: &'a [u8]) -> Result<
     }
 }
 
-/// Encodes a payload with postcard.
-pub(crate) fn to_payload<T: Serialize>(value: &T) -> Vec<u8> {
-    postcard::to_allocvec(value).expect("postcard encoding into a Vec cannot fail")
-}
 
 /// Maps replica ids to their index in the blob's table while encoding.
 pub(crate) struct TableBuilder {
     ids: Vec<ReplicaId>,
-    index: HashMap<ReplicaId, u32>,
 }
 
 impl TableBuilder {
@@ -41,12 +35,7 @@ impl TableBuilder {
         let mut ids: Vec<ReplicaId> = ctx.replicas().chain(extra).collect();
         ids.sort_unstable();
         ids.dedup();
-        let index = ids
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (*r, i as u32))
-            .collect();
-        TableBuilder { ids, index }
+        TableBuilder { ids }
     }
 
     pub(crate) fn replicas(&self) -> impl Iterator<Item = ReplicaId> + '_ {
@@ -54,10 +43,9 @@ impl TableBuilder {
     }
 
     pub(crate) fn idx(&self, replica: ReplicaId) -> u32 {
-        *self
-            .index
-            .get(&replica)
-            .expect("every replica of a state is in its context")
+        self.ids
+            .binary_search(&replica)
+            .expect("every replica of a blob is in its table") as u32
     }
 
     pub(crate) fn dot(&self, dot: Dot) -> WireDot {

@@ -11,10 +11,10 @@ use smallvec::SmallVec;
 
 use super::bounded::BVec;
 use super::columns::{
-    decode_dot_fun, dot_in_context, from_payload, strictly_sorted, to_payload, Table, TableBuilder,
+    decode_dot_fun, dot_in_context, from_payload, strictly_sorted, Table, TableBuilder,
     WireDot, WireDotSets, WireRanges,
 };
-use super::envelope::{open, seal, BlobKind};
+use super::envelope::{open, seal_value, BlobKind};
 use super::seq::{decode_seq, encode_seq, seq_replicas, Bases, WireSeq};
 use crate::context::CausalContext;
 use crate::doc::node::{MapStore, Node, Slot, Stamped, MAX_DEPTH};
@@ -97,7 +97,7 @@ pub(crate) fn encode_doc(body: &Causal<MapStore>, deps: Option<&VersionVector>) 
         deps: deps.map(|d| table.version_vector(d)).unwrap_or_default(),
         slots: BVec(slots),
     };
-    seal(kind, &to_payload(&wire))
+    seal_value(kind, &wire)
 }
 
 /// Replicas named by sequence origins (they need not be in a delta's context).

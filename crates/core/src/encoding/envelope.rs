@@ -100,6 +100,23 @@ pub fn seal(kind: BlobKind, payload: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Serializes `value` with postcard straight after a header, then fills
+/// the header in: one allocation per blob.
+pub(crate) fn seal_value<T: serde::Serialize>(kind: BlobKind, value: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128);
+    out.resize(HEADER_LEN, 0);
+    let mut out = postcard::to_extend(value, out).expect("postcard encoding into a Vec cannot fail");
+    let len = out.len() - HEADER_LEN;
+    assert!(len <= MAX_PAYLOAD_LEN, "payload over 1 GiB");
+    let crc = crc32c(&out[HEADER_LEN..]);
+    out[0..4].copy_from_slice(&MAGIC);
+    out[4] = FORMAT_VERSION;
+    out[5] = kind.code();
+    out[6..10].copy_from_slice(&(len as u32).to_le_bytes());
+    out[10..14].copy_from_slice(&crc.to_le_bytes());
+    out
+}
+
 /// Reads the kind of a blob after checking its envelope.
 pub fn peek_kind(bytes: &[u8]) -> Result<BlobKind, DecodeError> {
     open_any(bytes).map(|(k, _)| k)

@@ -469,10 +469,7 @@ pub(crate) fn encode_text(
         since: since.map(|v| table.version_vector(v)),
         seq: encode_parts(&table, &bases, seq, loose, dels),
     };
-    super::envelope::seal(
-        super::envelope::BlobKind::Text,
-        &super::columns::to_payload(&wire),
-    )
+    super::envelope::seal_value(super::envelope::BlobKind::Text, &wire)
 }
 
 pub(crate) fn decode_text(bytes: &[u8]) -> Result<TextBlob> {

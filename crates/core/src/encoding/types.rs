@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use super::bounded::BVec;
 use super::columns::{
-    decode_dot_fun, dot_in_context, from_payload, strictly_sorted, to_payload, Table, TableBuilder,
+    decode_dot_fun, dot_in_context, from_payload, strictly_sorted, Table, TableBuilder,
     WireDot, WireDotSets, WireRanges,
 };
-use super::envelope::{open, seal, BlobKind};
+use super::envelope::{open, seal_value, BlobKind};
 use crate::error::DecodeError;
 use crate::id::ReplicaId;
 use crate::store::{DotFun, DotMap, DotSet};
@@ -40,7 +40,7 @@ fn totals_from_wire(w: BVec<(u64, u64)>) -> Result<GCounter> {
 impl GCounter {
     /// Encodes the counter (envelope + payload).
     pub fn to_bytes(&self) -> Vec<u8> {
-        seal(BlobKind::GCounter, &to_payload(&totals_to_wire(self)))
+        seal_value(BlobKind::GCounter, &totals_to_wire(self))
     }
 
     /// Decodes a counter encoded by [`GCounter::to_bytes`].
@@ -53,7 +53,7 @@ impl PnCounter {
     /// Encodes the counter (envelope + payload).
     pub fn to_bytes(&self) -> Vec<u8> {
         let wire = (totals_to_wire(&self.inc), totals_to_wire(&self.dec));
-        seal(BlobKind::PnCounter, &to_payload(&wire))
+        seal_value(BlobKind::PnCounter, &wire)
     }
 
     /// Decodes a counter encoded by [`PnCounter::to_bytes`].
@@ -71,7 +71,7 @@ impl<T: Ord + Clone + Serialize + DeserializeOwned> LwwRegister<T> {
     /// Encodes the register (envelope + payload).
     pub fn to_bytes(&self) -> Vec<u8> {
         let wire = self.entry.as_ref().map(|(ts, r, v)| (*ts, r.get(), v));
-        seal(BlobKind::LwwRegister, &to_payload(&wire))
+        seal_value(BlobKind::LwwRegister, &wire)
     }
 
     /// Decodes a register encoded by [`LwwRegister::to_bytes`].
@@ -101,7 +101,7 @@ fn encode_causal<S, B: Serialize>(
         context: table.context(&c.ctx),
         body: body(&table),
     };
-    seal(kind, &to_payload(&wire))
+    seal_value(kind, &wire)
 }
 
 fn decode_causal<S, B: DeserializeOwned>(
