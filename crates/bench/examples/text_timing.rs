@@ -53,7 +53,10 @@ fn main() {
     assert!(s == paper.end_content);
     println!("Text load + read: {t:?}");
     println!("Text structure bytes: {}", text.structure_bytes());
-    println!("listing (runs, deleted, explicit left, explicit right): {:?}", text.debug_listing_stats());
+    println!(
+        "listing (runs, deleted, explicit left, explicit right): {:?}",
+        text.debug_listing_stats()
+    );
     let (t, doc) = min_of(2, || {
         let mut d = Doc::new(ReplicaId::new(1));
         for &(pos, del, ins) in &edits {

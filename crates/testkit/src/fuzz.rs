@@ -12,7 +12,7 @@
 use arbitrary::Arbitrary;
 use converge_core::{
     seal, AwSet, BlobKind, Doc, DotFun, GCounter, LwwRegister, MvRegister, OrMap, PnCounter,
-    ReplicaId, RwSet, VersionVector,
+    ReplicaId, RwSet, Text, VersionVector,
 };
 use converge_sync::{Config, Message, SyncNode};
 
@@ -105,8 +105,29 @@ fn build_sample_doc() -> Doc {
         .expect("shallow");
     tx.lww("l").set(1.5, 9).expect("shallow");
     tx.mv("v").set(vec![1u8, 2, 3]).expect("shallow");
+    tx.text("t").insert(0, "héllo wörld 😀").expect("in bounds");
+    tx.map("m")
+        .list("li")
+        .insert_all(0, vec![1.into(), "two".into()])
+        .expect("in bounds");
+    drop(tx);
+    let mut tx = d.transact();
+    tx.text("t").delete(2, 3).expect("in bounds");
+    tx.text("t").insert(0, ">").expect("in bounds");
     drop(tx);
     d
+}
+
+/// A standalone text with a deletion, and the other replica's edits.
+fn sample_text() -> Text {
+    let mut a = Text::new(ReplicaId::new(7));
+    a.insert(0, "abc déf").expect("in bounds");
+    let mut b = Text::new(ReplicaId::new(8));
+    b.merge(&a);
+    b.insert(3, "XY").expect("in bounds");
+    a.delete(1, 2).expect("in bounds");
+    a.merge(&b);
+    a
 }
 
 /// Bytes into the document decoders: raw, and as the payload of a valid
@@ -162,6 +183,17 @@ pub fn decode_types(data: &[u8]) {
     }
     if let Ok(x) = RwSet::<u32>::from_bytes(&blob) {
         x.check_invariants();
+    }
+    if let Ok(x) = Text::from_bytes(ReplicaId::new(1), &blob) {
+        x.check_invariants();
+        let again = Text::from_bytes(ReplicaId::new(1), &x.to_bytes()).expect("round trip");
+        assert!(again == x, "text round trip");
+    }
+    let mut t = sample_text();
+    let before = t.to_bytes();
+    match t.apply(&blob) {
+        Ok(()) => t.check_invariants(),
+        Err(_) => assert!(t.to_bytes() == before, "a rejected blob changed the text"),
     }
     if let Ok(x) = OrMap::<String, DotFun<u64>>::from_bytes(&blob) {
         x.check_invariants();

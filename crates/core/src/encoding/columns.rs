@@ -22,7 +22,6 @@ pub(crate) fn from_payload<'a, T: Deserialize<'a>>(payload: &'a [u8]) -> Result<
     }
 }
 
-
 /// Maps replica ids to their index in the blob's table while encoding.
 pub(crate) struct TableBuilder {
     ids: Vec<ReplicaId>,

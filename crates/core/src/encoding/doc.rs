@@ -11,8 +11,8 @@ use smallvec::SmallVec;
 
 use super::bounded::BVec;
 use super::columns::{
-    decode_dot_fun, dot_in_context, from_payload, strictly_sorted, Table, TableBuilder,
-    WireDot, WireDotSets, WireRanges,
+    decode_dot_fun, dot_in_context, from_payload, strictly_sorted, Table, TableBuilder, WireDot,
+    WireDotSets, WireRanges,
 };
 use super::envelope::{open, seal_value, BlobKind};
 use super::seq::{decode_seq, encode_seq, seq_replicas, Bases, WireSeq};

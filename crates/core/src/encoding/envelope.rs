@@ -105,7 +105,8 @@ pub fn seal(kind: BlobKind, payload: &[u8]) -> Vec<u8> {
 pub(crate) fn seal_value<T: serde::Serialize>(kind: BlobKind, value: &T) -> Vec<u8> {
     let mut out = Vec::with_capacity(128);
     out.resize(HEADER_LEN, 0);
-    let mut out = postcard::to_extend(value, out).expect("postcard encoding into a Vec cannot fail");
+    let mut out =
+        postcard::to_extend(value, out).expect("postcard encoding into a Vec cannot fail");
     let len = out.len() - HEADER_LEN;
     assert!(len <= MAX_PAYLOAD_LEN, "payload over 1 GiB");
     let crc = crc32c(&out[HEADER_LEN..]);

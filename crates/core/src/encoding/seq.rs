@@ -414,8 +414,8 @@ pub(crate) fn decode_parts<C: ContentColumn>(
     }
     let mut dels = Vec::with_capacity(w.dels.0.len());
     for (rep, ctr, len) in w.dels.0 {
-        if len == 0 || ctr == 0 {
-            return Err(invalid("empty deleted run"));
+        if len == 0 || ctr == 0 || ctr > u32::MAX as u64 {
+            return Err(invalid("empty or out-of-range deleted run"));
         }
         dels.push((Dot::new(table.replica(rep)?, ctr), len));
     }

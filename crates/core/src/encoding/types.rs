@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::bounded::BVec;
 use super::columns::{
-    decode_dot_fun, dot_in_context, from_payload, strictly_sorted, Table, TableBuilder,
-    WireDot, WireDotSets, WireRanges,
+    decode_dot_fun, dot_in_context, from_payload, strictly_sorted, Table, TableBuilder, WireDot,
+    WireDotSets, WireRanges,
 };
 use super::envelope::{open, seal_value, BlobKind};
 use crate::error::DecodeError;

@@ -434,6 +434,7 @@ impl<C: Content> Seq<C> {
             let _ = self.integrate(p, ops);
             return;
         }
+        let mut now = Vec::new();
         for i in causal_order(&pieces) {
             let p = core::mem::replace(
                 &mut pieces[i],
@@ -445,7 +446,12 @@ impl<C: Content> Seq<C> {
                     content: None,
                 },
             );
-            let _ = self.integrate(p, ops);
+            // Earlier pieces of this batch may have covered some of its
+            // items (overlapping runs in corrupt input): trim again.
+            self.unknown_pieces(p, &mut now);
+            for q in now.drain(..) {
+                let _ = self.integrate(q, ops);
+            }
         }
     }
 

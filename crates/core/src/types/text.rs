@@ -297,7 +297,9 @@ impl Text {
         let mut explicit_left = 0;
         let mut explicit_right = 0;
         for (i, r) in l.iter().enumerate() {
-            let prev_last = i.checked_sub(1).map(|p| Dot::new(l[p].0.replica, l[p].0.counter + l[p].1 as u64 - 1));
+            let prev_last = i
+                .checked_sub(1)
+                .map(|p| Dot::new(l[p].0.replica, l[p].0.counter + l[p].1 as u64 - 1));
             if r.2.is_some() && r.2 != prev_last {
                 explicit_left += 1;
             }
