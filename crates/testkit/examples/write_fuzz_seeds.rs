@@ -51,6 +51,31 @@ fn main() {
     m.extend_from_slice(&map.to_bytes()[HEADER_LEN..]);
     write("decode_types", "mv_map", &m);
 
+    // Texts: a document delta and snapshot with a text and a list, and a
+    // standalone text (whole and as a delta).
+    let mut d = converge_core::Doc::new(ReplicaId::new(9));
+    let mut tx = d.transact();
+    tx.text("t").insert(0, "héllo wörld").unwrap();
+    tx.list("l").push(1).unwrap();
+    let first = tx.commit().unwrap();
+    let mut tx = d.transact();
+    tx.text("t").delete(1, 4).unwrap();
+    tx.text("t").insert(0, "😀").unwrap();
+    write("decode_doc", "text_delta", &tx.commit().unwrap());
+    write("decode_doc", "text_first_delta", &first);
+    write("decode_doc", "text_snapshot", &d.snapshot());
+    let mut t = converge_core::Text::new(ReplicaId::new(3));
+    t.insert(0, "abc def").unwrap();
+    let v = t.version();
+    t.delete(2, 3).unwrap();
+    t.insert(1, "XY").unwrap();
+    let mut w = vec![7u8];
+    w.extend_from_slice(&t.to_bytes()[HEADER_LEN..]);
+    write("decode_types", "text", &w);
+    let mut w = vec![7u8];
+    w.extend_from_slice(&t.encode_since(&v).unwrap()[HEADER_LEN..]);
+    write("decode_types", "text_delta", &w);
+
     let msgs = [
         Message::Summary {
             version: a.version(),
