@@ -1,5 +1,5 @@
 //! Runs one workload in a loop for a profiler:
-//! `cargo run --release -p converge-bench --example text_profile -- local|replay|doc`.
+//! `cargo run --release -p converge-bench --example text_profile -- local|replay|doc|load`.
 
 use converge_core::{Doc, ReplicaId, Text};
 use converge_testkit::traces::{self, AUTOMERGE_PAPER, FRIENDSFOREVER};
@@ -9,8 +9,25 @@ fn main() {
     let what = std::env::args().nth(1).unwrap_or_else(|| "local".into());
     let paper = traces::load(AUTOMERGE_PAPER).unwrap_or_else(|e| panic!("{e}"));
     let friends = traces::load(FRIENDSFOREVER).unwrap_or_else(|e| panic!("{e}"));
-    for _ in 0..20 {
+    let snapshot = {
+        let mut t = Text::new(ReplicaId::new(1));
+        for p in paper.txns.iter().flat_map(|t| &t.patches) {
+            if p.del > 0 {
+                t.delete(p.pos, p.del).unwrap();
+            }
+            if !p.ins.is_empty() {
+                t.insert(p.pos, &p.ins).unwrap();
+            }
+        }
+        t.to_bytes()
+    };
+    let rounds = if what == "load" { 2000 } else { 20 };
+    for _ in 0..rounds {
         match what.as_str() {
+            "load" => {
+                let t = Text::from_bytes(ReplicaId::new(2), &snapshot).unwrap();
+                std::hint::black_box(t.to_string());
+            }
             "local" => {
                 let mut t = Text::new(ReplicaId::new(1));
                 for p in paper.txns.iter().flat_map(|t| &t.patches) {

@@ -699,21 +699,24 @@ impl<C: Content> Tree<C> {
         let mut ends = Vec::with_capacity(reps.len());
         let mut lasts = Vec::with_capacity(reps.len());
         for mut list in reps {
-            list.sort_unstable();
+            if !list.windows(2).all(|w| w[0].0 < w[1].0) {
+                list.sort_unstable_by_key(|e| e.0);
+            }
             if list.windows(2).any(|w| w[0].1 > w[1].0) {
                 return None;
             }
-            ends.push(list.last().map_or(0, |e| e.1));
+            ends.push(list.iter().map(|e| e.1).max().unwrap_or(0));
             let mut last_leaf = NIL;
-            let mut map = BTreeMap::new();
+            let mut entries = Vec::new();
             for (ctr, _, leaf) in list {
                 if leaf != last_leaf {
-                    map.insert(ctr, leaf);
+                    entries.push((ctr, leaf));
                     last_leaf = leaf;
                 }
             }
             lasts.push(last_leaf);
-            index.push(map);
+            // Sorted input: the map is built in bulk.
+            index.push(entries.into_iter().collect::<BTreeMap<u32, u32>>());
         }
         let mut tree = Tree {
             leaves,
