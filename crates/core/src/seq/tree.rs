@@ -670,16 +670,18 @@ impl<C: Content> Tree<C> {
         let pieces = content.cut(&lens);
         let count = groups.len();
         let mut leaves = Vec::with_capacity(count);
-        let mut reps: Vec<Vec<(u32, u32, u32)>> = Vec::new();
+        // Per replica: (first counter << 32 | run index), sorted below.
+        let mut reps: Vec<Vec<u64>> = Vec::new();
         for (i, ((a, b, vis), piece)) in groups.into_iter().zip(pieces).enumerate() {
             let slice = &runs[a..b];
-            for r in slice {
+            for (k, r) in slice.iter().enumerate() {
                 let rep = r.id.rep as usize;
                 if reps.len() <= rep {
                     reps.resize_with(rep + 1, Vec::new);
                 }
-                reps[rep].push((r.id.ctr, r.end(), i as u32));
+                reps[rep].push((u64::from(r.id.ctr) << 32) | (a + k) as u64);
             }
+            let _ = i;
             let w = piece.weight();
             leaves.push(Leaf {
                 runs: slice.to_vec(),
@@ -698,19 +700,24 @@ impl<C: Content> Tree<C> {
         let mut index = Vec::with_capacity(reps.len());
         let mut ends = Vec::with_capacity(reps.len());
         let mut lasts = Vec::with_capacity(reps.len());
+        // The leaf of each run, by run index.
+        let mut leaf_of = Vec::with_capacity(runs.len());
+        for (i, l) in leaves.iter().enumerate() {
+            leaf_of.extend(core::iter::repeat_n(i as u32, l.runs.len()));
+        }
         for mut list in reps {
-            if !list.windows(2).all(|w| w[0].0 < w[1].0) {
-                list.sort_unstable_by_key(|e| e.0);
-            }
-            if list.windows(2).any(|w| w[0].1 > w[1].0) {
+            list.sort_unstable();
+            let run = |key: u64| &runs[(key & 0xFFFF_FFFF) as usize];
+            if list.windows(2).any(|w| run(w[0]).end() > run(w[1]).id.ctr) {
                 return None;
             }
-            ends.push(list.iter().map(|e| e.1).max().unwrap_or(0));
+            ends.push(list.last().map_or(0, |&k| run(k).end()));
             let mut last_leaf = NIL;
             let mut entries = Vec::new();
-            for (ctr, _, leaf) in list {
+            for key in list {
+                let leaf = leaf_of[(key & 0xFFFF_FFFF) as usize];
                 if leaf != last_leaf {
-                    entries.push((ctr, leaf));
+                    entries.push(((key >> 32) as u32, leaf));
                     last_leaf = leaf;
                 }
             }
