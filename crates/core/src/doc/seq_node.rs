@@ -100,7 +100,12 @@ impl<C: Content> SeqNode<C> {
             delete_where(&mut self.seq, &observed, &mut ops);
         }
         if !other.seq.is_empty() {
-            self.seq.join_state(&other.seq, &mut ops);
+            if self.seq.is_empty() && ops.is_none() {
+                // Loading: take the other state's tree as it is.
+                self.seq = other.seq;
+            } else {
+                self.seq.join_state(&other.seq, &mut ops);
+            }
         }
         self.seq.integrate_all(other.loose, &mut ops);
         for (d, n) in other.dels {

@@ -493,3 +493,96 @@ pub(crate) fn decode_text(bytes: &[u8]) -> Result<TextBlob> {
     }
     Ok(TextBlob { ctx, since, parts })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ReplicaId, Text};
+    use alloc::string::ToString;
+
+    fn text_blob(
+        runs: &[(i64, u32, u8)],
+        origins: &[(u32, i64)],
+        content: &str,
+        since: bool,
+    ) -> Vec<u8> {
+        let wire = WireText {
+            replicas: BVec(alloc::vec![1, 2]),
+            context: BVec(alloc::vec![super::super::columns::WireRanges(
+                0,
+                BVec(alloc::vec![(1, u32::MAX as u64 / 2)]),
+            )]),
+            since: since.then(|| BVec(Vec::new())),
+            seq: WireSeq {
+                reps: BVec(alloc::vec![(0, runs.len() as u32)]),
+                ctrs: BVec(runs.iter().map(|r| r.0).collect()),
+                lens: BVec(runs.iter().map(|r| r.1).collect()),
+                flags: runs.iter().map(|r| r.2).collect(),
+                origins: BVec(origins.to_vec()),
+                content: String::from(content),
+                dels: BVec(Vec::new()),
+            },
+        };
+        super::super::envelope::seal_value(super::super::envelope::BlobKind::Text, &wire)
+    }
+
+    #[test]
+    fn a_huge_deleted_run_costs_one_entry() {
+        // Two billion deleted items claimed in a few bytes: one run, no
+        // per-item memory, and the text reads as empty.
+        let blob = text_blob(
+            &[(1, 1 << 30, DELETED | LEFT_NONE | RIGHT_NONE)],
+            &[],
+            "",
+            false,
+        );
+        let t = Text::from_bytes(ReplicaId::new(9), &blob).expect("valid");
+        assert_eq!(t.len(), 0);
+        assert!(t.structure_bytes() < 64 * 1024);
+        t.check_invariants();
+    }
+
+    #[test]
+    fn content_must_match_the_visible_runs() {
+        let blob = text_blob(&[(1, 3, LEFT_NONE | RIGHT_NONE)], &[], "ab", false);
+        assert!(Text::from_bytes(ReplicaId::new(9), &blob).is_err());
+        let blob = text_blob(&[(1, 2, LEFT_NONE | RIGHT_NONE)], &[], "ab", false);
+        assert_eq!(
+            Text::from_bytes(ReplicaId::new(9), &blob)
+                .unwrap()
+                .to_string(),
+            "ab"
+        );
+    }
+
+    #[test]
+    fn overlapping_runs_are_refused_in_a_state_and_trimmed_in_a_delta() {
+        let runs = [
+            (1, 3, LEFT_NONE | RIGHT_NONE),
+            (-2, 2, LEFT_NONE | RIGHT_NONE),
+        ];
+        let blob = text_blob(&runs, &[], "abcde", false);
+        assert!(Text::from_bytes(ReplicaId::new(9), &blob).is_err());
+        let blob = text_blob(&runs, &[], "abcde", true);
+        let mut t = Text::new(ReplicaId::new(9));
+        t.apply(&blob)
+            .expect("a delta with overlapping runs still applies");
+        t.check_invariants();
+        assert_eq!(t.len(), 3, "the overlapping items are placed once");
+    }
+
+    #[test]
+    fn items_with_missing_origins_are_dropped_not_guessed() {
+        // Left origin: replica 2's item 4, which nobody has.
+        let blob = text_blob(
+            &[(1, 2, LEFT_EXPLICIT | RIGHT_NONE)],
+            &[(1, -4)],
+            "xy",
+            true,
+        );
+        let mut t = Text::new(ReplicaId::new(9));
+        t.apply(&blob).expect("applies");
+        t.check_invariants();
+        assert_eq!(t.len(), 0);
+    }
+}

@@ -376,7 +376,13 @@ impl<C: Content> Seq<C> {
         if pos.checked_add(n).is_none_or(|e| e > len) {
             return Err(SeqError::OutOfBounds { pos: pos + n, len });
         }
-        self.hint = None;
+        // Backspace right after typing: the hint holds the item.
+        if let Some((hpos, c)) = self.hint.take() {
+            if n == 1 && pos + 1 == hpos as usize {
+                let _ = self.tree.delete_at(c, 1, false);
+                return Ok(());
+            }
+        }
         let mut left = n as u32;
         while left > 0 {
             let c = self.tree.find_vis(pos as u32).expect("in bounds");

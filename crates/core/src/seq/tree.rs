@@ -105,6 +105,8 @@ pub(crate) struct Tree<C> {
     ends: Vec<u32>,
     /// Per interned replica: the leaf of the index's last entry.
     lasts: Vec<u32>,
+    /// Counts of the whole list.
+    total: Counts,
 }
 
 impl<C: Content> Default for Tree<C> {
@@ -125,22 +127,16 @@ impl<C: Content> Default for Tree<C> {
             index: Vec::new(),
             ends: Vec::new(),
             lasts: Vec::new(),
+            total: Counts::default(),
         }
     }
 }
 
 impl<C: Content> Tree<C> {
     /// Counts of the whole list.
+    #[inline]
     pub(crate) fn counts(&self) -> Counts {
-        if self.height == 0 {
-            self.leaves[self.root as usize].counts
-        } else {
-            let mut c = Counts::default();
-            for x in &self.inners[self.root as usize].counts {
-                c.add(*x);
-            }
-            c
-        }
+        self.total
     }
 
     pub(crate) fn run(&self, c: Place) -> &Run {
@@ -452,6 +448,8 @@ impl<C: Content> Tree<C> {
         if new == old {
             return;
         }
+        self.total.sub(old);
+        self.total.add(new);
         let mut slot = self.leaves[leaf as usize].slot;
         let mut parent = self.leaves[leaf as usize].parent;
         while parent != NIL {
@@ -734,7 +732,11 @@ impl<C: Content> Tree<C> {
             index,
             ends,
             lasts,
+            total: Counts::default(),
         };
+        for l in &tree.leaves {
+            tree.total.add(l.counts);
+        }
         let mut level: Vec<(u32, Counts)> = tree
             .leaves
             .iter()
@@ -832,7 +834,9 @@ impl<C: Content> Tree<C> {
             let w = l.content.weight();
             assert_eq!((l.counts.u16, l.counts.u8), (w.u16, w.u8), "leaf weight");
             for r in &l.runs {
-                for k in 0..r.len() {
+                let len = r.len();
+                let probes = (0..len.min(64)).chain(len.saturating_sub(1)..len);
+                for k in probes {
                     let id = r.id.plus(k);
                     let c = self.find_id(id).expect("every item is indexed");
                     assert_eq!(c.leaf, leaf, "index points at the wrong leaf");
@@ -845,6 +849,11 @@ impl<C: Content> Tree<C> {
             leaf = l.next;
         }
         assert_eq!(seen, self.leaves.len(), "every leaf is linked");
+        let mut sum = Counts::default();
+        for l in &self.leaves {
+            sum.add(l.counts);
+        }
+        assert_eq!(sum, self.total, "cached total counts");
         for (i, inner) in self.inners.iter().enumerate() {
             for (k, &c) in inner.children.iter().enumerate() {
                 assert_eq!(self.slot_of(c, inner.leaf_children), k, "child slot");

@@ -249,7 +249,11 @@ impl Text {
                 {
                     return Err(DocError::TooLarge);
                 }
-                self.seq.join_state(&other, &mut None);
+                if self.seq.is_empty() {
+                    self.seq = other;
+                } else {
+                    self.seq.join_state(&other, &mut None);
+                }
             }
             Some(since) => {
                 if !self.version().dominates(&since) {
