@@ -328,14 +328,13 @@ pub(crate) fn decode_parts<C: ContentColumn>(
     }
     let mut ends: Vec<u64> = bases.ctr.clone();
     let mut ids = Vec::with_capacity(n);
-    for i in 0..n {
-        let rep = reps[i] as usize;
-        let replica = table.replica(reps[i])?;
+    for ((&rep_idx, &delta), &len) in reps.iter().zip(&w.ctrs.0).zip(&w.lens.0) {
+        let rep = rep_idx as usize;
+        let replica = table.replica(rep_idx)?;
         let ctr = (ends[rep] as i64)
-            .checked_add(w.ctrs.0[i])
+            .checked_add(delta)
             .filter(|c| *c >= 1)
             .ok_or(invalid("sequence counter out of range"))? as u64;
-        let len = w.lens.0[i];
         if len == 0 {
             return Err(invalid("empty sequence run"));
         }
