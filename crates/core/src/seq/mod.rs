@@ -180,13 +180,20 @@ impl<C: Content> Seq<C> {
         if let Some((hpos, c)) = self.hint {
             if hpos as usize == pos && n as u32 + self.tree.run(c).len() <= MAX_RUN {
                 let r = *self.tree.run(c);
+                // While the hint is valid nothing changed since that
+                // insert, so the item after the run is still its right
+                // origin: the new items continue the run.
                 if !r.deleted() && r.id.rep == rep && r.end() == id.ctr {
-                    let after = self.tree.next_item(Place {
-                        off: r.len() - 1,
-                        ..c
-                    });
-                    let next = after.map_or(ItemId::NONE, |a| self.tree.id_at(a));
-                    if next == r.right {
+                    debug_assert_eq!(
+                        self.tree
+                            .next_item(Place {
+                                off: r.len() - 1,
+                                ..c
+                            })
+                            .map_or(ItemId::NONE, |a| self.tree.id_at(a)),
+                        r.right
+                    );
+                    {
                         let at = Place {
                             leaf: c.leaf,
                             idx: c.idx + 1,
