@@ -127,6 +127,21 @@ impl CausalContext {
             .all(|(_, r)| r.len() == 1 && r[0].0 == 1)
     }
 
+    /// Whether `vv` joined with this context is a version vector (the
+    /// dots follow `vv` without gaps), without building the join.
+    pub fn is_compact_over(&self, vv: &VersionVector) -> bool {
+        self.replicas.iter().all(|(r, ranges)| {
+            let mut next = vv.get(*r).saturating_add(1);
+            for &(lo, hi) in ranges.iter() {
+                if lo > next {
+                    return false;
+                }
+                next = next.max(hi.saturating_add(1));
+            }
+            true
+        })
+    }
+
     /// Whether the context holds no dot.
     pub fn is_empty(&self) -> bool {
         self.replicas.is_empty()

@@ -279,9 +279,7 @@ impl Doc {
         if !full {
             // A delta introduces, per replica, one run of dots right after
             // its dependencies; anything else would leave gaps.
-            let mut c = CausalContext::from_version_vector(&blob.deps);
-            c.join(&blob.body.ctx);
-            if !c.is_compact() {
+            if !blob.body.ctx.is_compact_over(&blob.deps) {
                 return Err(crate::DecodeError::Invalid(
                     "a delta's new dots must follow its dependencies",
                 )

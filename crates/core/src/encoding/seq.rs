@@ -281,6 +281,13 @@ pub(crate) struct Parts<C> {
 impl<C: Content> Parts<C> {
     /// The runs with their content (deltas).
     pub(crate) fn with_content(self) -> Vec<Loose<C>> {
+        let mut visible = self.deleted.iter().enumerate().filter(|(_, d)| !**d);
+        if let (Some((only, _)), None) = (visible.next(), visible.next()) {
+            // One visible run (a typical transaction): its content is the column.
+            let mut runs = self.runs;
+            runs[only].content = Some(self.content);
+            return runs;
+        }
         let lens: Vec<usize> = self
             .runs
             .iter()

@@ -435,6 +435,15 @@ impl<C: Content> Seq<C> {
     /// origins are nowhere (possible only in corrupt input) are dropped.
     pub(crate) fn integrate_all(&mut self, runs: Vec<Loose<C>>, ops: &mut Option<Vec<SeqOp<C>>>) {
         let mut pieces = Vec::new();
+        if let [only] = runs.as_slice() {
+            // One new run (a typical delta): no batch bookkeeping.
+            if self.is_unknown(only) {
+                self.hint = None;
+                let r = runs.into_iter().next().expect("one run");
+                let _ = self.integrate(r, ops);
+                return;
+            }
+        }
         for r in runs {
             self.unknown_pieces(r, &mut pieces);
         }
@@ -466,6 +475,19 @@ impl<C: Content> Seq<C> {
                 let _ = self.integrate(q, ops);
             }
         }
+    }
+
+    /// Whether none of `r`'s items is present.
+    fn is_unknown(&self, r: &Loose<C>) -> bool {
+        let Some(&rep) = self.rep_ix.get(&r.id.replica) else {
+            return true;
+        };
+        let Ok(k) = u32::try_from(r.id.counter) else {
+            return false;
+        };
+        let end = k.saturating_add(r.len);
+        let (known, until) = self.tree.known_extent(rep, k, end);
+        !known && until >= end
     }
 
     fn unknown_pieces(&self, mut r: Loose<C>, out: &mut Vec<Loose<C>>) {
