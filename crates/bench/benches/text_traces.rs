@@ -213,6 +213,16 @@ fn am_load(bytes: &[u8]) -> String {
     doc.text(&text).expect("a text")
 }
 
+/// Each library's load-and-read, in [`LIBS`] order.
+const LOADS: [fn(&[u8]) -> String; 6] = [
+    converge_load,
+    doc_load,
+    dt_load,
+    yrs_load,
+    loro_load,
+    am_load,
+];
+
 // ---- one-shot figures: bytes and heap ----
 
 /// Heap bytes held by what `build` returns, and the value.
@@ -249,15 +259,7 @@ fn figures(trace: &Trace) -> Figures {
         loro_encode(&l),
         am_encode(&mut am),
     ];
-    let loads: [fn(&[u8]) -> String; 6] = [
-        converge_load,
-        doc_load,
-        dt_load,
-        yrs_load,
-        loro_load,
-        am_load,
-    ];
-    for (i, load) in loads.iter().enumerate() {
+    for (i, load) in LOADS.iter().enumerate() {
         assert!(
             load(&encoded[i]) == *end,
             "{} did not reproduce endContent",
@@ -311,16 +313,8 @@ fn bench_paper(c: &mut Criterion, trace: &Trace, f: &Figures) {
     g.bench_function("automerge", |b| b.iter(|| am_encode(&mut am)));
     g.finish();
 
-    let loads: [fn(&[u8]) -> String; 6] = [
-        converge_load,
-        doc_load,
-        dt_load,
-        yrs_load,
-        loro_load,
-        am_load,
-    ];
     let mut g = c.benchmark_group("load");
-    for (i, load) in loads.into_iter().enumerate() {
+    for (i, load) in LOADS.into_iter().enumerate() {
         let bytes = &f.encoded[i];
         g.bench_function(LIBS[i], |b| b.iter(|| load(black_box(bytes))));
     }

@@ -9,7 +9,7 @@ fn main() {
     let what = std::env::args().nth(1).unwrap_or_else(|| "local".into());
     let paper = traces::load(AUTOMERGE_PAPER).unwrap_or_else(|e| panic!("{e}"));
     let friends = traces::load(FRIENDSFOREVER).unwrap_or_else(|e| panic!("{e}"));
-    let snapshot = {
+    let typed = |paper: &converge_testkit::Trace| {
         let mut t = Text::new(ReplicaId::new(1));
         for p in paper.txns.iter().flat_map(|t| &t.patches) {
             if p.del > 0 {
@@ -19,8 +19,9 @@ fn main() {
                 t.insert(p.pos, &p.ins).unwrap();
             }
         }
-        t.to_bytes()
+        t
     };
+    let snapshot = typed(&paper).to_bytes();
     let rounds = if what == "load" { 2000 } else { 20 };
     for _ in 0..rounds {
         match what.as_str() {
@@ -29,16 +30,7 @@ fn main() {
                 std::hint::black_box(t.to_string());
             }
             "local" => {
-                let mut t = Text::new(ReplicaId::new(1));
-                for p in paper.txns.iter().flat_map(|t| &t.patches) {
-                    if p.del > 0 {
-                        t.delete(p.pos, p.del).unwrap();
-                    }
-                    if !p.ins.is_empty() {
-                        t.insert(p.pos, &p.ins).unwrap();
-                    }
-                }
-                std::hint::black_box(t);
+                std::hint::black_box(typed(&paper));
             }
             "doc" => {
                 let mut d = Doc::new(ReplicaId::new(1));

@@ -207,23 +207,7 @@ impl<C: Content> Seq<C> {
                 }
             }
         }
-        let (left, right, after) = if pos == 0 {
-            let right = self
-                .tree
-                .first()
-                .map_or(ItemId::NONE, |c| self.tree.id_at(c));
-            (ItemId::NONE, right, None)
-        } else {
-            let c = self
-                .tree
-                .find_vis(pos as u32 - 1)
-                .expect("pos is in bounds");
-            let right = self
-                .tree
-                .next_item(c)
-                .map_or(ItemId::NONE, |a| self.tree.id_at(a));
-            (self.tree.id_at(c), right, Some(c))
-        };
+        let (left, right, after) = self.neighbours(pos);
         let end = self.place(after, id, left, right, content);
         self.hint = Some(((pos + n) as u32, end));
         Ok((self.dot(left), self.dot(right)))
@@ -235,22 +219,30 @@ impl<C: Content> Seq<C> {
         if pos > len {
             return Err(SeqError::OutOfBounds { pos, len });
         }
-        Ok(if pos == 0 {
-            (
-                None,
-                self.tree.first().and_then(|c| self.dot(self.tree.id_at(c))),
-            )
-        } else {
-            let c = self
-                .tree
-                .find_vis(pos as u32 - 1)
-                .expect("pos is in bounds");
+        let (left, right, _) = self.neighbours(pos);
+        Ok((self.dot(left), self.dot(right)))
+    }
+
+    /// The origins of an insert at visible index `pos` (`pos <= len`): the
+    /// visible item before it, the item (deleted or not) right after that
+    /// one, and where the first of them is.
+    fn neighbours(&self, pos: usize) -> (ItemId, ItemId, Option<Place>) {
+        if pos == 0 {
             let right = self
                 .tree
-                .next_item(c)
-                .and_then(|a| self.dot(self.tree.id_at(a)));
-            (self.dot(self.tree.id_at(c)), right)
-        })
+                .first()
+                .map_or(ItemId::NONE, |c| self.tree.id_at(c));
+            return (ItemId::NONE, right, None);
+        }
+        let c = self
+            .tree
+            .find_vis(pos as u32 - 1)
+            .expect("pos is in bounds");
+        let right = self
+            .tree
+            .next_item(c)
+            .map_or(ItemId::NONE, |a| self.tree.id_at(a));
+        (self.tree.id_at(c), right, Some(c))
     }
 
     /// The id runs of the visible items `pos .. pos + n`.
