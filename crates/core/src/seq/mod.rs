@@ -655,12 +655,7 @@ impl<C: Content> Seq<C> {
             if let (Some(prev), Some(top)) = (last.as_mut(), out.last_mut()) {
                 // Merge across leaf and size boundaries: the listing is
                 // canonical, whatever shape the tree has.
-                if prev.id.rep == r.id.rep
-                    && prev.end() == r.id.ctr
-                    && r.left == prev.last()
-                    && r.right == prev.right
-                    && r.deleted() == prev.deleted()
-                {
+                if prev.continues(r) {
                     top.len += r.len();
                     if let (Some(a), Some(b)) = (top.content.as_mut(), content.as_ref()) {
                         a.append(b);
@@ -689,12 +684,7 @@ impl<C: Content> Seq<C> {
         let mut last: Option<Run> = None;
         self.tree.for_each_run_id(|r| {
             if let (Some(prev), Some(top)) = (last.as_mut(), out.last_mut()) {
-                if prev.id.rep == r.id.rep
-                    && prev.end() == r.id.ctr
-                    && r.left == prev.last()
-                    && r.right == prev.right
-                    && r.deleted() == prev.deleted()
-                {
+                if prev.continues(r) {
                     top.1 += r.len();
                     *prev = *r;
                     return;

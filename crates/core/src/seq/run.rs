@@ -125,13 +125,20 @@ impl Run {
         rest
     }
 
-    /// Whether `next`, placed right after `self`, continues it.
-    pub(crate) fn can_append(&self, next: &Run) -> bool {
+    /// Whether `next`, right after `self` in the list, continues it: the
+    /// two could be one run (canonical listings merge them).
+    pub(crate) fn continues(&self, next: &Run) -> bool {
         next.id.rep == self.id.rep
             && next.id.ctr == self.end()
             && next.left == self.last()
             && next.right == self.right
             && next.deleted() == self.deleted()
+    }
+
+    /// Whether `next` continues `self` and the merged run stays within the
+    /// size limits of a run in the tree.
+    pub(crate) fn can_append(&self, next: &Run) -> bool {
+        self.continues(next)
             && if self.deleted() {
                 (self.len() as u64 + next.len() as u64) < MAX_DELETED_RUN as u64
             } else {
