@@ -29,7 +29,9 @@
 //!
 //! The standalone types ([`GCounter`], [`PnCounter`], [`LwwRegister`],
 //! [`MvRegister`], [`AwSet`], [`RwSet`], [`OrMap`]) are usable on their own;
-//! each mutator returns a delta that is itself a state of the type.
+//! each mutator returns a delta that is itself a state of the type. [`Text`]
+//! is the document's text CRDT on its own: replicas join whole states or
+//! exchange [`Text::encode_since`] blobs.
 
 #![no_std]
 #![warn(missing_docs, unreachable_pub)]

@@ -3,6 +3,7 @@
 
 use converge_core::{
     AwSet, DotFun, GCounter, Lattice, LwwRegister, MvRegister, OrMap, PnCounter, ReplicaId, RwSet,
+    Text,
 };
 use converge_testkit::{check_laws, LawCase};
 use quickcheck::quickcheck;
@@ -10,6 +11,13 @@ use quickcheck::quickcheck;
 const REPLICAS: [ReplicaId; 3] = converge_testkit::arbitrary::REPLICAS;
 
 quickcheck! {
+    fn text_laws(case: LawCase<Text>) -> bool {
+        check_laws(&case, Text::new(ReplicaId::new(1)), |x| {
+            Text::from_bytes(ReplicaId::new(2), &x.to_bytes()).unwrap()
+        });
+        true
+    }
+
     fn gcounter_laws(case: LawCase<GCounter>) -> bool {
         check_laws(&case, GCounter::new(), |x| GCounter::from_bytes(&x.to_bytes()).unwrap());
         true

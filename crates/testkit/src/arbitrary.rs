@@ -4,6 +4,7 @@
 
 use converge_core::{
     AwSet, DotFun, GCounter, Lattice, LwwRegister, MvRegister, OrMap, PnCounter, ReplicaId, RwSet,
+    Text,
 };
 use quickcheck::{Arbitrary, Gen};
 
@@ -91,4 +92,25 @@ arbitrary_case!(OrMap<u8, DotFun<u32>>, OrMap::new(), |rng, m, r| {
     } else {
         m.remove(r, k)
     }
+});
+
+/// Texts: each replica's state is forked to its own id on its first edit;
+/// an edit's "delta" is the whole state after it (a state is a delta of
+/// itself), so joining every delta must still equal joining every state.
+arbitrary_case!(Text, Text::new(ReplicaId::new(1)), |rng, t, r| {
+    if t.replica() != r {
+        *t = t.fork(r);
+    }
+    let len = t.len();
+    if len > 0 && rng.chance(35) {
+        let pos = rng.below(len);
+        let n = 1 + rng.below((len - pos).min(3));
+        t.delete(pos, n).expect("in bounds");
+    } else {
+        let s: String = (0..1 + rng.below(3))
+            .map(|_| *rng.pick(&['a', 'b', 'c', 'é', '😀']))
+            .collect();
+        t.insert(rng.below(len + 1), &s).expect("in bounds");
+    }
+    t.clone()
 });

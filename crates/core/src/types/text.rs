@@ -72,6 +72,22 @@ impl Text {
         }
     }
 
+    /// A copy of this text that edits as `replica`.
+    ///
+    /// # Panics
+    ///
+    /// If `replica` is this text's own id (two replicas with one id would
+    /// make conflicting edits with the same identity).
+    pub fn fork(&self, replica: ReplicaId) -> Text {
+        assert_ne!(
+            replica, self.replica,
+            "fork needs a new replica id; draw one at random"
+        );
+        let mut t = self.clone();
+        t.replica = replica;
+        t
+    }
+
     /// The replica editing this text.
     pub fn replica(&self) -> ReplicaId {
         self.replica
@@ -313,5 +329,16 @@ impl Text {
             }
         }
         (l.len(), deleted, explicit_left, explicit_right)
+    }
+}
+
+impl crate::types::Lattice for Text {
+    /// Joins another replica's whole state ([`Text::merge`]).
+    fn join(&mut self, other: &Self) {
+        self.merge(other);
+    }
+
+    fn check_invariants(&self) {
+        Text::check_invariants(self);
     }
 }
