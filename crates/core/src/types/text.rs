@@ -272,8 +272,17 @@ impl Text {
                 }
             }
             Some(since) => {
-                if !self.version().dominates(&since) {
+                let mine = self.version();
+                if !mine.dominates(&since) {
                     return Err(DocError::MissingHistory);
+                }
+                // What it adds must follow what this text has, without
+                // gaps (a delta from `encode_since` always does).
+                if !blob.ctx.is_compact_over(&mine) {
+                    return Err(DecodeError::Invalid(
+                        "a text delta's dots must follow the receiver's version",
+                    )
+                    .into());
                 }
                 let dels = blob.parts.dels.clone();
                 self.seq.integrate_all(blob.parts.with_content(), &mut None);
