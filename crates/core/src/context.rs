@@ -64,6 +64,15 @@ impl CausalContext {
         }
     }
 
+    /// Whether every dot `replica@lo..=hi` is in the context.
+    pub fn contains_range(&self, replica: ReplicaId, lo: u64, hi: u64) -> bool {
+        let Some(ranges) = self.ranges(replica) else {
+            return false;
+        };
+        let i = ranges.partition_point(|&(a, _)| a <= lo);
+        i > 0 && ranges[i - 1].1 >= hi
+    }
+
     /// Adds one dot.
     pub fn insert(&mut self, dot: Dot) {
         self.insert_range(dot.replica, dot.counter, dot.counter);

@@ -94,9 +94,9 @@ arbitrary_case!(OrMap<u8, DotFun<u32>>, OrMap::new(), |rng, m, r| {
     }
 });
 
-/// Texts: each replica's state is forked to its own id on its first edit;
-/// an edit's "delta" is the whole state after it (a state is a delta of
-/// itself), so joining every delta must still equal joining every state.
+// Texts: each replica's state is forked to its own id on its first edit;
+// an edit's "delta" is the whole state after it (a state is a delta of
+// itself), so joining every delta must still equal joining every state.
 arbitrary_case!(Text, Text::new(ReplicaId::new(1)), |rng, t, r| {
     if t.replica() != r {
         *t = t.fork(r);

@@ -123,6 +123,21 @@ impl Node {
         }
     }
 
+    /// Adds every live dot to `ctx`, sequences by whole runs (so a long
+    /// run of deleted items costs one range, not one call per item).
+    pub(crate) fn collect_dots(&self, ctx: &mut CausalContext) {
+        match self {
+            Node::Map(m) => {
+                for (_, slot) in m.iter() {
+                    slot.collect_dots(ctx);
+                }
+            }
+            Node::List(s) => s.collect_dots(ctx),
+            Node::Text(s) => s.collect_dots(ctx),
+            other => other.for_each_dot(&mut |d| ctx.insert(d)),
+        }
+    }
+
     pub(crate) fn for_each_dot(&self, f: &mut dyn FnMut(Dot)) {
         match self {
             Node::Map(s) => s.for_each_dot(f),
@@ -197,6 +212,13 @@ impl Slot {
         let mut nodes = SmallVec::new();
         nodes.push(node);
         Slot { nodes, scan: false }
+    }
+
+    /// Every live dot of the slot's nodes, as a context.
+    pub(crate) fn collect_dots(&self, ctx: &mut CausalContext) {
+        for n in &self.nodes {
+            n.collect_dots(ctx);
+        }
     }
 
     /// The node of `kind`, if present.

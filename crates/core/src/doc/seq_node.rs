@@ -72,6 +72,18 @@ impl<C: Content> SeqNode<C> {
         }
     }
 
+    pub(crate) fn collect_dots(&self, ctx: &mut CausalContext) {
+        self.seq
+            .for_each_run_dots(&mut |r, lo, hi| ctx.insert_range(r, lo, hi));
+        for r in &self.loose {
+            ctx.insert_range(
+                r.id.replica,
+                r.id.counter,
+                r.id.counter + u64::from(r.len) - 1,
+            );
+        }
+    }
+
     fn in_loose(&self, d: Dot) -> bool {
         self.loose.iter().any(|r| {
             r.id.replica == d.replica
@@ -122,8 +134,11 @@ impl<C: Content> SeqNode<C> {
         mode: JoinMode,
     ) {
         if mode.full {
+            // Loose items of this group the other side observed (and does
+            // not carry itself) are deleted by it. Loose runs with content
+            // are as long as their content; deleted ones are already gone.
             let mut extra = Vec::new();
-            for r in &self.loose {
+            for r in self.loose.iter().filter(|r| r.content.is_some()) {
                 for d in loose_dots(r) {
                     if octx.contains(d) && !other.in_loose(d) {
                         push_range(&mut extra, d, 1);
@@ -142,7 +157,8 @@ impl<C: Content> SeqNode<C> {
             }
         }
         for r in loose {
-            if loose_dots(&r).all(|d| ctx.contains(d)) {
+            let last = r.id.counter + u64::from(r.len) - 1;
+            if ctx.contains_range(r.id.replica, r.id.counter, last) {
                 continue;
             }
             self.loose.push(r);
@@ -172,8 +188,10 @@ impl<C: Content> SeqNode<C> {
 fn push_range(v: &mut Vec<(Dot, u32)>, d: Dot, n: u32) {
     if let Some((p, l)) = v.last_mut() {
         if p.replica == d.replica && p.counter + *l as u64 == d.counter {
-            *l += n;
-            return;
+            if let Some(sum) = l.checked_add(n) {
+                *l = sum;
+                return;
+            }
         }
     }
     v.push((d, n));

@@ -11,7 +11,7 @@ use super::Doc;
 use crate::context::CausalContext;
 use crate::error::DocError;
 use crate::id::Dot;
-use crate::store::{dots_of, DotMap, DotStore, JoinMode};
+use crate::store::{DotMap, DotStore, JoinMode};
 use crate::types::counter::{counter_add, counter_value};
 use crate::types::register::{clear, mv_write};
 use crate::types::set::{aw_insert, aw_remove, rw_insert, rw_remove};
@@ -185,7 +185,7 @@ impl<'d> Transaction<'d> {
             let mut replaced = false;
             if let Some(slot) = slot {
                 for n in slot.nodes.iter().filter(|n| n.kind() != want) {
-                    n.for_each_dot(&mut |d| ctx.insert(d));
+                    n.collect_dots(&mut ctx);
                     replaced = true;
                 }
             }
@@ -224,7 +224,8 @@ impl<'d> Transaction<'d> {
             return Ok(false);
         };
         let dot = self.next_dot();
-        let mut ctx = dots_of(slot);
+        let mut ctx = CausalContext::new();
+        slot.collect_dots(&mut ctx);
         ctx.insert(dot);
         let mut full_path: Vec<String> = path.to_vec();
         full_path.push(String::from(key));

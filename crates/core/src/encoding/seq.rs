@@ -345,8 +345,7 @@ pub(crate) fn decode_parts<C: ContentColumn>(
         if len == 0 {
             return Err(invalid("empty sequence run"));
         }
-        let last = Dot::new(replica, ctr + len as u64 - 1);
-        if !ctx.contains(Dot::new(replica, ctr)) || !ctx.contains(last) {
+        if !ctx.contains_range(replica, ctr, ctr + u64::from(len) - 1) {
             return Err(invalid("a sequence item is missing from the context"));
         }
         ends[rep] = ctr + len as u64;
@@ -420,7 +419,7 @@ pub(crate) fn decode_parts<C: ContentColumn>(
     }
     let mut dels = Vec::with_capacity(w.dels.0.len());
     for (rep, ctr, len) in w.dels.0 {
-        if len == 0 || ctr == 0 || ctr > u32::MAX as u64 {
+        if len == 0 || ctr == 0 || ctr + u64::from(len) - 1 > u64::from(u32::MAX) {
             return Err(invalid("empty or out-of-range deleted run"));
         }
         dels.push((Dot::new(table.replica(rep)?, ctr), len));
@@ -575,6 +574,42 @@ mod tests {
             .expect("a delta with overlapping runs still applies");
         t.check_invariants();
         assert_eq!(t.len(), 3, "the overlapping items are placed once");
+    }
+
+    #[test]
+    fn a_state_whose_origins_name_missing_items_is_refused() {
+        let blob = text_blob(
+            &[(1, 2, LEFT_EXPLICIT | RIGHT_NONE)],
+            &[(1, -4)],
+            "xy",
+            false,
+        );
+        assert!(Text::from_bytes(ReplicaId::new(9), &blob).is_err());
+    }
+
+    #[test]
+    fn a_deleted_run_past_the_counter_range_is_refused() {
+        let wire = WireText {
+            replicas: BVec(alloc::vec![1]),
+            context: BVec(alloc::vec![super::super::columns::WireRanges(
+                0,
+                BVec(alloc::vec![(1, 10)]),
+            )]),
+            since: Some(BVec(Vec::new())),
+            seq: WireSeq {
+                reps: BVec(Vec::new()),
+                ctrs: BVec(Vec::new()),
+                lens: BVec(Vec::new()),
+                flags: Vec::new(),
+                origins: BVec(Vec::new()),
+                content: String::new(),
+                dels: BVec(alloc::vec![(0, u64::from(u32::MAX), 2)]),
+            },
+        };
+        let wire_dels =
+            super::super::envelope::seal_value(super::super::envelope::BlobKind::Text, &wire);
+        let mut t = Text::new(ReplicaId::new(9));
+        assert!(t.apply(&wire_dels).is_err());
     }
 
     #[test]

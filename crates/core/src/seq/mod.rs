@@ -553,6 +553,7 @@ impl<C: Content> Seq<C> {
             } else if !oleft.is_none()
                 && scanned
                     .iter()
+                    .rev()
                     .any(|&(rep, lo, hi)| rep == oleft.rep && oleft.ctr >= lo && oleft.ctr < hi)
             {
                 Ordering::Greater
@@ -728,6 +729,18 @@ impl<C: Content> Seq<C> {
         };
         let (known, until) = self.tree.known_extent(rep, k, k.saturating_add(r.len));
         !known || until < k.saturating_add(r.len)
+    }
+
+    /// Calls `f` with every run's dots as (replica, first, last).
+    pub(crate) fn for_each_run_dots(&self, f: &mut dyn FnMut(ReplicaId, u64, u64)) {
+        self.tree.for_each_run_id(|r| {
+            let lo = u64::from(r.id.ctr);
+            f(
+                self.reps[r.id.rep as usize],
+                lo,
+                lo + u64::from(r.len()) - 1,
+            );
+        });
     }
 
     /// Calls `f` with every item dot.

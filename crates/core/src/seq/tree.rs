@@ -314,7 +314,8 @@ impl<C: Content> Tree<C> {
             return (false, limit);
         };
         let mut until = limit;
-        if let Some((&next_key, _)) = map.range(k + 1..).next() {
+        let after = (core::ops::Bound::Excluded(k), core::ops::Bound::Unbounded);
+        if let Some((&next_key, _)) = map.range(after).next() {
             until = until.min(next_key);
         }
         let Some((_, &leaf)) = map.range(..=k).next_back() else {
@@ -703,9 +704,30 @@ impl<C: Content> Tree<C> {
         for (i, l) in leaves.iter().enumerate() {
             leaf_of.extend(core::iter::repeat_n(i as u32, l.runs.len()));
         }
-        for mut list in reps {
+        for list in reps.iter_mut() {
             list.sort_unstable();
-            let run = |key: u64| &runs[(key & 0xFFFF_FFFF) as usize];
+        }
+        let run = |key: u64| &runs[(key & 0xFFFF_FFFF) as usize];
+        // Every origin must name an item of the state (later inserts are
+        // placed relative to them): a binary search in the sorted keys.
+        let exists = |id: ItemId| {
+            id.is_none()
+                || reps.get(id.rep as usize).is_some_and(|list| {
+                    let i = list.partition_point(|&k| (k >> 32) as u32 <= id.ctr);
+                    i > 0 && run(list[i - 1]).contains(id)
+                })
+        };
+        for (i, r) in runs.iter().enumerate() {
+            // Origins naming a neighbour in the listing exist by construction.
+            let prev_last = i.checked_sub(1).map(|p| runs[p].last());
+            let next_first = runs.get(i + 1).map(|n| n.id);
+            let left_ok = Some(r.left) == prev_last || exists(r.left);
+            let right_ok = Some(r.right) == next_first || exists(r.right);
+            if !(left_ok && right_ok) {
+                return None;
+            }
+        }
+        for list in reps {
             if list.windows(2).any(|w| run(w[0]).end() > run(w[1]).id.ctr) {
                 return None;
             }
