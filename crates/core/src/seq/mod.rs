@@ -80,6 +80,15 @@ pub(crate) enum SeqError {
 /// The most items (deleted ones included) one sequence holds.
 pub(crate) const MAX_ITEMS: u32 = u32::MAX / 2;
 
+/// Where the last local insert ended: the visible position after it, the
+/// place of its last item, and the leaf content offset after that item.
+#[derive(Clone, Copy, Debug)]
+struct Hint {
+    pos: u32,
+    at: Place,
+    content_end: u32,
+}
+
 /// One replicated sequence: a tree of runs plus the replica table.
 #[derive(Clone, Debug)]
 pub(crate) struct Seq<C> {
@@ -87,7 +96,7 @@ pub(crate) struct Seq<C> {
     reps: Vec<ReplicaId>,
     rep_ix: HashMap<ReplicaId, u32>,
     /// Where the last local insert ended, to continue typing in O(1).
-    hint: Option<(u32, Place)>,
+    hint: Option<Hint>,
 }
 
 impl<C: Content> Default for Seq<C> {
@@ -177,7 +186,12 @@ impl<C: Content> Seq<C> {
         let rep = self.intern(first.replica);
         let id = ItemId::new(rep, first.counter as u32);
         // Continue the run the last insert made when typing on.
-        if let Some((hpos, c)) = self.hint {
+        if let Some(Hint {
+            pos: hpos,
+            at: c,
+            content_end,
+        }) = self.hint
+        {
             if hpos as usize == pos && n as u32 + self.tree.run(c).len() <= MAX_RUN {
                 let r = *self.tree.run(c);
                 // While the hint is valid nothing changed since that
@@ -193,23 +207,24 @@ impl<C: Content> Seq<C> {
                             .map_or(ItemId::NONE, |a| self.tree.id_at(a)),
                         r.right
                     );
-                    {
-                        let at = Place {
-                            leaf: c.leaf,
-                            idx: c.idx + 1,
-                            off: 0,
-                        };
-                        let run = Run::new(id, n as u32, r.last(), r.right, false);
-                        let end = self.tree.insert_at(at, run, content);
-                        self.hint = Some(((pos + n) as u32, end));
-                        return Ok((self.dot(r.last()), self.dot(r.right)));
-                    }
+                    let (end, content_end) =
+                        self.tree.extend_run(c, n as u32, content, content_end);
+                    self.hint = Some(Hint {
+                        pos: (pos + n) as u32,
+                        at: end,
+                        content_end,
+                    });
+                    return Ok((self.dot(r.last()), self.dot(r.right)));
                 }
             }
         }
         let (left, right, after) = self.neighbours(pos);
         let end = self.place(after, id, left, right, content);
-        self.hint = Some(((pos + n) as u32, end));
+        self.hint = Some(Hint {
+            pos: (pos + n) as u32,
+            at: end,
+            content_end: self.tree.content_end(end),
+        });
         Ok((self.dot(left), self.dot(right)))
     }
 
@@ -376,9 +391,9 @@ impl<C: Content> Seq<C> {
             return Err(SeqError::OutOfBounds { pos: pos + n, len });
         }
         // Backspace right after typing: the hint holds the item.
-        if let Some((hpos, c)) = self.hint.take() {
-            if n == 1 && pos + 1 == hpos as usize {
-                let _ = self.tree.delete_at(c, 1, false);
+        if let Some(h) = self.hint.take() {
+            if n == 1 && pos + 1 == h.pos as usize {
+                let _ = self.tree.delete_at(h.at, 1, false);
                 return Ok(());
             }
         }

@@ -392,6 +392,51 @@ impl<C: Content> Tree<C> {
         at
     }
 
+    /// The leaf content offset right after the item at `c` (a visible one).
+    pub(crate) fn content_end(&self, c: Place) -> u32 {
+        self.vis_in_leaf(c.leaf, c.idx) + c.off + 1
+    }
+
+    /// Appends `n` new items to the visible run holding the item at `c`
+    /// (its last item), whose content ends at `content_end` in the leaf:
+    /// typing on. Returns the new last item and its content end.
+    pub(crate) fn extend_run(
+        &mut self,
+        c: Place,
+        n: u32,
+        content: &C,
+        content_end: u32,
+    ) -> (Place, u32) {
+        let l = &mut self.leaves[c.leaf as usize];
+        let old = l.counts;
+        let run = &mut l.runs[c.idx];
+        let id = run.id;
+        let len = run.len() + n;
+        run.set_len(len);
+        let dense = l.counts.u8 == l.counts.vis && content.weight().u8 as usize == content.items();
+        l.content.insert(content_end as usize, content, dense);
+        l.counts.add(Counts::visible(n, content.weight()));
+        self.propagate(c.leaf, old);
+        self.assign(id.rep, id.ctr + len - n, id.ctr + len, c.leaf);
+        let mut at = Place {
+            leaf: c.leaf,
+            idx: c.idx,
+            off: len - 1,
+        };
+        let mut end = content_end + n;
+        if let Some((new, mid)) = self.maybe_split(c.leaf) {
+            if c.idx >= mid {
+                end -= self.leaves[c.leaf as usize].counts.vis;
+                at = Place {
+                    leaf: new,
+                    idx: c.idx - mid,
+                    off: len - 1,
+                };
+            }
+        }
+        (at, end)
+    }
+
     /// Deletes up to `n` items of one run from the item at `c`. Returns how
     /// many items of the run were passed and the content they held (empty
     /// when they were deleted already).
