@@ -19,7 +19,7 @@ use crate::doc::seq_node::SeqNode;
 use crate::error::DecodeError;
 use crate::id::Dot;
 use crate::seq::content::{Content, ListBuf, TextBuf};
-use crate::seq::{Loose, Seq};
+use crate::seq::{Loose, RunIds, Seq};
 use crate::value::Value;
 
 type Result<T> = core::result::Result<T, DecodeError>;
@@ -88,14 +88,6 @@ impl ContentColumn for ListBuf<Value> {
     }
 }
 
-struct IdRun {
-    id: Dot,
-    len: u32,
-    left: Option<Dot>,
-    right: Option<Dot>,
-    deleted: bool,
-}
-
 /// Per replica-table index: where counters of new runs are counted from
 /// (a delta's dependencies; zero in a state), and where origins of other
 /// replicas are counted back from (the context's latest counters).
@@ -138,25 +130,15 @@ pub(crate) fn encode_parts<C: ContentColumn>(
     loose: &[Loose<C>],
     dels: &[(Dot, u32)],
 ) -> WireSeq<C::Wire> {
-    let runs: Vec<IdRun>;
+    let runs: Vec<RunIds>;
     let content: C::Wire;
     if !seq.is_empty() {
-        runs = seq
-            .id_listing()
-            .into_iter()
-            .map(|(id, len, left, right, deleted)| IdRun {
-                id,
-                len,
-                left,
-                right,
-                deleted,
-            })
-            .collect();
+        runs = seq.id_listing();
         content = C::to_column(&mut seq.leaf_contents());
     } else {
         runs = loose
             .iter()
-            .map(|r| IdRun {
+            .map(|r| RunIds {
                 id: r.id,
                 len: r.len,
                 left: r.left,
@@ -192,12 +174,7 @@ pub(crate) fn encode_parts<C: ContentColumn>(
         *end = r.id.counter + r.len as u64;
         lens.push(r.len);
         let mut f = if r.deleted { DELETED } else { 0 };
-        let prev_last = i.checked_sub(1).map(|p| {
-            Dot::new(
-                runs[p].id.replica,
-                runs[p].id.counter + runs[p].len as u64 - 1,
-            )
-        });
+        let prev_last = i.checked_sub(1).map(|p| runs[p].last());
         f |= match r.left {
             None => LEFT_NONE,
             Some(d) if Some(d) == prev_last => LEFT_PREV,

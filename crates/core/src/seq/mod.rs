@@ -62,6 +62,23 @@ impl<C: Content> Loose<C> {
     }
 }
 
+/// A run's identity without its content: the form encoders list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RunIds {
+    pub(crate) id: Dot,
+    pub(crate) len: u32,
+    pub(crate) left: Option<Dot>,
+    pub(crate) right: Option<Dot>,
+    pub(crate) deleted: bool,
+}
+
+impl RunIds {
+    /// The dot of the run's last item.
+    pub(crate) fn last(&self) -> Dot {
+        Dot::new(self.id.replica, self.id.counter + u64::from(self.len) - 1)
+    }
+}
+
 /// A change to the visible items, in the order it happened; positions are
 /// visible indices at that moment.
 #[derive(Clone, Debug, PartialEq)]
@@ -692,28 +709,26 @@ impl<C: Content> Seq<C> {
         out
     }
 
-    /// Every run in list order without content, merged canonically:
-    /// (first dot, length, left origin, right origin, deleted).
-    #[allow(clippy::type_complexity)]
-    pub(crate) fn id_listing(&self) -> Vec<(Dot, u32, Option<Dot>, Option<Dot>, bool)> {
-        let mut out: Vec<(Dot, u32, Option<Dot>, Option<Dot>, bool)> = Vec::new();
+    /// Every run in list order without content, merged canonically.
+    pub(crate) fn id_listing(&self) -> Vec<RunIds> {
+        let mut out: Vec<RunIds> = Vec::new();
         let mut last: Option<Run> = None;
         self.tree.for_each_run_id(|r| {
             if let (Some(prev), Some(top)) = (last.as_mut(), out.last_mut()) {
                 if prev.continues(r) {
-                    top.1 += r.len();
+                    top.len += r.len();
                     *prev = *r;
                     return;
                 }
             }
             last = Some(*r);
-            out.push((
-                Dot::new(self.reps[r.id.rep as usize], r.id.ctr as u64),
-                r.len(),
-                self.dot(r.left),
-                self.dot(r.right),
-                r.deleted(),
-            ));
+            out.push(RunIds {
+                id: Dot::new(self.reps[r.id.rep as usize], r.id.ctr as u64),
+                len: r.len(),
+                left: self.dot(r.left),
+                right: self.dot(r.right),
+                deleted: r.deleted(),
+            });
         });
         out
     }

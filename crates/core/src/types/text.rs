@@ -322,18 +322,16 @@ impl Text {
     #[doc(hidden)]
     pub fn debug_listing_stats(&self) -> (usize, usize, usize, usize) {
         let l = self.seq.id_listing();
-        let deleted = l.iter().filter(|r| r.4).count();
+        let deleted = l.iter().filter(|r| r.deleted).count();
         let mut explicit_left = 0;
         let mut explicit_right = 0;
         for (i, r) in l.iter().enumerate() {
-            let prev_last = i
-                .checked_sub(1)
-                .map(|p| Dot::new(l[p].0.replica, l[p].0.counter + l[p].1 as u64 - 1));
-            if r.2.is_some() && r.2 != prev_last {
+            let prev_last = i.checked_sub(1).map(|p| l[p].last());
+            if r.left.is_some() && r.left != prev_last {
                 explicit_left += 1;
             }
-            let next = l.get(i + 1).map(|n| n.0);
-            if r.3.is_some() && r.3 != next {
+            let next = l.get(i + 1).map(|n| n.id);
+            if r.right.is_some() && r.right != next {
                 explicit_right += 1;
             }
         }
