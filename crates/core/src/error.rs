@@ -76,4 +76,8 @@ pub enum DocError {
     /// A sequence would exceed its size limit (2^31 items, or 2^32 edits by one replica).
     #[error("the sequence would exceed its size limit")]
     TooLarge,
+    /// A list item does not hold a container of this kind (it holds a
+    /// plain value or another kind of container, or it was deleted).
+    #[error("the list item does not hold a {0:?}; read its kind with `ListRef::item`")]
+    NotAContainer(crate::Kind),
 }

@@ -53,8 +53,9 @@ mod vv;
 pub use context::CausalContext;
 pub use doc::events::{Change, ChangeKind, DocEvent, Origin};
 pub use doc::node::{Kind, MAX_DEPTH};
+pub use doc::path::PathSeg;
 pub use doc::read::{DocValue, MapRef, SetRef, ValueRef};
-pub use doc::seq_read::{Cursor, ListDelta, ListRef, Side, TextDelta, TextRef};
+pub use doc::seq_read::{Cursor, ListDelta, ListItem, ListRef, Side, TextDelta, TextRef};
 pub use doc::txn::{
     AwSetMut, CounterMut, ListMut, LwwMut, MapMut, MvMut, RwSetMut, TextMut, Transaction,
 };

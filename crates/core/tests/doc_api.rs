@@ -184,7 +184,7 @@ fn subscriptions_report_local_and_remote_changes() {
     let events = seen.lock().unwrap().clone();
     assert_eq!(events.len(), 2);
     assert_eq!(events[0].origin, Origin::Remote);
-    let kinds: Vec<(Vec<String>, ChangeKind)> = events[0]
+    let kinds: Vec<(Vec<converge_core::PathSeg>, ChangeKind)> = events[0]
         .changes
         .iter()
         .map(|c| (c.path.clone(), c.kind.clone()))

@@ -86,8 +86,8 @@ fn envelope_errors_say_what_is_wrong() {
 #[test]
 fn deep_nesting_in_a_blob_is_rejected_without_recursion() {
     // A hand-built payload: 100,000 slots each the child of the previous.
-    // Slot layout: parent (varint), key (len + bytes), scan (bool), nodes
-    // (len + [variant 0 = Map, scan false]).
+    // Slot layout: parent (varint), key (variant 0 = map key, len +
+    // bytes), scan (bool), nodes (len + [variant 0 = Map, scan false]).
     let n: u32 = 100_000;
     let mut p = vec![0u8, 0, 0]; // no replicas, empty context, no deps
     let mut len = Vec::new();
@@ -95,9 +95,9 @@ fn deep_nesting_in_a_blob_is_rejected_without_recursion() {
     p.extend_from_slice(&len);
     for i in 0..n {
         postcard_varint(&mut p, u64::from(i));
-        p.extend_from_slice(&[1, b'k', 0, 1, 0, 0]);
+        p.extend_from_slice(&[0, 1, b'k', 0, 1, 0, 0]);
     }
     let blob = seal(BlobKind::DocDelta, &p);
     let err = Doc::new(ReplicaId::new(1)).apply(&blob).unwrap_err();
-    assert_eq!(err, DecodeError::Invalid("maps nest too deep").into());
+    assert_eq!(err, DecodeError::Invalid("containers nest too deep").into());
 }

@@ -110,6 +110,20 @@ fn build_sample_doc() -> Doc {
         .list("li")
         .insert_all(0, vec![1.into(), "two".into()])
         .expect("in bounds");
+    let mut todos = tx.list("todos");
+    let mut item = todos.insert_map(0).expect("in bounds");
+    item.lww("title").set("milk", 3).expect("shallow");
+    item.list("tags").push("shop").expect("in bounds");
+    todos
+        .insert_text(1)
+        .expect("in bounds")
+        .insert(0, "note")
+        .expect("in bounds");
+    todos
+        .insert_counter(2)
+        .expect("in bounds")
+        .add(3)
+        .expect("shallow");
     drop(tx);
     let mut tx = d.transact();
     tx.text("t").delete(2, 3).expect("in bounds");

@@ -6,7 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use converge_core::{ApplyOutcome, Doc, DocValue, Kind, ReplicaId, Transaction, Value};
+use converge_core::{
+    ApplyOutcome, Doc, DocValue, Kind, ListItem, ListMut, ReplicaId, Transaction, Value,
+};
 
 use crate::model::{DocModel, ModelOp, OpKind};
 use crate::rng::Rng;
@@ -81,20 +83,26 @@ pub fn without_sequences(value: BTreeMap<String, DocValue>) -> BTreeMap<String, 
 
 /// Root keys only sequence operations use: their containers (texts,
 /// lists, and maps holding them, in kind conflicts) never touch what the
-/// model covers.
-const SEQ_KEYS: [&str; 2] = ["s", "u"];
+/// model covers. Texts live mostly under the first, lists under the
+/// second, and maps of both under the third: some kind conflicts, but
+/// containers live long enough to grow nested list items.
+const SEQ_KEYS: [&str; 3] = ["s", "u", "w"];
 
 /// Edits a text or list at a random path under [`SEQ_KEYS`] (not recorded
 /// in the model; `seq_model` is their reference).
 fn random_seq_op(rng: &mut Rng, tx: &mut Transaction<'_>) {
-    let mut path = vec![rng.pick(&SEQ_KEYS).to_string()];
-    if rng.chance(30) {
-        path.push(rng.pick(&INNER_KEYS).to_string());
-    }
+    let is_text = rng.chance(50);
+    let path = if rng.chance(30) {
+        vec![SEQ_KEYS[2].to_string(), rng.pick(&INNER_KEYS).to_string()]
+    } else if rng.chance(90) == is_text {
+        vec![SEQ_KEYS[0].to_string()]
+    } else {
+        vec![SEQ_KEYS[1].to_string()]
+    };
     let (parents, last) = path.split_at(path.len() - 1);
     let mut map = tx.map_at(parents);
     let key = &last[0];
-    if rng.chance(60) {
+    if is_text {
         let mut text = map.text(key);
         let len = text.len();
         if len > 0 && rng.chance(35) {
@@ -108,14 +116,75 @@ fn random_seq_op(rng: &mut Rng, tx: &mut Transaction<'_>) {
             text.insert(rng.below(len + 1), &s).expect("in bounds");
         }
     } else {
-        let mut list = map.list(key);
-        let len = list.len();
-        if len > 0 && rng.chance(35) {
-            list.delete(rng.below(len), 1).expect("in bounds");
-        } else {
-            list.insert(rng.below(len + 1), rng.below(9) as i64)
-                .expect("in bounds");
+        random_list_op(rng, &mut map.list(key), 0);
+    }
+}
+
+/// Edits a list: values, items holding containers (maps, lists, texts,
+/// counters), and edits inside those containers, nesting up to 2 levels.
+fn random_list_op(rng: &mut Rng, list: &mut ListMut<'_, '_>, depth: usize) {
+    let len = list.len();
+    if len > 0 && rng.chance(45) {
+        let i = rng.below(len);
+        match list.item(i).expect("in bounds") {
+            ListItem::Container(Kind::Map) => {
+                let mut m = list.map(i).expect("a map item");
+                match rng.below(6) {
+                    0 => m.counter("n").add(1).expect("counter"),
+                    1 => m
+                        .lww("v")
+                        .set(rng.below(9) as i64, rng.below(5) as u64)
+                        .expect("lww"),
+                    2 => m.text("t").push_str("x").expect("text"),
+                    3 => {
+                        let _ = m.remove("t").expect("remove");
+                    }
+                    _ if depth < 2 => random_list_op(rng, &mut m.list("l"), depth + 1),
+                    _ => {
+                        let _ = m.remove("n").expect("remove");
+                    }
+                }
+            }
+            ListItem::Container(Kind::Text) => {
+                let mut t = list.text(i).expect("a text item");
+                let at = rng.below(t.len() + 1);
+                t.insert(at, "é").expect("in bounds");
+            }
+            ListItem::Container(Kind::List) if depth < 2 => {
+                random_list_op(rng, &mut list.list(i).expect("a list item"), depth + 1)
+            }
+            ListItem::Container(Kind::Counter) => list
+                .counter(i)
+                .expect("a counter item")
+                .add(2)
+                .expect("counter"),
+            _ => list.set(i, rng.below(9) as i64).expect("in bounds"),
         }
+    } else if len > 0 && rng.chance(30) {
+        list.delete(rng.below(len), 1).expect("in bounds");
+    } else if rng.chance(40) {
+        let at = rng.below(len + 1);
+        match rng.below(4) {
+            0 => {
+                list.insert_map(at)
+                    .expect("in bounds")
+                    .counter("n")
+                    .add(1)
+                    .expect("counter");
+            }
+            1 => {
+                list.insert_text(at).expect("in bounds");
+            }
+            2 => {
+                list.insert_list(at).expect("in bounds");
+            }
+            _ => {
+                list.insert_counter(at).expect("in bounds");
+            }
+        }
+    } else {
+        list.insert(rng.below(len + 1), rng.below(9) as i64)
+            .expect("in bounds");
     }
 }
 

@@ -8,7 +8,8 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::node::{Kind, MapStore, Node, Slot};
+use super::node::{Kind, ListStore, MapStore, Node, Slot};
+use super::path::{publish, PathSeg, Seg};
 use super::read::{lww_winner, mv_values};
 use super::seq_read::{list_deltas, text_deltas, ListDelta, TextDelta};
 use crate::types::counter::counter_value;
@@ -26,10 +27,33 @@ pub enum Origin {
 /// One change at one path.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
-    /// The keys from the root to the changed container or key.
-    pub path: Vec<String>,
+    /// The steps from the root to the changed container or key: map keys,
+    /// and the indices of list items (as they are when the event is
+    /// delivered).
+    pub path: Vec<PathSeg>,
     /// What changed there.
     pub kind: ChangeKind,
+}
+
+/// A change at an internal path (list items by id).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct RawChange {
+    pub(crate) path: Vec<Seg>,
+    pub(crate) kind: ChangeKind,
+}
+
+/// The public form of `changes` in the state `root` they led to; changes
+/// inside list items deleted since are dropped.
+pub(crate) fn publish_all(root: &MapStore, changes: Vec<RawChange>) -> Vec<Change> {
+    changes
+        .into_iter()
+        .filter_map(|c| {
+            Some(Change {
+                path: publish(root, &c.path)?,
+                kind: c.kind,
+            })
+        })
+        .collect()
 }
 
 /// What changed.
@@ -83,9 +107,9 @@ pub struct DocEvent {
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Point {
-    Key(Vec<String>),
-    Leaf(Vec<String>),
-    Elem(Vec<String>, Value),
+    Key(Vec<Seg>),
+    Leaf(Vec<Seg>),
+    Elem(Vec<Seg>, Value),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -111,7 +135,7 @@ fn observe_map(
     state: &MapStore,
     delta: Option<&MapStore>,
     full: bool,
-    path: &mut Vec<String>,
+    path: &mut Vec<Seg>,
     out: &mut BTreeMap<Point, Obs>,
 ) {
     let full = full || delta.is_none_or(|d| d.is_scan());
@@ -124,9 +148,45 @@ fn observe_map(
         keys.dedup();
     }
     for key in keys {
-        path.push(key.clone());
+        path.push(Seg::Key(key.clone()));
         let slot = state.get(key);
         let dslot = delta.and_then(|d| d.get(key));
+        out.insert(
+            Point::Key(path.clone()),
+            Obs::Key(slot.and_then(Slot::visible).map(Node::kind)),
+        );
+        observe_slot(slot, dslot, full, path, out);
+        path.pop();
+    }
+}
+
+/// Observes the containers held by list items that `delta` touches (every
+/// one when `full`). Items themselves are reported by the list's steps.
+fn observe_items(
+    state: &ListStore,
+    delta: Option<&ListStore>,
+    full: bool,
+    path: &mut Vec<Seg>,
+    out: &mut BTreeMap<Point, Obs>,
+) {
+    let full = full || delta.is_none_or(|d| d.children.is_scan());
+    let mut items: Vec<crate::id::Dot> = delta
+        .map(|d| d.children.iter().map(|(k, _)| *k).collect())
+        .unwrap_or_default();
+    if full {
+        items.extend(state.children.iter().map(|(k, _)| *k));
+        items.sort();
+        items.dedup();
+    }
+    for d in items {
+        path.push(Seg::Item(d));
+        // A visible item whose container is still empty has no slot.
+        let empty = match state.children.get(&d) {
+            Some(_) => None,
+            None => super::path::item_kind(state, d).map(|k| Slot::with_node(Node::empty(k))),
+        };
+        let slot = state.children.get(&d).or(empty.as_ref());
+        let dslot = delta.and_then(|x| x.children.get(&d));
         observe_slot(slot, dslot, full, path, out);
         path.pop();
     }
@@ -136,12 +196,12 @@ fn observe_slot(
     slot: Option<&Slot>,
     dslot: Option<&Slot>,
     full: bool,
-    path: &mut Vec<String>,
+    path: &mut Vec<Seg>,
     out: &mut BTreeMap<Point, Obs>,
 ) {
-    let visible = slot.and_then(Slot::visible);
-    out.insert(Point::Key(path.clone()), Obs::Key(visible.map(Node::kind)));
-    let Some(node) = visible else { return };
+    let Some(node) = slot.and_then(Slot::visible) else {
+        return;
+    };
     let full = full || dslot.is_none_or(|d| d.scan);
     let dnode = dslot.and_then(|d| d.get(node.kind()));
     if dnode.is_none() && !full {
@@ -176,7 +236,15 @@ fn observe_slot(
                 out.insert(Point::Elem(path.clone(), e.clone()), Obs::Elem(present));
             }
         }
-        Node::List(_) | Node::Text(_) => {} // recorded during the join
+        Node::List(l) => {
+            // Steps are recorded during the join; containers in items here.
+            let dl = match dnode {
+                Some(Node::List(dl)) => Some(dl),
+                _ => None,
+            };
+            observe_items(l, dl, full, path, out);
+        }
+        Node::Text(_) => {} // recorded during the join
         Node::RwSet(s) => {
             let elems: Vec<&Value> = match dnode {
                 Some(Node::RwSet(d)) if !full && !d.is_scan() => d.iter().map(|(k, _)| k).collect(),
@@ -191,7 +259,7 @@ fn observe_slot(
 }
 
 /// The changes between two observations of the same delta.
-pub(crate) fn diff(before: Observation, after: Observation) -> Vec<Change> {
+pub(crate) fn diff(before: Observation, after: Observation) -> Vec<RawChange> {
     let mut changes = Vec::new();
     let mut b = before.0;
     let mut a = after.0;
@@ -225,7 +293,7 @@ pub(crate) fn diff(before: Observation, after: Observation) -> Vec<Change> {
             }
             _ => continue,
         };
-        changes.push(Change { path, kind });
+        changes.push(RawChange { path, kind });
     }
     changes
 }
@@ -233,13 +301,22 @@ pub(crate) fn diff(before: Observation, after: Observation) -> Vec<Change> {
 /// Asks every sequence in `delta` to record what it changes when joined.
 pub(crate) fn mark_recording(delta: &mut MapStore) {
     for (_, slot) in delta.iter_mut() {
-        for node in slot.nodes.iter_mut() {
-            match node {
-                Node::Map(m) => mark_recording(m),
-                Node::List(l) => l.record = true,
-                Node::Text(t) => t.record = true,
-                _ => {}
+        mark_slot(slot);
+    }
+}
+
+fn mark_slot(slot: &mut Slot) {
+    for node in slot.nodes.iter_mut() {
+        match node {
+            Node::Map(m) => mark_recording(m),
+            Node::List(l) => {
+                l.record = true;
+                for (_, s) in l.children.iter_mut() {
+                    mark_slot(s);
+                }
             }
+            Node::Text(t) => t.record = true,
+            _ => {}
         }
     }
 }
@@ -250,8 +327,8 @@ pub(crate) fn drain_seq_changes(
     state: &mut MapStore,
     delta: &MapStore,
     full: bool,
-    path: &mut Vec<String>,
-    out: &mut Vec<Change>,
+    path: &mut Vec<Seg>,
+    out: &mut Vec<RawChange>,
 ) {
     let full = full || delta.is_scan();
     for (key, slot) in state.iter_mut() {
@@ -259,37 +336,62 @@ pub(crate) fn drain_seq_changes(
         if dslot.is_none() && !full {
             continue;
         }
-        let full = full || dslot.is_some_and(|d| d.scan);
-        path.push(key.clone());
-        for node in slot.nodes.iter_mut() {
-            match node {
-                Node::Map(m) => {
-                    let empty = MapStore::default();
-                    let dm = match dslot.and_then(|d| d.get(Kind::Map)) {
-                        Some(Node::Map(dm)) => dm,
-                        _ => &empty,
-                    };
-                    drain_seq_changes(m, dm, full, path, out);
-                }
-                Node::Text(t) => {
-                    for steps in text_deltas(t.ops.take().unwrap_or_default()) {
-                        out.push(Change {
-                            path: path.clone(),
-                            kind: ChangeKind::Text(steps),
-                        });
-                    }
-                }
-                Node::List(l) => {
-                    for steps in list_deltas(l.ops.take().unwrap_or_default()) {
-                        out.push(Change {
-                            path: path.clone(),
-                            kind: ChangeKind::List(steps),
-                        });
-                    }
-                }
-                _ => {}
-            }
-        }
+        path.push(Seg::Key(key.clone()));
+        drain_slot(slot, dslot, full, path, out);
         path.pop();
+    }
+}
+
+fn drain_slot(
+    slot: &mut Slot,
+    dslot: Option<&Slot>,
+    full: bool,
+    path: &mut Vec<Seg>,
+    out: &mut Vec<RawChange>,
+) {
+    let full = full || dslot.is_some_and(|d| d.scan);
+    for node in slot.nodes.iter_mut() {
+        let dnode = dslot.and_then(|d| d.get(node.kind()));
+        match node {
+            Node::Map(m) => {
+                let empty = MapStore::default();
+                let dm = match dnode {
+                    Some(Node::Map(dm)) => dm,
+                    _ => &empty,
+                };
+                drain_seq_changes(m, dm, full, path, out);
+            }
+            Node::Text(t) => {
+                for steps in text_deltas(t.ops.take().unwrap_or_default()) {
+                    out.push(RawChange {
+                        path: path.clone(),
+                        kind: ChangeKind::Text(steps),
+                    });
+                }
+            }
+            Node::List(l) => {
+                for steps in list_deltas(l.ops.take().unwrap_or_default()) {
+                    out.push(RawChange {
+                        path: path.clone(),
+                        kind: ChangeKind::List(steps),
+                    });
+                }
+                let dl = match dnode {
+                    Some(Node::List(dl)) => Some(dl),
+                    _ => None,
+                };
+                let full = full || dl.is_some_and(|d| d.children.is_scan());
+                for (d, child) in l.children.iter_mut() {
+                    let dchild = dl.and_then(|x| x.children.get(d));
+                    if dchild.is_none() && !full {
+                        continue;
+                    }
+                    path.push(Seg::Item(*d));
+                    drain_slot(child, dchild, full, path, out);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
     }
 }

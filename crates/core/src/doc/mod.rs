@@ -4,6 +4,7 @@
 pub(crate) mod events;
 pub(crate) mod log;
 pub(crate) mod node;
+pub(crate) mod path;
 pub(crate) mod read;
 pub(crate) mod seq_node;
 pub(crate) mod seq_read;
@@ -379,7 +380,11 @@ impl Doc {
         }
     }
 
-    fn emit(&mut self, origin: Origin, changes: Vec<events::Change>) {
+    fn emit(&mut self, origin: Origin, changes: Vec<events::RawChange>) {
+        if changes.is_empty() {
+            return;
+        }
+        let changes = events::publish_all(&self.state.store, changes);
         if changes.is_empty() {
             return;
         }
@@ -451,7 +456,7 @@ impl Doc {
         &mut self,
         delta: Causal<MapStore>,
         deps: VersionVector,
-        changes: Vec<events::Change>,
+        changes: Vec<events::RawChange>,
     ) -> Vec<u8> {
         let bytes = encode_doc(&delta, Some(&deps));
         let covers = delta.ctx.ranges_beyond(&deps);
@@ -496,6 +501,14 @@ fn check_state_slot(slot: &Slot, depth: usize) {
             Node::Map(m) => check_state_map(m, depth + 1),
             Node::AwSet(s) => assert!(!s.is_scan()),
             Node::RwSet(s) => assert!(!s.is_scan()),
+            Node::List(l) => {
+                assert!(!l.children.is_scan(), "scan marker in a state");
+                for (d, child) in l.children.iter() {
+                    let kind = path::item_kind(l, *d).expect("child of a visible container item");
+                    assert!(child.nodes.iter().all(|c| c.kind() == kind));
+                    check_state_slot(child, depth + 1);
+                }
+            }
             _ => {}
         }
     }

@@ -5,6 +5,7 @@ use core::fmt;
 use smallvec::SmallVec;
 
 use super::seq_node::SeqNode;
+use super::seq_read::ListItem;
 use crate::context::CausalContext;
 use crate::id::Dot;
 use crate::seq::content::{ListBuf, TextBuf};
@@ -42,6 +43,16 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind's code on the wire (its position in [`Kind::ALL`]).
+    pub(crate) fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The kind with wire code `code`.
+    pub(crate) fn from_code(code: u8) -> Option<Kind> {
+        Kind::ALL.get(usize::from(code)).copied()
+    }
+
     /// Every kind, in priority order.
     pub const ALL: [Kind; 8] = [
         Kind::Map,
@@ -67,7 +78,7 @@ pub(crate) type AwSetStore = DotMap<Value, DotSet>;
 pub(crate) type RwSetStore = DotMap<Value, RwEntry>;
 pub(crate) type MvStore = DotFun<Value>;
 pub(crate) type LwwStore = DotFun<Stamped>;
-pub(crate) type ListStore = SeqNode<ListBuf<Value>>;
+pub(crate) type ListStore = SeqNode<ListBuf<ListItem>>;
 pub(crate) type TextStore = SeqNode<TextBuf>;
 
 /// One container.

@@ -100,8 +100,28 @@ pub(crate) fn node_ref(node: &Node) -> ValueRef<'_> {
         Node::Counter(c) => ValueRef::Counter(counter_value(c)),
         Node::Mv(m) => ValueRef::MvRegister(mv_values(m)),
         Node::Lww(l) => ValueRef::LwwRegister(lww_winner(l).expect("a live register has a value")),
-        Node::List(l) => ValueRef::List(ListRef { seq: &l.seq }),
-        Node::Text(t) => ValueRef::Text(TextRef { seq: &t.seq }),
+        Node::List(l) => ValueRef::List(ListRef { node: Some(l) }),
+        Node::Text(t) => ValueRef::Text(TextRef { seq: Some(&t.seq) }),
+    }
+}
+
+static EMPTY_MAP: MapStore = MapStore::new();
+static EMPTY_AW_SET: AwSetStore = AwSetStore::new();
+static EMPTY_RW_SET: RwSetStore = RwSetStore::new();
+static NULL: Value = Value::Null;
+
+/// The view of an empty container of `kind` (a list item's container that
+/// holds nothing yet).
+pub(crate) fn empty_ref(kind: Kind) -> ValueRef<'static> {
+    match kind {
+        Kind::Map => ValueRef::Map(MapRef { store: &EMPTY_MAP }),
+        Kind::AwSet => ValueRef::AwSet(SetRef::AddWins(&EMPTY_AW_SET)),
+        Kind::RwSet => ValueRef::RwSet(SetRef::RemoveWins(&EMPTY_RW_SET)),
+        Kind::Counter => ValueRef::Counter(0),
+        Kind::MvRegister => ValueRef::MvRegister(Vec::new()),
+        Kind::LwwRegister => ValueRef::LwwRegister(&NULL),
+        Kind::List => ValueRef::List(ListRef { node: None }),
+        Kind::Text => ValueRef::Text(TextRef { seq: None }),
     }
 }
 
@@ -195,7 +215,7 @@ impl<'a> MapRef<'a> {
     /// The text under `key`.
     pub fn text(&self, key: &str) -> Option<TextRef<'a>> {
         match self.slot(key)?.get(Kind::Text)? {
-            Node::Text(t) => Some(TextRef { seq: &t.seq }),
+            Node::Text(t) => Some(TextRef { seq: Some(&t.seq) }),
             _ => None,
         }
     }
@@ -203,7 +223,7 @@ impl<'a> MapRef<'a> {
     /// The list under `key`.
     pub fn list(&self, key: &str) -> Option<ListRef<'a>> {
         match self.slot(key)?.get(Kind::List)? {
-            Node::List(l) => Some(ListRef { seq: &l.seq }),
+            Node::List(l) => Some(ListRef { node: Some(l) }),
             _ => None,
         }
     }
@@ -232,21 +252,27 @@ pub enum DocValue {
     Values(Vec<Value>),
     /// A last-writer-wins register's value.
     Register(Value),
-    /// A list's values.
-    List(Vec<Value>),
+    /// A list's items.
+    List(Vec<DocValue>),
+    /// A plain value in a list.
+    Scalar(Value),
     /// A text.
     Text(String),
 }
 
 impl DocValue {
     pub(crate) fn of(node: &Node) -> DocValue {
-        match node_ref(node) {
+        DocValue::of_ref(node_ref(node))
+    }
+
+    pub(crate) fn of_ref(view: ValueRef<'_>) -> DocValue {
+        match view {
             ValueRef::Map(m) => DocValue::Map(m.to_value()),
             ValueRef::AwSet(s) | ValueRef::RwSet(s) => DocValue::Set(s.iter().cloned().collect()),
             ValueRef::Counter(c) => DocValue::Counter(c),
             ValueRef::MvRegister(v) => DocValue::Values(v.into_iter().cloned().collect()),
             ValueRef::LwwRegister(v) => DocValue::Register(v.clone()),
-            ValueRef::List(l) => DocValue::List(l.to_vec()),
+            ValueRef::List(l) => DocValue::List(l.to_value()),
             ValueRef::Text(t) => DocValue::Text(alloc::string::ToString::to_string(&t)),
         }
     }

@@ -4,14 +4,22 @@
 //! loose: new runs with their origins, and the id runs deleted. Joining a
 //! delta into a state integrates the runs and applies the deletions;
 //! joining deltas into a delta group concatenates them.
+//!
+//! A list item can hold a container (a list of maps): the containers live
+//! in `children`, keyed by the item's id, and join like the entries of a
+//! map. A state keeps children only for visible items, so deleting an item
+//! deletes what it held, including concurrent edits inside it (as in
+//! Yjs and Automerge: the deletion of a list item wins).
 
 use alloc::vec::Vec;
 
+use super::node::Slot;
+use super::seq_txn::SeqKind;
 use crate::context::CausalContext;
 use crate::id::Dot;
 use crate::seq::content::Content;
 use crate::seq::{Loose, Seq, SeqOp};
-use crate::store::JoinMode;
+use crate::store::{DotMap, DotStore, JoinMode};
 
 /// Above this many items, invariant checks skip the per-item walks.
 const CHECK_LIMIT: u32 = 4096;
@@ -28,6 +36,9 @@ pub(crate) struct SeqNode<C> {
     pub(crate) record: bool,
     /// In a state: changes recorded for subscribers, drained by the doc.
     pub(crate) ops: Option<Vec<SeqOp<C>>>,
+    /// The containers held by list items, by item id (always empty for
+    /// texts). In a state only visible container items have an entry.
+    pub(crate) children: DotMap<Dot, Slot>,
 }
 
 impl<C: Content> Default for SeqNode<C> {
@@ -38,18 +49,41 @@ impl<C: Content> Default for SeqNode<C> {
             dels: Vec::new(),
             record: false,
             ops: None,
+            children: DotMap::default(),
         }
     }
 }
 
 impl<C: Content> PartialEq for SeqNode<C> {
     fn eq(&self, other: &Self) -> bool {
-        self.seq == other.seq && self.loose == other.loose && self.dels == other.dels
+        self.seq == other.seq
+            && self.loose == other.loose
+            && self.dels == other.dels
+            && self.children == other.children
     }
 }
 
 fn loose_dots<C>(r: &Loose<C>) -> impl Iterator<Item = Dot> + '_ {
     (0..r.len as u64).map(move |k| Dot::new(r.id.replica, r.id.counter + k))
+}
+
+impl<C: SeqKind> SeqNode<C> {
+    /// Drops the children of items that are deleted (or unknown, or not
+    /// containers of the child's kind): a state's children are exactly
+    /// the non-empty containers of its visible items.
+    pub(crate) fn prune_children(&mut self) {
+        if self.children.is_empty() {
+            return;
+        }
+        let seq = &self.seq;
+        self.children.retain(|d, slot| {
+            let Some(kind) = seq.item_of(*d).and_then(|(c, i)| c.container(i)) else {
+                return false;
+            };
+            slot.nodes.retain(|n| n.kind() == kind);
+            !slot.is_bottom()
+        });
+    }
 }
 
 impl<C: Content> SeqNode<C> {
@@ -62,7 +96,10 @@ impl<C: Content> SeqNode<C> {
     }
 
     pub(crate) fn is_bottom(&self) -> bool {
-        self.seq.is_empty() && self.loose.is_empty() && self.dels.is_empty()
+        self.seq.is_empty()
+            && self.loose.is_empty()
+            && self.dels.is_empty()
+            && self.children.is_bottom()
     }
 
     pub(crate) fn for_each_dot(&self, f: &mut dyn FnMut(Dot)) {
@@ -70,6 +107,7 @@ impl<C: Content> SeqNode<C> {
         for r in &self.loose {
             loose_dots(r).for_each(&mut *f);
         }
+        self.children.for_each_dot(f);
     }
 
     pub(crate) fn collect_dots(&self, ctx: &mut CausalContext) {
@@ -81,6 +119,9 @@ impl<C: Content> SeqNode<C> {
                 r.id.counter,
                 r.id.counter + u64::from(r.len) - 1,
             );
+        }
+        for (_, slot) in self.children.iter() {
+            slot.collect_dots(ctx);
         }
     }
 
@@ -95,11 +136,15 @@ impl<C: Content> SeqNode<C> {
     pub(crate) fn join(
         &mut self,
         ctx: &CausalContext,
-        other: SeqNode<C>,
+        mut other: SeqNode<C>,
         octx: &CausalContext,
         mode: JoinMode,
-    ) {
+    ) where
+        C: SeqKind,
+    {
+        let children = core::mem::take(&mut other.children);
         if mode.delta_target {
+            self.children.join(ctx, children, octx, mode);
             self.join_into_delta(ctx, other, octx, mode);
             return;
         }
@@ -124,6 +169,8 @@ impl<C: Content> SeqNode<C> {
             self.seq.delete_ids(d, n, &mut ops);
         }
         self.ops = ops;
+        self.children.join(ctx, children, octx, mode);
+        self.prune_children();
     }
 
     fn join_into_delta(
@@ -170,6 +217,7 @@ impl<C: Content> SeqNode<C> {
     }
 
     pub(crate) fn check_invariants(&self, ctx: &CausalContext) {
+        self.children.check_invariants(ctx);
         if self.seq.tree.counts().total <= CHECK_LIMIT {
             self.seq.check();
             self.seq.for_each_dot(&mut |d| {

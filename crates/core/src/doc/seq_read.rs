@@ -6,8 +6,10 @@ use alloc::vec::Vec;
 use core::fmt;
 use serde::{Deserialize, Serialize};
 
+use super::node::{Kind, ListStore};
+use super::read::{empty_ref, node_ref, DocValue, MapRef, ValueRef};
 use crate::id::Dot;
-use crate::seq::content::{ListBuf, TextBuf, Unit};
+use crate::seq::content::{Content, ListBuf, TextBuf, Unit};
 use crate::seq::{Seq, SeqOp};
 use crate::value::Value;
 
@@ -34,7 +36,10 @@ pub struct Cursor {
     side: Side,
 }
 
-fn make_cursor<C: crate::seq::content::Content>(seq: &Seq<C>, pos: usize, side: Side) -> Cursor {
+fn make_cursor<C: Content>(seq: Option<&Seq<C>>, pos: usize, side: Side) -> Cursor {
+    let Some(seq) = seq else {
+        return Cursor { item: None, side };
+    };
     let pos = pos.min(seq.len());
     let item = match side {
         Side::Right => seq.dot_at(pos),
@@ -43,19 +48,21 @@ fn make_cursor<C: crate::seq::content::Content>(seq: &Seq<C>, pos: usize, side: 
     Cursor { item, side }
 }
 
-fn resolve_cursor<C: crate::seq::content::Content>(seq: &Seq<C>, c: &Cursor) -> Option<usize> {
+fn resolve_cursor<C: Content>(seq: Option<&Seq<C>>, c: &Cursor) -> Option<usize> {
+    let len = seq.map_or(0, Seq::len);
     match (c.item, c.side) {
-        (None, Side::Right) => Some(seq.len()),
+        (None, Side::Right) => Some(len),
         (None, Side::Left) => Some(0),
-        (Some(d), Side::Right) => seq.index_of(d).map(|(i, _)| i),
-        (Some(d), Side::Left) => seq.index_of(d).map(|(i, vis)| i + usize::from(vis)),
+        (Some(d), Side::Right) => seq?.index_of(d).map(|(i, _)| i),
+        (Some(d), Side::Left) => seq?.index_of(d).map(|(i, vis)| i + usize::from(vis)),
     }
 }
 
 /// A read-only view of a text.
 #[derive(Clone, Copy)]
 pub struct TextRef<'a> {
-    pub(crate) seq: &'a Seq<TextBuf>,
+    /// `None` for an empty text that holds nothing yet (a list item).
+    pub(crate) seq: Option<&'a Seq<TextBuf>>,
 }
 
 impl fmt::Debug for TextRef<'_> {
@@ -78,7 +85,7 @@ impl fmt::Display for TextRef<'_> {
 impl<'a> TextRef<'a> {
     /// Length in Unicode scalar values (`char`s).
     pub fn len(&self) -> usize {
-        self.seq.len()
+        self.seq.map_or(0, Seq::len)
     }
 
     /// Whether the text is empty.
@@ -88,12 +95,15 @@ impl<'a> TextRef<'a> {
 
     /// Length in `unit`s (UTF-16 code units for JavaScript, UTF-8 bytes).
     pub fn len_in(&self, unit: Unit) -> usize {
-        self.seq.tree.counts().get(unit) as usize
+        self.seq.map_or(0, |s| s.tree.counts().get(unit) as usize)
     }
 
     /// The text in pieces, in order (no copy).
     pub fn chunks(&self) -> impl Iterator<Item = &'a str> + 'a {
-        self.seq.leaf_contents().map(|c| c.0.as_str())
+        self.seq
+            .into_iter()
+            .flat_map(|s| s.leaf_contents())
+            .map(|c| c.0.as_str())
     }
 
     /// The characters, in order.
@@ -113,9 +123,10 @@ impl<'a> TextRef<'a> {
     /// to a `char` index, say). A position inside a character moves to
     /// the character's end.
     pub fn convert(&self, pos: usize, from: Unit, to: Unit) -> usize {
+        let Some(seq) = self.seq else { return 0 };
         let pos = u32::try_from(pos).unwrap_or(u32::MAX);
-        let c = self.seq.tree.char_of_unit(pos, from);
-        self.seq.tree.unit_of_char(c, to) as usize
+        let c = seq.tree.char_of_unit(pos, from);
+        seq.tree.unit_of_char(c, to) as usize
     }
 
     /// A stable cursor at `char` index `pos`.
@@ -130,10 +141,43 @@ impl<'a> TextRef<'a> {
     }
 }
 
-/// A read-only view of a list of values.
+/// What a list item holds: a plain value, or a nested container (a map,
+/// a list, a text or a counter) that is edited in place through
+/// [`ListMut::map`](crate::ListMut::map) and its siblings.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ListItem {
+    /// A plain value.
+    Value(Value),
+    /// A nested container of this kind.
+    Container(Kind),
+}
+
+impl From<Value> for ListItem {
+    fn from(v: Value) -> Self {
+        ListItem::Value(v)
+    }
+}
+
+impl ListItem {
+    /// The plain value, if the item holds one.
+    pub fn as_value(&self) -> Option<&Value> {
+        match self {
+            ListItem::Value(v) => Some(v),
+            ListItem::Container(_) => None,
+        }
+    }
+}
+
+/// The container kinds a list item can hold.
+pub(crate) fn is_item_kind(kind: Kind) -> bool {
+    matches!(kind, Kind::Map | Kind::List | Kind::Text | Kind::Counter)
+}
+
+/// A read-only view of a list.
 #[derive(Clone, Copy)]
 pub struct ListRef<'a> {
-    pub(crate) seq: &'a Seq<ListBuf<Value>>,
+    /// `None` for an empty list that holds nothing yet (a list item).
+    pub(crate) node: Option<&'a ListStore>,
 }
 
 impl fmt::Debug for ListRef<'_> {
@@ -143,9 +187,13 @@ impl fmt::Debug for ListRef<'_> {
 }
 
 impl<'a> ListRef<'a> {
-    /// Number of values.
+    fn seq(&self) -> Option<&'a Seq<ListBuf<ListItem>>> {
+        self.node.map(|n| &n.seq)
+    }
+
+    /// Number of items.
     pub fn len(&self) -> usize {
-        self.seq.len()
+        self.seq().map_or(0, Seq::len)
     }
 
     /// Whether the list is empty.
@@ -153,31 +201,109 @@ impl<'a> ListRef<'a> {
         self.len() == 0
     }
 
-    /// The value at `index`.
-    pub fn get(&self, index: usize) -> Option<&'a Value> {
-        let (c, i) = self.seq.content_at(index)?;
+    /// The item at `index`: a value or a container's kind.
+    pub fn item(&self, index: usize) -> Option<&'a ListItem> {
+        let (c, i) = self.seq()?.content_at(index)?;
         c.0.get(i)
     }
 
-    /// The values, in order.
-    pub fn iter(&self) -> impl Iterator<Item = &'a Value> + 'a {
-        self.seq.leaf_contents().flat_map(|c| c.0.iter())
+    /// The plain value at `index` (`None` past the end, or when the item
+    /// holds a container: see [`ListRef::container`]).
+    pub fn get(&self, index: usize) -> Option<&'a Value> {
+        self.item(index)?.as_value()
     }
 
-    /// The values, copied.
-    pub fn to_vec(&self) -> Vec<Value> {
-        self.iter().cloned().collect()
+    /// The container held by the item at `index` (an empty one when
+    /// nothing was written inside it yet).
+    pub fn container(&self, index: usize) -> Option<ValueRef<'a>> {
+        let ListItem::Container(kind) = self.item(index)? else {
+            return None;
+        };
+        let node = self.node?;
+        let d = node.seq.dot_at(index)?;
+        Some(item_ref(node, d, *kind))
+    }
+
+    /// The map held by the item at `index`.
+    pub fn map(&self, index: usize) -> Option<MapRef<'a>> {
+        match self.container(index)? {
+            ValueRef::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The list held by the item at `index`.
+    pub fn list(&self, index: usize) -> Option<ListRef<'a>> {
+        match self.container(index)? {
+            ValueRef::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// The text held by the item at `index`.
+    pub fn text(&self, index: usize) -> Option<TextRef<'a>> {
+        match self.container(index)? {
+            ValueRef::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The counter held by the item at `index`.
+    pub fn counter(&self, index: usize) -> Option<i64> {
+        match self.container(index)? {
+            ValueRef::Counter(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The items, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &'a ListItem> + 'a {
+        self.seq()
+            .into_iter()
+            .flat_map(|s| s.leaf_contents())
+            .flat_map(|c| c.0.iter())
+    }
+
+    /// The plain values, in order (containers are skipped; see
+    /// [`ListRef::to_value`] for everything).
+    pub fn values(&self) -> impl Iterator<Item = &'a Value> + 'a {
+        self.iter().filter_map(ListItem::as_value)
+    }
+
+    /// The plain value of every item, containers included, recursively.
+    pub fn to_value(&self) -> Vec<DocValue> {
+        let Some(node) = self.node else {
+            return Vec::new();
+        };
+        self.iter()
+            .enumerate()
+            .map(|(index, item)| match item {
+                ListItem::Value(v) => DocValue::Scalar(v.clone()),
+                ListItem::Container(kind) => {
+                    let d = node.seq.dot_at(index).expect("a visible item");
+                    DocValue::of_ref(item_ref(node, d, *kind))
+                }
+            })
+            .collect()
     }
 
     /// A stable cursor at `index`.
     pub fn cursor(&self, index: usize, side: Side) -> Cursor {
-        make_cursor(self.seq, index, side)
+        make_cursor(self.seq(), index, side)
     }
 
     /// Where `cursor` is now; `None` if it names an item this replica has
     /// not seen yet.
     pub fn resolve(&self, cursor: &Cursor) -> Option<usize> {
-        resolve_cursor(self.seq, cursor)
+        resolve_cursor(self.seq(), cursor)
+    }
+}
+
+/// The view of the container of `kind` held by item `d` of `list`.
+fn item_ref(list: &ListStore, d: Dot, kind: Kind) -> ValueRef<'_> {
+    match list.children.get(&d).and_then(|s| s.get(kind)) {
+        Some(node) => node_ref(node),
+        None => empty_ref(kind),
     }
 }
 
@@ -199,8 +325,8 @@ pub enum TextDelta {
 pub enum ListDelta {
     /// Keep this many values.
     Retain(usize),
-    /// Insert these values here.
-    Insert(Vec<Value>),
+    /// Insert these items here.
+    Insert(Vec<ListItem>),
     /// Delete this many values here.
     Delete(usize),
 }
@@ -217,7 +343,7 @@ pub(crate) fn text_deltas(ops: Vec<SeqOp<TextBuf>>) -> Vec<Vec<TextDelta>> {
         .collect()
 }
 
-pub(crate) fn list_deltas(ops: Vec<SeqOp<ListBuf<Value>>>) -> Vec<Vec<ListDelta>> {
+pub(crate) fn list_deltas(ops: Vec<SeqOp<ListBuf<ListItem>>>) -> Vec<Vec<ListDelta>> {
     compact(ops)
         .into_iter()
         .map(|op| match op {

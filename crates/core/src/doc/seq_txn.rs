@@ -3,11 +3,12 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::events::{Change, ChangeKind};
+use super::events::{ChangeKind, RawChange};
 use super::node::{Kind, Node};
+use super::path::Seg;
 use super::seq_node::SeqNode;
-use super::seq_read::{ListDelta, TextDelta};
-use super::txn::Transaction;
+use super::seq_read::{is_item_kind, ListDelta, ListItem, TextDelta};
+use super::txn::{CounterMut, MapMut, Transaction};
 use crate::context::CausalContext;
 use crate::error::DocError;
 use crate::seq::content::{Content, ListBuf, TextBuf, Unit};
@@ -26,6 +27,8 @@ pub(crate) trait SeqKind: Content {
     /// Extends `last` with a following change at `pos` when they are one
     /// contiguous edit.
     fn extend(last: &mut ChangeKind, pos: usize, insert: Option<&Self>, n: usize) -> bool;
+    /// The kind of container item `i` holds, if any.
+    fn container(&self, i: usize) -> Option<Kind>;
 }
 
 impl SeqKind for TextBuf {
@@ -76,9 +79,12 @@ impl SeqKind for TextBuf {
             _ => false,
         }
     }
+    fn container(&self, _: usize) -> Option<Kind> {
+        None
+    }
 }
 
-impl SeqKind for ListBuf<Value> {
+impl SeqKind for ListBuf<ListItem> {
     const KIND: Kind = Kind::List;
     fn node(n: &Node) -> Option<&SeqNode<Self>> {
         match n {
@@ -126,22 +132,30 @@ impl SeqKind for ListBuf<Value> {
             _ => false,
         }
     }
+    fn container(&self, i: usize) -> Option<Kind> {
+        match self.0.get(i)? {
+            ListItem::Container(k) => Some(*k),
+            ListItem::Value(_) => None,
+        }
+    }
 }
 
 impl Transaction<'_> {
     /// The state's sequence at `path` when it can be edited in place: it
     /// exists and no kind conflict along the path needs resolving.
-    fn seq_in_place<C: SeqKind>(&mut self, path: &[String]) -> Option<&mut SeqNode<C>> {
-        let (last, parents) = path.split_last()?;
-        let mut map = &mut self.doc_mut().state_mut().store;
-        for k in parents {
-            let slot = map.get_mut(k)?;
-            match slot.nodes.as_mut_slice() {
-                [Node::Map(m)] => map = m,
+    fn seq_in_place<C: SeqKind>(&mut self, path: &[Seg]) -> Option<&mut SeqNode<C>> {
+        let (Seg::Key(first), rest) = path.split_first()? else {
+            return None;
+        };
+        let mut slot = self.doc_mut().state_mut().store.get_mut(first)?;
+        for seg in rest {
+            slot = match (slot.nodes.as_mut_slice(), seg) {
+                ([Node::Map(m)], Seg::Key(k)) => m.get_mut(k)?,
+                ([Node::List(l)], Seg::Item(d)) => l.children.get_mut(d)?,
                 _ => return None,
-            }
+            };
         }
-        match map.get_mut(last)?.nodes.as_mut_slice() {
+        match slot.nodes.as_mut_slice() {
             [node] => C::node_mut(node),
             _ => None,
         }
@@ -150,7 +164,7 @@ impl Transaction<'_> {
     /// Records a direct edit for the delta and for subscribers.
     fn record_seq_edit<C: SeqKind>(
         &mut self,
-        path: &[String],
+        path: &[Seg],
         loose: Option<Loose<C>>,
         dels: Vec<(crate::id::Dot, u32)>,
         dots: (crate::id::Dot, u64),
@@ -168,7 +182,7 @@ impl Transaction<'_> {
                 _ => false,
             };
             if !merged {
-                self.changes.push(Change {
+                self.changes.push(RawChange {
                     path: path.to_vec(),
                     kind: C::change(pos, insert, len),
                 });
@@ -222,17 +236,17 @@ impl Transaction<'_> {
         self.doc().check_invariants();
     }
 
-    fn seq<C: SeqKind>(&self, path: &[String]) -> Option<&Seq<C>> {
+    fn seq<C: SeqKind>(&self, path: &[Seg]) -> Option<&Seq<C>> {
         self.read(path, C::KIND).and_then(C::node).map(|s| &s.seq)
     }
 
-    fn seq_len<C: SeqKind>(&self, path: &[String]) -> usize {
+    fn seq_len<C: SeqKind>(&self, path: &[Seg]) -> usize {
         self.seq::<C>(path).map_or(0, Seq::len)
     }
 
     pub(crate) fn seq_insert<C: SeqKind>(
         &mut self,
-        path: &[String],
+        path: &[Seg],
         pos: usize,
         content: C,
     ) -> Result<(), DocError> {
@@ -288,7 +302,7 @@ impl Transaction<'_> {
 
     pub(crate) fn seq_delete<C: SeqKind>(
         &mut self,
-        path: &[String],
+        path: &[Seg],
         pos: usize,
         n: usize,
     ) -> Result<(), DocError> {
@@ -308,6 +322,7 @@ impl Transaction<'_> {
         let dot = self.next_dot();
         if let Some(node) = self.seq_in_place::<C>(path) {
             node.seq.delete_local(pos, n)?;
+            node.prune_children();
             let event = record.then_some((pos, None, n));
             self.record_seq_edit::<C>(path, None, ids, (dot, 1), event);
             return Ok(());
@@ -324,13 +339,14 @@ impl Transaction<'_> {
 /// unless a method takes a [`Unit`].
 pub struct TextMut<'t, 'd> {
     pub(crate) txn: &'t mut Transaction<'d>,
-    pub(crate) path: Vec<String>,
+    pub(crate) path: Vec<Seg>,
 }
 
-/// A handle to a list inside a transaction.
+/// A handle to a list inside a transaction. Items are plain values or
+/// nested containers ([`ListMut::insert_map`], [`ListMut::map`], ...).
 pub struct ListMut<'t, 'd> {
     pub(crate) txn: &'t mut Transaction<'d>,
-    pub(crate) path: Vec<String>,
+    pub(crate) path: Vec<Seg>,
 }
 
 fn char_index(seq: Option<&Seq<TextBuf>>, pos: usize, unit: Unit) -> Result<usize, DocError> {
@@ -413,16 +429,20 @@ impl TextMut<'_, '_> {
     }
 }
 
-impl ListMut<'_, '_> {
+type ListContent = ListBuf<ListItem>;
+
+impl<'t, 'd> ListMut<'t, 'd> {
     /// Inserts `value` at `index`.
     pub fn insert(&mut self, index: usize, value: impl Into<Value>) -> Result<(), DocError> {
+        let item = ListItem::Value(value.into());
         self.txn
-            .seq_insert(&self.path, index, ListBuf(alloc::vec![value.into()]))
+            .seq_insert(&self.path, index, ListBuf(alloc::vec![item]))
     }
 
     /// Inserts `values` at `index`, in order.
     pub fn insert_all(&mut self, index: usize, values: Vec<Value>) -> Result<(), DocError> {
-        self.txn.seq_insert(&self.path, index, ListBuf(values))
+        let items = values.into_iter().map(ListItem::Value).collect();
+        self.txn.seq_insert(&self.path, index, ListBuf(items))
     }
 
     /// Appends `value`.
@@ -431,22 +451,22 @@ impl ListMut<'_, '_> {
         self.insert(end, value)
     }
 
-    /// Deletes `len` values from `index`.
+    /// Deletes `len` items from `index` (with the containers they hold,
+    /// and edits made inside them concurrently).
     pub fn delete(&mut self, index: usize, len: usize) -> Result<(), DocError> {
-        self.txn
-            .seq_delete::<ListBuf<Value>>(&self.path, index, len)
+        self.txn.seq_delete::<ListContent>(&self.path, index, len)
     }
 
-    /// Replaces the value at `index` (a delete and an insert: concurrent
-    /// replacements of one index keep both new values).
+    /// Replaces the item at `index` with `value` (a delete and an insert:
+    /// concurrent replacements of one index keep both new values).
     pub fn set(&mut self, index: usize, value: impl Into<Value>) -> Result<(), DocError> {
         self.delete(index, 1)?;
         self.insert(index, value)
     }
 
-    /// Number of values.
+    /// Number of items.
     pub fn len(&self) -> usize {
-        self.txn.seq_len::<ListBuf<Value>>(&self.path)
+        self.txn.seq_len::<ListContent>(&self.path)
     }
 
     /// Whether the list is empty.
@@ -454,10 +474,128 @@ impl ListMut<'_, '_> {
         self.len() == 0
     }
 
-    /// The value at `index`.
-    pub fn get(&self, index: usize) -> Option<Value> {
-        let s = self.txn.seq::<ListBuf<Value>>(&self.path)?;
+    /// The item at `index`.
+    pub fn item(&self, index: usize) -> Option<ListItem> {
+        let s = self.txn.seq::<ListContent>(&self.path)?;
         let (c, i) = s.content_at(index)?;
         c.0.get(i).cloned()
+    }
+
+    /// The plain value at `index` (`None` for a container item).
+    pub fn get(&self, index: usize) -> Option<Value> {
+        match self.item(index)? {
+            ListItem::Value(v) => Some(v),
+            ListItem::Container(_) => None,
+        }
+    }
+
+    /// Inserts an item holding an empty container of `kind` at `index`;
+    /// returns the path to it.
+    fn insert_container(&mut self, index: usize, kind: Kind) -> Result<Vec<Seg>, DocError> {
+        debug_assert!(is_item_kind(kind));
+        let dot = self.txn.next_dot();
+        let item = ListItem::Container(kind);
+        self.txn
+            .seq_insert(&self.path, index, ListBuf(alloc::vec![item]))?;
+        Ok(self.item_path(dot))
+    }
+
+    /// The path to the container of `kind` held by the item at `index`.
+    fn container_at(&self, index: usize, kind: Kind) -> Result<Vec<Seg>, DocError> {
+        let seq = self.txn.seq::<ListContent>(&self.path);
+        let len = seq.map_or(0, Seq::len);
+        if index >= len {
+            return Err(DocError::OutOfBounds { pos: index, len });
+        }
+        match self.item(index) {
+            Some(ListItem::Container(k)) if k == kind => {}
+            _ => return Err(DocError::NotAContainer(kind)),
+        }
+        let dot = seq.and_then(|s| s.dot_at(index)).expect("index checked");
+        Ok(self.item_path(dot))
+    }
+
+    fn item_path(&self, dot: crate::id::Dot) -> Vec<Seg> {
+        let mut path = self.path.clone();
+        path.push(Seg::Item(dot));
+        path
+    }
+
+    /// Inserts a new, empty map at `index` and returns it for editing.
+    pub fn insert_map(&mut self, index: usize) -> Result<MapMut<'_, 'd>, DocError> {
+        let path = self.insert_container(index, Kind::Map)?;
+        Ok(MapMut {
+            txn: self.txn,
+            path,
+        })
+    }
+
+    /// Inserts a new, empty list at `index` and returns it for editing.
+    pub fn insert_list(&mut self, index: usize) -> Result<ListMut<'_, 'd>, DocError> {
+        let path = self.insert_container(index, Kind::List)?;
+        Ok(ListMut {
+            txn: self.txn,
+            path,
+        })
+    }
+
+    /// Inserts a new, empty text at `index` and returns it for editing.
+    pub fn insert_text(&mut self, index: usize) -> Result<TextMut<'_, 'd>, DocError> {
+        let path = self.insert_container(index, Kind::Text)?;
+        Ok(TextMut {
+            txn: self.txn,
+            path,
+        })
+    }
+
+    /// Inserts a new counter (at 0) at `index` and returns it for editing.
+    pub fn insert_counter(&mut self, index: usize) -> Result<CounterMut<'_, 'd>, DocError> {
+        let path = self.insert_container(index, Kind::Counter)?;
+        Ok(CounterMut {
+            txn: self.txn,
+            path,
+        })
+    }
+
+    /// Appends a new, empty map and returns it for editing.
+    pub fn push_map(&mut self) -> Result<MapMut<'_, 'd>, DocError> {
+        let end = self.len();
+        self.insert_map(end)
+    }
+
+    /// The map held by the item at `index`, for editing.
+    pub fn map(&mut self, index: usize) -> Result<MapMut<'_, 'd>, DocError> {
+        let path = self.container_at(index, Kind::Map)?;
+        Ok(MapMut {
+            txn: self.txn,
+            path,
+        })
+    }
+
+    /// The list held by the item at `index`, for editing.
+    pub fn list(&mut self, index: usize) -> Result<ListMut<'_, 'd>, DocError> {
+        let path = self.container_at(index, Kind::List)?;
+        Ok(ListMut {
+            txn: self.txn,
+            path,
+        })
+    }
+
+    /// The text held by the item at `index`, for editing.
+    pub fn text(&mut self, index: usize) -> Result<TextMut<'_, 'd>, DocError> {
+        let path = self.container_at(index, Kind::Text)?;
+        Ok(TextMut {
+            txn: self.txn,
+            path,
+        })
+    }
+
+    /// The counter held by the item at `index`, for editing.
+    pub fn counter(&mut self, index: usize) -> Result<CounterMut<'_, 'd>, DocError> {
+        let path = self.container_at(index, Kind::Counter)?;
+        Ok(CounterMut {
+            txn: self.txn,
+            path,
+        })
     }
 }

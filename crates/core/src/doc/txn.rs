@@ -3,9 +3,11 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::events::{diff, drain_seq_changes, observe, Change};
+use super::events::{diff, drain_seq_changes, observe, RawChange};
 use super::node::{Kind, MapStore, Node, Slot, Stamped, MAX_DEPTH};
+use super::path::{self, Seg};
 use super::read::{lww_winner, mv_values};
+use super::seq_node::SeqNode;
 pub use super::seq_txn::{ListMut, TextMut};
 use super::Doc;
 use crate::context::CausalContext;
@@ -30,10 +32,10 @@ pub struct Transaction<'d> {
     doc: &'d mut Doc,
     delta: Causal<MapStore>,
     deps: VersionVector,
-    pub(crate) changes: Vec<Change>,
+    pub(crate) changes: Vec<RawChange>,
     /// Text and list edits made directly on the state, not yet joined into
     /// `delta`: (path, delta node, its dots).
-    pub(crate) seq_edits: Vec<(Vec<String>, Node, CausalContext)>,
+    pub(crate) seq_edits: Vec<(Vec<Seg>, Node, CausalContext)>,
     done: bool,
 }
 
@@ -67,7 +69,7 @@ impl<'d> Transaction<'d> {
     pub fn map_at<S: AsRef<str>>(&mut self, path: &[S]) -> MapMut<'_, 'd> {
         MapMut {
             txn: self,
-            path: path.iter().map(|k| String::from(k.as_ref())).collect(),
+            path: path::keys(path),
         }
     }
 
@@ -75,7 +77,7 @@ impl<'d> Transaction<'d> {
     pub fn map(&mut self, name: &str) -> MapMut<'_, 'd> {
         MapMut {
             txn: self,
-            path: alloc::vec![String::from(name)],
+            path: alloc::vec![Seg::Key(String::from(name))],
         }
     }
 
@@ -83,7 +85,7 @@ impl<'d> Transaction<'d> {
     pub fn counter(&mut self, name: &str) -> CounterMut<'_, 'd> {
         CounterMut {
             txn: self,
-            path: alloc::vec![String::from(name)],
+            path: alloc::vec![Seg::Key(String::from(name))],
         }
     }
 
@@ -91,7 +93,7 @@ impl<'d> Transaction<'d> {
     pub fn lww(&mut self, name: &str) -> LwwMut<'_, 'd> {
         LwwMut {
             txn: self,
-            path: alloc::vec![String::from(name)],
+            path: alloc::vec![Seg::Key(String::from(name))],
         }
     }
 
@@ -99,7 +101,7 @@ impl<'d> Transaction<'d> {
     pub fn mv(&mut self, name: &str) -> MvMut<'_, 'd> {
         MvMut {
             txn: self,
-            path: alloc::vec![String::from(name)],
+            path: alloc::vec![Seg::Key(String::from(name))],
         }
     }
 
@@ -107,7 +109,7 @@ impl<'d> Transaction<'d> {
     pub fn aw_set(&mut self, name: &str) -> AwSetMut<'_, 'd> {
         AwSetMut {
             txn: self,
-            path: alloc::vec![String::from(name)],
+            path: alloc::vec![Seg::Key(String::from(name))],
         }
     }
 
@@ -115,7 +117,7 @@ impl<'d> Transaction<'d> {
     pub fn rw_set(&mut self, name: &str) -> RwSetMut<'_, 'd> {
         RwSetMut {
             txn: self,
-            path: alloc::vec![String::from(name)],
+            path: alloc::vec![Seg::Key(String::from(name))],
         }
     }
 
@@ -123,7 +125,7 @@ impl<'d> Transaction<'d> {
     pub fn text(&mut self, name: &str) -> TextMut<'_, 'd> {
         TextMut {
             txn: self,
-            path: alloc::vec![String::from(name)],
+            path: alloc::vec![Seg::Key(String::from(name))],
         }
     }
 
@@ -131,7 +133,7 @@ impl<'d> Transaction<'d> {
     pub fn list(&mut self, name: &str) -> ListMut<'_, 'd> {
         ListMut {
             txn: self,
-            path: alloc::vec![String::from(name)],
+            path: alloc::vec![Seg::Key(String::from(name))],
         }
     }
 
@@ -167,7 +169,7 @@ impl<'d> Transaction<'d> {
     /// replaced (observed-removed).
     pub(crate) fn mutate(
         &mut self,
-        path: &[String],
+        path: &[Seg],
         kind: Kind,
         kernel: impl FnOnce(Option<&Node>, Dot) -> (Node, CausalContext),
     ) -> Result<(), DocError> {
@@ -177,13 +179,30 @@ impl<'d> Transaction<'d> {
         let dot = self.next_dot();
         let mut ctx = CausalContext::new();
         let mut replace = Vec::with_capacity(path.len());
-        let mut map: Option<&MapStore> = Some(&self.doc.state().store);
+        let root = &self.doc.state().store;
+        // The container holding the current step (`None`: the root map, or
+        // a container that does not exist yet).
+        let mut parent: Option<&Node> = None;
         let mut current: Option<&Node> = None;
-        for (i, key) in path.iter().enumerate() {
-            let want = if i + 1 == path.len() { kind } else { Kind::Map };
-            let slot = map.and_then(|m| m.get(key));
+        for (i, seg) in path.iter().enumerate() {
+            let want = match path.get(i + 1) {
+                Some(next) => path::parent_kind(next),
+                None => kind,
+            };
+            let slot = match seg {
+                Seg::Key(k) if i == 0 => root.get(k),
+                Seg::Key(_) => parent.and_then(|p| path::child(p, seg)),
+                Seg::Item(d) => {
+                    // The item must be a visible container of `want`.
+                    match parent {
+                        Some(Node::List(l)) if path::item_kind(l, *d) == Some(want) => {}
+                        _ => return Err(DocError::NotAContainer(want)),
+                    }
+                    parent.and_then(|p| path::child(p, seg))
+                }
+            };
             let mut replaced = false;
-            if let Some(slot) = slot {
+            if let (Seg::Key(_), Some(slot)) = (seg, slot) {
                 for n in slot.nodes.iter().filter(|n| n.kind() != want) {
                     n.collect_dots(&mut ctx);
                     replaced = true;
@@ -191,14 +210,8 @@ impl<'d> Transaction<'d> {
             }
             replace.push(replaced);
             let node = slot.and_then(|s| s.get(want));
-            if want == Kind::Map {
-                map = match node {
-                    Some(Node::Map(m)) => Some(m),
-                    _ => None,
-                };
-            } else {
-                current = node;
-            }
+            parent = node;
+            current = node;
         }
         let (leaf, leaf_ctx) = kernel(current, dot);
         ctx.join(&leaf_ctx);
@@ -209,17 +222,18 @@ impl<'d> Transaction<'d> {
     }
 
     /// Removes `key` from the map at `path`.
-    fn remove(&mut self, path: &[String], key: &str) -> Result<bool, DocError> {
+    fn remove(&mut self, path: &[Seg], key: &str) -> Result<bool, DocError> {
         if path.len() >= MAX_DEPTH {
             return Err(DocError::TooDeep(MAX_DEPTH));
         }
-        let mut map: &MapStore = &self.doc.state().store;
-        for k in path {
-            match map.get(k).and_then(|s| s.get(Kind::Map)) {
-                Some(Node::Map(m)) => map = m,
+        let map = if path.is_empty() {
+            &self.doc.state().store
+        } else {
+            match path::slot_at(&self.doc.state().store, path).and_then(|s| s.get(Kind::Map)) {
+                Some(Node::Map(m)) => m,
                 _ => return Ok(false),
             }
-        }
+        };
         let Some(slot) = map.get(key) else {
             return Ok(false);
         };
@@ -227,14 +241,11 @@ impl<'d> Transaction<'d> {
         let mut ctx = CausalContext::new();
         slot.collect_dots(&mut ctx);
         ctx.insert(dot);
-        let mut full_path: Vec<String> = path.to_vec();
-        full_path.push(String::from(key));
         let mut store = MapStore::default();
         store.insert(String::from(key), Slot::removal_marker());
-        for k in path.iter().rev() {
-            let mut parent = MapStore::default();
-            parent.insert(k.clone(), Slot::with_node(Node::Map(store)));
-            store = parent;
+        if !path.is_empty() {
+            let replace = alloc::vec![false; path.len()];
+            store = wrap(path, Node::Map(store), &replace);
         }
         self.apply(store, ctx);
         Ok(true)
@@ -305,35 +316,44 @@ impl Drop for Transaction<'_> {
     }
 }
 
-/// Builds the delta tree for a leaf delta at `path`.
-fn wrap(path: &[String], leaf: Node, replace: &[bool]) -> MapStore {
+/// Builds the delta tree for a leaf delta at `path` (which starts with a
+/// key of the root map).
+fn wrap(path: &[Seg], leaf: Node, replace: &[bool]) -> MapStore {
     let mut node = leaf;
-    let mut store = MapStore::default();
-    for (i, key) in path.iter().enumerate().rev() {
+    for (i, seg) in path.iter().enumerate().rev() {
         let mut slot = Slot::with_node(node);
         slot.scan = replace[i];
-        store = DotMap::default();
-        store.insert(key.clone(), slot);
-        if i == 0 {
-            break;
-        }
-        node = Node::Map(core::mem::take(&mut store));
+        node = match seg {
+            Seg::Key(k) => {
+                let mut map = DotMap::default();
+                map.insert(k.clone(), slot);
+                Node::Map(map)
+            }
+            Seg::Item(d) => {
+                let mut list = SeqNode::default();
+                list.children.insert(*d, slot);
+                Node::List(list)
+            }
+        };
     }
-    store
+    match node {
+        Node::Map(m) => m,
+        _ => unreachable!("paths start at the root map"),
+    }
 }
 
 /// A handle to a map inside a transaction.
 pub struct MapMut<'t, 'd> {
-    txn: &'t mut Transaction<'d>,
-    path: Vec<String>,
+    pub(crate) txn: &'t mut Transaction<'d>,
+    pub(crate) path: Vec<Seg>,
 }
 
 macro_rules! leaf_handle {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         pub struct $name<'t, 'd> {
-            txn: &'t mut Transaction<'d>,
-            path: Vec<String>,
+            pub(crate) txn: &'t mut Transaction<'d>,
+            pub(crate) path: Vec<Seg>,
         }
     };
 }
@@ -360,23 +380,15 @@ leaf_handle!(
 );
 
 impl<'d> Transaction<'d> {
-    pub(crate) fn read(&self, path: &[String], kind: Kind) -> Option<&Node> {
-        let mut map: &MapStore = &self.doc.state().store;
-        let (last, parents) = path.split_last()?;
-        for k in parents {
-            match map.get(k).and_then(|s| s.get(Kind::Map)) {
-                Some(Node::Map(m)) => map = m,
-                _ => return None,
-            }
-        }
-        map.get(last)?.get(kind)
+    pub(crate) fn read(&self, path: &[Seg], kind: Kind) -> Option<&Node> {
+        path::slot_at(&self.doc.state().store, path)?.get(kind)
     }
 }
 
 impl<'t, 'd> MapMut<'t, 'd> {
-    fn child(&self, key: &str) -> Vec<String> {
+    fn child(&self, key: &str) -> Vec<Seg> {
         let mut p = self.path.clone();
-        p.push(String::from(key));
+        p.push(Seg::Key(String::from(key)));
         p
     }
 

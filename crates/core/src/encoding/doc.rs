@@ -15,9 +15,10 @@ use super::columns::{
     WireDotSets, WireRanges,
 };
 use super::envelope::{open, seal_value, BlobKind};
-use super::seq::{decode_seq, encode_seq, seq_replicas, Bases, WireSeq};
+use super::seq::{decode_seq, encode_seq, seq_replicas, Bases, WireItem, WireSeq};
 use crate::context::CausalContext;
 use crate::doc::node::{MapStore, Node, Slot, Stamped, MAX_DEPTH};
+use crate::doc::path::{self, Seg};
 use crate::error::DecodeError;
 use crate::store::{DotFun, DotMap, DotStore};
 use crate::types::counter::CounterPart;
@@ -37,11 +38,21 @@ struct WireDoc {
 
 #[derive(Serialize, Deserialize)]
 struct WireSlot {
-    /// 0 for the root map, `i + 1` for the map node of slot `i`.
+    /// 0 for the root map, `i + 1` for a node of slot `i`: its map for a
+    /// key, its list for an item.
     parent: u32,
-    key: String,
+    key: WireKey,
     scan: bool,
     nodes: BVec<WireNode>,
+}
+
+/// Where a slot hangs in its parent.
+#[derive(Serialize, Deserialize)]
+enum WireKey {
+    /// Under a key of a map.
+    Key(String),
+    /// Held by an item of a list.
+    Item(WireDot),
 }
 
 /// One node; the variant index is the [`Kind`] code.
@@ -64,7 +75,7 @@ enum WireNode {
     Counter(BVec<(WireDot, u64, u64)>),
     MvRegister(BVec<(WireDot, Value)>),
     LwwRegister(BVec<(WireDot, u64, Value)>),
-    List(WireSeq<BVec<Value>>),
+    List(WireSeq<BVec<WireItem>>),
     Text(WireSeq<String>),
 }
 
@@ -100,16 +111,27 @@ pub(crate) fn encode_doc(body: &Causal<MapStore>, deps: Option<&VersionVector>) 
     seal_value(kind, &wire)
 }
 
-/// Replicas named by sequence origins (they need not be in a delta's context).
+/// Replicas named by sequence origins and list items holding containers
+/// (they need not be in a delta's context).
 fn seq_replicas_of(map: &MapStore, out: &mut Vec<crate::ReplicaId>) {
     for (_, slot) in map.iter() {
-        for node in &slot.nodes {
-            match node {
-                Node::Map(m) => seq_replicas_of(m, out),
-                Node::List(l) => seq_replicas(l, out),
-                Node::Text(t) => seq_replicas(t, out),
-                _ => {}
+        seq_replicas_of_slot(slot, out);
+    }
+}
+
+fn seq_replicas_of_slot(slot: &Slot, out: &mut Vec<crate::ReplicaId>) {
+    for node in &slot.nodes {
+        match node {
+            Node::Map(m) => seq_replicas_of(m, out),
+            Node::List(l) => {
+                seq_replicas(l, out);
+                for (d, child) in l.children.iter() {
+                    out.push(d.replica);
+                    seq_replicas_of_slot(child, out);
+                }
             }
+            Node::Text(t) => seq_replicas(t, out),
+            _ => {}
         }
     }
 }
@@ -122,9 +144,24 @@ fn flatten(
     out: &mut Vec<WireSlot>,
 ) {
     for (key, slot) in map.iter() {
+        flatten_slot(table, bases, WireKey::Key(key.clone()), slot, parent, out);
+    }
+}
+
+/// Writes `slot` and then, in pre-order, what its map and list hold.
+fn flatten_slot(
+    table: &TableBuilder,
+    bases: &Bases,
+    key: WireKey,
+    slot: &Slot,
+    parent: u32,
+    out: &mut Vec<WireSlot>,
+) {
+    {
         let index = out.len();
         let mut nodes = Vec::with_capacity(slot.nodes.len());
         let mut child = None;
+        let mut items = None;
         for node in &slot.nodes {
             nodes.push(match node {
                 Node::Map(m) => {
@@ -155,18 +192,27 @@ fn flatten(
                         .map(|(d, s)| (table.dot(d), s.ts, s.value.clone()))
                         .collect(),
                 )),
-                Node::List(l) => WireNode::List(encode_seq(table, bases, l)),
+                Node::List(l) => {
+                    items = Some(&l.children);
+                    WireNode::List(encode_seq(table, bases, l))
+                }
                 Node::Text(t) => WireNode::Text(encode_seq(table, bases, t)),
             });
         }
         out.push(WireSlot {
             parent,
-            key: key.clone(),
+            key,
             scan: slot.scan,
             nodes: BVec(nodes),
         });
         if let Some(m) = child {
             flatten(table, bases, m, index as u32 + 1, out);
+        }
+        if let Some(children) = items {
+            for (d, c) in children.iter() {
+                let key = WireKey::Item(table.dot(*d));
+                flatten_slot(table, bases, key, c, index as u32 + 1, out);
+            }
         }
     }
 }
@@ -194,28 +240,44 @@ pub(crate) fn decode_doc(bytes: &[u8], kind: BlobKind) -> Result<DocBlob> {
     // Depth and parent checks, in order (parents precede children).
     let mut depth: Vec<u8> = Vec::with_capacity(slots.len());
     let mut has_map: Vec<bool> = Vec::with_capacity(slots.len());
+    let mut has_list: Vec<bool> = Vec::with_capacity(slots.len());
     for (i, s) in slots.iter().enumerate() {
-        let d = if s.parent == 0 {
-            1
-        } else {
-            let p = s.parent as usize - 1;
-            if p >= i || !has_map[p] {
-                return Err(DecodeError::Invalid("slot parent is not an earlier map"));
+        let d = match (s.parent, &s.key) {
+            (0, WireKey::Key(_)) => 1,
+            (0, WireKey::Item(_)) => {
+                return Err(DecodeError::Invalid("the root map holds a list item"))
             }
-            depth[p] + 1
+            (p, key) => {
+                let p = p as usize - 1;
+                let fits = match key {
+                    WireKey::Key(_) => p < i && has_map[p],
+                    WireKey::Item(_) => p < i && has_list[p],
+                };
+                if !fits {
+                    return Err(DecodeError::Invalid(
+                        "slot parent is not an earlier map or list",
+                    ));
+                }
+                depth[p] + 1
+            }
         };
         if usize::from(d) > MAX_DEPTH {
-            return Err(DecodeError::Invalid("maps nest too deep"));
+            return Err(DecodeError::Invalid("containers nest too deep"));
         }
         depth.push(d);
         has_map.push(matches!(s.nodes.0.first(), Some(WireNode::Map { .. })));
+        has_list.push(s.nodes.0.iter().any(|n| matches!(n, WireNode::List(_))));
     }
     // Build bottom-up: children come after their parent, so walking
     // backwards finishes every child before its parent.
-    let mut built: Vec<Option<(u32, String, Slot)>> = Vec::with_capacity(slots.len());
+    let mut built: Vec<Option<(u32, Seg, Slot)>> = Vec::with_capacity(slots.len());
     for s in slots {
         let slot = decode_slot(&table, &ctx, &bases, s.scan, s.nodes.0, is_delta)?;
-        built.push(Some((s.parent, s.key, slot)));
+        let key = match s.key {
+            WireKey::Key(k) => Seg::Key(k),
+            WireKey::Item(w) => Seg::Item(table.dot(w)?),
+        };
+        built.push(Some((s.parent, key, slot)));
     }
     let mut root = MapStore::default();
     for i in (0..built.len()).rev() {
@@ -224,26 +286,54 @@ pub(crate) fn decode_doc(bytes: &[u8], kind: BlobKind) -> Result<DocBlob> {
         if !is_delta && (slot.nodes.is_empty() || slot.nodes.iter().any(Node::is_bottom)) {
             return Err(DecodeError::Invalid("empty container in a snapshot"));
         }
-        let target = if parent == 0 {
-            &mut root
-        } else {
-            let entry = built[parent as usize - 1]
-                .as_mut()
-                .expect("parents are taken after their children");
-            match entry.2.nodes.first_mut() {
-                Some(Node::Map(m)) => m,
-                _ => unreachable!("parent checked to be a map"),
-            }
-        };
-        if target.get(&key).is_some() {
-            return Err(DecodeError::Invalid("duplicate key in a map"));
+        if parent == 0 {
+            let Seg::Key(key) = key else {
+                unreachable!("checked: root slots have keys")
+            };
+            attach(&mut root, key, slot)?;
+            continue;
         }
-        target.insert(key, slot);
+        let entry = built[parent as usize - 1]
+            .as_mut()
+            .expect("parents are taken after their children");
+        match key {
+            Seg::Key(key) => match entry.2.nodes.first_mut() {
+                Some(Node::Map(m)) => attach(m, key, slot)?,
+                _ => unreachable!("parent checked to be a map"),
+            },
+            Seg::Item(d) => {
+                let list = entry.2.nodes.iter_mut().find_map(|n| match n {
+                    Node::List(l) => Some(l),
+                    _ => None,
+                });
+                let list = list.expect("parent checked to hold a list");
+                // A snapshot holds containers only for visible items that
+                // hold containers of that kind; a delta's are sorted out
+                // when it is joined.
+                if !is_delta {
+                    let kind = path::item_kind(list, d);
+                    if slot.nodes.iter().any(|n| Some(n.kind()) != kind) {
+                        return Err(DecodeError::Invalid(
+                            "a container held by a list item that is not a visible container of its kind",
+                        ));
+                    }
+                }
+                attach(&mut list.children, d, slot)?;
+            }
+        }
     }
     let body = Causal { store: root, ctx };
     #[cfg(any(test, feature = "slow-checks"))]
     body.store.check_invariants(&body.ctx);
     Ok(DocBlob { deps, body })
+}
+
+fn attach<K: Ord>(map: &mut DotMap<K, Slot>, key: K, slot: Slot) -> Result<()> {
+    if map.get(&key).is_some() {
+        return Err(DecodeError::Invalid("duplicate key in a map or list"));
+    }
+    map.insert(key, slot);
+    Ok(())
 }
 
 fn decode_slot(

@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 use super::bounded::{bytes, BVec};
 use super::columns::{Table, TableBuilder};
 use crate::context::CausalContext;
+use crate::doc::node::Kind;
 use crate::doc::seq_node::SeqNode;
+use crate::doc::seq_read::{is_item_kind, ListItem};
 use crate::error::DecodeError;
 use crate::id::Dot;
 use crate::seq::content::{Content, ListBuf, TextBuf};
@@ -57,7 +59,7 @@ pub(crate) struct WireSeq<T> {
 pub(crate) trait ContentColumn: Content {
     type Wire: Serialize + DeserializeOwned;
     fn to_column(pieces: &mut dyn Iterator<Item = &Self>) -> Self::Wire;
-    fn from_column(w: Self::Wire) -> Self;
+    fn from_column(w: Self::Wire) -> Result<Self>;
 }
 
 impl ContentColumn for TextBuf {
@@ -69,22 +71,43 @@ impl ContentColumn for TextBuf {
         }
         s
     }
-    fn from_column(w: String) -> Self {
-        TextBuf(w)
+    fn from_column(w: String) -> Result<Self> {
+        Ok(TextBuf(w))
     }
 }
 
-impl ContentColumn for ListBuf<Value> {
-    type Wire = BVec<Value>;
-    fn to_column(pieces: &mut dyn Iterator<Item = &Self>) -> BVec<Value> {
+/// A list item on the wire: a value, or the [`Kind`] code of the
+/// container it holds.
+#[derive(Serialize, Deserialize)]
+pub(crate) enum WireItem {
+    Value(Value),
+    Container(u8),
+}
+
+impl ContentColumn for ListBuf<ListItem> {
+    type Wire = BVec<WireItem>;
+    fn to_column(pieces: &mut dyn Iterator<Item = &Self>) -> BVec<WireItem> {
         let mut v = Vec::new();
         for p in pieces {
-            v.extend_from_slice(&p.0);
+            v.extend(p.0.iter().map(|item| match item {
+                ListItem::Value(x) => WireItem::Value(x.clone()),
+                ListItem::Container(k) => WireItem::Container(k.code()),
+            }));
         }
         BVec(v)
     }
-    fn from_column(w: BVec<Value>) -> Self {
-        ListBuf(w.0)
+    fn from_column(w: BVec<WireItem>) -> Result<Self> {
+        let mut items = Vec::with_capacity(w.0.len());
+        for item in w.0 {
+            items.push(match item {
+                WireItem::Value(x) => ListItem::Value(x),
+                WireItem::Container(code) => match Kind::from_code(code) {
+                    Some(k) if is_item_kind(k) => ListItem::Container(k),
+                    _ => return Err(invalid("unknown container kind in a list item")),
+                },
+            });
+        }
+        Ok(ListBuf(items))
     }
 }
 
@@ -390,7 +413,7 @@ pub(crate) fn decode_parts<C: ContentColumn>(
     if origins.next().is_some() {
         return Err(invalid("unused explicit origins"));
     }
-    let content = C::from_column(w.content);
+    let content = C::from_column(w.content)?;
     if content.items() != vis_total {
         return Err(invalid("sequence content does not match the visible runs"));
     }

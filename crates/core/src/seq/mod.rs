@@ -318,6 +318,18 @@ impl<C: Content> Seq<C> {
         Some((&l.content, (before + c.off) as usize))
     }
 
+    /// The content holding the visible item `d`, and the item's index in
+    /// it (`None` if `d` is unknown or deleted).
+    pub(crate) fn item_of(&self, d: Dot) -> Option<(&C, usize)> {
+        let c = self.find(d)?;
+        if self.tree.run(c).deleted() {
+            return None;
+        }
+        let l = &self.tree.leaves[c.leaf as usize];
+        let before: u32 = l.runs[..c.idx].iter().map(Run::vis).sum();
+        Some((&l.content, (before + c.off) as usize))
+    }
+
     /// The contents of the leaves, in order.
     pub(crate) fn leaf_contents(&self) -> impl Iterator<Item = &C> + '_ {
         let mut leaf = 0u32;

@@ -25,7 +25,22 @@ impl<K, S> Default for DotMap<K, S> {
     }
 }
 
+impl<K, S> DotMap<K, S> {
+    /// An empty map (usable in constants).
+    pub const fn new() -> Self {
+        DotMap {
+            entries: BTreeMap::new(),
+            scan: false,
+        }
+    }
+}
+
 impl<K: Ord, S> DotMap<K, S> {
+    /// Keeps the entries for which `keep` holds.
+    pub(crate) fn retain(&mut self, keep: impl FnMut(&K, &mut S) -> bool) {
+        self.entries.retain(keep);
+    }
+
     /// The store under `key`.
     pub fn get<Q>(&self, key: &Q) -> Option<&S>
     where

@@ -100,7 +100,9 @@ impl Text {
 
     /// A read-only view (slices, units, cursors).
     pub fn view(&self) -> TextRef<'_> {
-        TextRef { seq: &self.seq }
+        TextRef {
+            seq: Some(&self.seq),
+        }
     }
 
     /// Length in `char`s.
