@@ -158,6 +158,9 @@ fn lists_nest_in_lists_and_counters_sit_in_lists() {
         }
         grid.insert_counter(3).unwrap().add(-4).unwrap();
         grid.push_map().unwrap(); // an empty map item
+        grid.push_text().unwrap().push_str("t").unwrap();
+        grid.push_list().unwrap().push(1).unwrap();
+        grid.push_counter().unwrap().add(9).unwrap();
     }
     let mut b = Doc::load(ReplicaId::new(2), &a.snapshot()).unwrap();
     b.transact()
@@ -178,6 +181,10 @@ fn lists_nest_in_lists_and_counters_sit_in_lists() {
     assert_eq!(row, [&Value::Int(3), &Value::Int(40), &Value::Int(5)]);
     assert_eq!(grid.counter(3), Some(-3));
     assert!(grid.map(4).unwrap().is_empty());
+    assert_eq!(grid.text(5).unwrap().to_string(), "t");
+    assert_eq!(grid.list(6).unwrap().get(0), Some(&Value::Int(1)));
+    assert_eq!(grid.counter(7), Some(9));
+    assert_eq!(grid.len(), 8);
     assert_eq!(
         grid.container(4)
             .map(|v| matches!(v, converge_core::ValueRef::Map(_))),

@@ -239,7 +239,7 @@ fn observe_slot(
         Node::List(l) => {
             // Steps are recorded during the join; containers in items here.
             let dl = match dnode {
-                Some(Node::List(dl)) => Some(dl),
+                Some(Node::List(dl)) => Some(&**dl),
                 _ => None,
             };
             observe_items(l, dl, full, path, out);

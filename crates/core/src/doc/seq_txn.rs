@@ -46,7 +46,7 @@ impl SeqKind for TextBuf {
         }
     }
     fn wrap(s: SeqNode<Self>) -> Node {
-        Node::Text(s)
+        Node::Text(alloc::boxed::Box::new(s))
     }
     fn change(pos: usize, insert: Option<&Self>, n: usize) -> ChangeKind {
         let op = match insert {
@@ -99,7 +99,7 @@ impl SeqKind for ListBuf<ListItem> {
         }
     }
     fn wrap(s: SeqNode<Self>) -> Node {
-        Node::List(s)
+        Node::List(alloc::boxed::Box::new(s))
     }
     fn change(pos: usize, insert: Option<&Self>, n: usize) -> ChangeKind {
         let op = match insert {
@@ -561,6 +561,24 @@ impl<'t, 'd> ListMut<'t, 'd> {
     pub fn push_map(&mut self) -> Result<MapMut<'_, 'd>, DocError> {
         let end = self.len();
         self.insert_map(end)
+    }
+
+    /// Appends a new, empty list and returns it for editing.
+    pub fn push_list(&mut self) -> Result<ListMut<'_, 'd>, DocError> {
+        let end = self.len();
+        self.insert_list(end)
+    }
+
+    /// Appends a new, empty text and returns it for editing.
+    pub fn push_text(&mut self) -> Result<TextMut<'_, 'd>, DocError> {
+        let end = self.len();
+        self.insert_text(end)
+    }
+
+    /// Appends a new counter (at 0) and returns it for editing.
+    pub fn push_counter(&mut self) -> Result<CounterMut<'_, 'd>, DocError> {
+        let end = self.len();
+        self.insert_counter(end)
     }
 
     /// The map held by the item at `index`, for editing.

@@ -332,7 +332,7 @@ fn wrap(path: &[Seg], leaf: Node, replace: &[bool]) -> MapStore {
             Seg::Item(d) => {
                 let mut list = SeqNode::default();
                 list.children.insert(*d, slot);
-                Node::List(list)
+                Node::List(alloc::boxed::Box::new(list))
             }
         };
     }

@@ -4,6 +4,7 @@
 //! its parent slot by index, so that decoding is a loop, not a recursion:
 //! hostile nesting cannot exhaust the stack.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
@@ -468,7 +469,7 @@ fn decode_node(
             let items = decode_dot_fun(table, ctx, entries, |(ts, value)| Stamped { ts, value })?;
             Node::Lww(DotFun::from_entries(items))
         }
-        WireNode::List(w) => Node::List(decode_seq(table, ctx, bases, w, is_delta)?),
-        WireNode::Text(w) => Node::Text(decode_seq(table, ctx, bases, w, is_delta)?),
+        WireNode::List(w) => Node::List(Box::new(decode_seq(table, ctx, bases, w, is_delta)?)),
+        WireNode::Text(w) => Node::Text(Box::new(decode_seq(table, ctx, bases, w, is_delta)?)),
     })
 }
