@@ -473,3 +473,119 @@ fn decode_node(
         WireNode::Text(w) => Node::Text(Box::new(decode_seq(table, ctx, bases, w, is_delta)?)),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Doc, ReplicaId};
+
+    /// A snapshot of a list holding a value, a map and a text.
+    fn snapshot() -> Vec<u8> {
+        let mut d = Doc::new(ReplicaId::new(1));
+        let mut tx = d.transact();
+        let mut l = tx.list("l");
+        l.push(1).unwrap();
+        l.push_map().unwrap().counter("n").add(1).unwrap();
+        l.push_text().unwrap().push_str("t").unwrap();
+        drop(tx);
+        d.snapshot()
+    }
+
+    /// Decodes `bytes`, lets `edit` change the wire form, and decodes the
+    /// re-sealed result as a snapshot.
+    fn tampered(bytes: &[u8], edit: impl FnOnce(&mut WireDoc)) -> Result<DocBlob> {
+        let payload = open(bytes, BlobKind::DocSnapshot).unwrap();
+        let mut wire: WireDoc = from_payload(payload).unwrap();
+        edit(&mut wire);
+        decode_doc(
+            &seal_value(BlobKind::DocSnapshot, &wire),
+            BlobKind::DocSnapshot,
+        )
+    }
+
+    fn invalid(r: Result<DocBlob>) -> &'static str {
+        match r {
+            Err(DecodeError::Invalid(why)) => why,
+            other => panic!("expected Invalid, got {:?}", other.map(|_| ())),
+        }
+    }
+
+    fn item_slots(w: &WireDoc) -> Vec<usize> {
+        w.slots
+            .0
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s.key, WireKey::Item(_)))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    #[test]
+    fn the_untouched_snapshot_decodes() {
+        let w = snapshot();
+        assert!(tampered(&w, |_| {}).is_ok());
+        let items = tampered(&w, |w| assert_eq!(item_slots(w).len(), 2));
+        assert!(items.is_ok());
+    }
+
+    #[test]
+    fn a_container_must_hang_under_a_visible_container_item_of_its_kind() {
+        // Point the map's slot at the item holding the plain value 1.
+        let err = tampered(&snapshot(), |w| {
+            let first = item_slots(w)[0];
+            let text = item_slots(w)[1];
+            let WireKey::Item(map_item) = w.slots.0[first].key else {
+                unreachable!()
+            };
+            w.slots.0[first].key = WireKey::Item(WireDot(map_item.0, map_item.1 - 1));
+            // and the text's slot at the map's item: wrong kind
+            w.slots.0[text].key = WireKey::Item(map_item);
+        });
+        assert_eq!(
+            invalid(err),
+            "a container held by a list item that is not a visible container of its kind"
+        );
+    }
+
+    #[test]
+    fn item_slots_need_a_list_parent_and_unique_items() {
+        let err = tampered(&snapshot(), |w| {
+            let first = item_slots(w)[0];
+            w.slots.0[first].parent = 0;
+        });
+        assert_eq!(invalid(err), "the root map holds a list item");
+        let err = tampered(&snapshot(), |w| {
+            // A map key under the list's slot.
+            let first = item_slots(w)[0];
+            w.slots.0[first].key = WireKey::Key(String::from("k"));
+        });
+        assert_eq!(invalid(err), "slot parent is not an earlier map or list");
+        let err = tampered(&snapshot(), |w| {
+            let [a, b] = item_slots(w)[..] else {
+                unreachable!()
+            };
+            let WireKey::Item(d) = w.slots.0[a].key else {
+                unreachable!()
+            };
+            w.slots.0[b].key = WireKey::Item(d);
+            w.slots.0[b].nodes = BVec(alloc::vec![WireNode::Counter(BVec(alloc::vec![]))]);
+        });
+        assert!(err.is_err());
+    }
+
+    #[test]
+    fn list_items_name_only_item_container_kinds() {
+        for code in [4u8, 5, 1, 8, 200] {
+            let err = tampered(&snapshot(), |w| {
+                for s in w.slots.0.iter_mut() {
+                    for n in s.nodes.0.iter_mut() {
+                        if let WireNode::List(l) = n {
+                            l.content.0[1] = WireItem::Container(code);
+                        }
+                    }
+                }
+            });
+            assert!(err.is_err(), "kind code {code} accepted");
+        }
+    }
+}

@@ -50,7 +50,7 @@ pub(crate) struct WireSeq<T> {
     /// replica's latest counter in the context).
     origins: BVec<(u32, i64)>,
     /// The content of the visible runs, concatenated.
-    content: T,
+    pub(crate) content: T,
     /// Deltas: deleted id runs (replica index, counter, length).
     dels: BVec<(u32, u64, u32)>,
 }
