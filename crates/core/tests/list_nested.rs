@@ -4,7 +4,8 @@
 use std::sync::{Arc, Mutex};
 
 use converge_core::{
-    ChangeKind, Doc, DocError, DocValue, Kind, ListDelta, ListItem, PathSeg, ReplicaId, Value,
+    Change, ChangeKind, Doc, DocError, DocValue, Kind, ListDelta, ListItem, PathSeg, ReplicaId,
+    Value,
 };
 
 fn exchange(a: &mut Doc, b: &mut Doc) {
@@ -259,28 +260,88 @@ fn events_name_list_items_by_their_current_index() {
         .iter()
         .any(|c| c.path == note && c.kind == ChangeKind::Inserted(Kind::Text)));
 
-    // Local events too; an item inserted and edited in one transaction.
+    // An item inserted and filled in one event: the list's insert step
+    // announces it, locally and remotely alike; its content is read.
     let local = Arc::new(Mutex::new(Vec::new()));
     let sink = local.clone();
-    a.subscribe(move |e| sink.lock().unwrap().extend(e.changes.clone()));
-    {
+    a.subscribe(move |e| sink.lock().unwrap().push(e.changes.clone()));
+    seen.lock().unwrap().clear();
+    let delta = {
         let mut tx = a.transact();
         let mut todos = tx.list("todos");
         todos.insert_map(0).unwrap().counter("n").add(1).unwrap();
+        tx.commit().unwrap()
+    };
+    let _ = b.apply(&delta).unwrap();
+    let inserted = vec![Change {
+        path: vec![PathSeg::from("todos")],
+        kind: ChangeKind::List(vec![ListDelta::Insert(vec![ListItem::Container(
+            Kind::Map,
+        )])]),
+    }];
+    assert_eq!(local.lock().unwrap().clone(), vec![inserted.clone()]);
+    assert_eq!(seen.lock().unwrap().clone(), inserted);
+
+    // Emptying an item's map is reported (the item stays, empty).
+    local.lock().unwrap().clear();
+    assert!(a
+        .transact()
+        .list("todos")
+        .map(0)
+        .unwrap()
+        .remove("n")
+        .unwrap());
+    assert_eq!(
+        local.lock().unwrap().clone(),
+        vec![vec![Change {
+            path: vec![
+                PathSeg::from("todos"),
+                PathSeg::Index(0),
+                PathSeg::from("n")
+            ],
+            kind: ChangeKind::Removed(Kind::Counter),
+        }]]
+    );
+    assert!(a.root().list("todos").unwrap().map(0).unwrap().is_empty());
+
+    // A container's own steps come first; the indices inside items are
+    // those after the steps.
+    local.lock().unwrap().clear();
+    {
+        let mut tx = a.transact();
+        let mut todos = tx.list("todos");
+        // [new map, "first", milk, bread]: milk's title, then an insert.
+        todos.map(2).unwrap().lww("title").set("MILK", 9).unwrap();
+        todos.insert(0, 0).unwrap();
     }
-    let local = local.lock().unwrap().clone();
-    assert!(local.iter().any(|c| c.path
-        == [
+    let event = local.lock().unwrap()[0].clone();
+    assert_eq!(event.len(), 2, "{event:#?}");
+    assert_eq!(event[0].path, [PathSeg::from("todos")]);
+    assert_eq!(
+        event[1].path,
+        [
             PathSeg::from("todos"),
-            PathSeg::Index(0),
-            PathSeg::from("n")
+            PathSeg::Index(3),
+            PathSeg::from("title")
         ]
-        && c.kind == ChangeKind::Inserted(Kind::Counter)));
-    assert!(local.iter().any(|c| c.path == [PathSeg::from("todos")]
-        && c.kind
-            == ChangeKind::List(vec![ListDelta::Insert(vec![ListItem::Container(
-                Kind::Map
-            )])])));
+    );
+}
+
+#[test]
+fn containers_cannot_be_inserted_past_the_depth_limit() {
+    let mut a = Doc::new(ReplicaId::new(1));
+    let keys: Vec<String> = (0..converge_core::MAX_DEPTH - 1)
+        .map(|i| i.to_string())
+        .collect();
+    let mut tx = a.transact();
+    let mut deep = tx.map_at(&keys);
+    let mut list = deep.list("l");
+    list.push(1).unwrap();
+    assert_eq!(
+        list.insert_map(0).err(),
+        Some(DocError::TooDeep(converge_core::MAX_DEPTH))
+    );
+    assert_eq!(list.len(), 1);
 }
 
 #[test]

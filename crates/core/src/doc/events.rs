@@ -42,18 +42,34 @@ pub(crate) struct RawChange {
     pub(crate) kind: ChangeKind,
 }
 
-/// The public form of `changes` in the state `root` they led to; changes
-/// inside list items deleted since are dropped.
-pub(crate) fn publish_all(root: &MapStore, changes: Vec<RawChange>) -> Vec<Change> {
-    changes
+/// The public form of `changes` in the state `root` they led to, sorted
+/// by path (stable: a container's own steps, in order, before the changes
+/// inside its items, whose indices are those after every step). Changes
+/// inside list items deleted since, or inserted by the same event (the
+/// list's insert step announces those; read the new container), are left
+/// out; `known` is the version before the event.
+pub(crate) fn publish_all(
+    root: &MapStore,
+    changes: Vec<RawChange>,
+    known: &crate::vv::VersionVector,
+) -> Vec<Change> {
+    let mut out: Vec<Change> = changes
         .into_iter()
+        .filter(|c| {
+            c.path.iter().all(|s| match s {
+                Seg::Item(d) => d.counter <= known.get(d.replica),
+                Seg::Key(_) => true,
+            })
+        })
         .filter_map(|c| {
             Some(Change {
                 path: publish(root, &c.path)?,
                 kind: c.kind,
             })
         })
-        .collect()
+        .collect();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
 }
 
 /// What changed.

@@ -351,8 +351,12 @@ impl Doc {
             JoinMode::DELTA
         };
         let mut blob = blob;
-        let before = (!self.subscribers.is_empty())
-            .then(|| observe(&self.state.store, &blob.body.store, full));
+        let before = (!self.subscribers.is_empty()).then(|| {
+            (
+                observe(&self.state.store, &blob.body.store, full),
+                self.version(),
+            )
+        });
         if before.is_some() {
             events::mark_recording(&mut blob.body.store);
         }
@@ -366,7 +370,7 @@ impl Doc {
         }
         #[cfg(any(test, feature = "slow-checks"))]
         self.check_invariants();
-        if let (Some(before), Some(d)) = (before, delta_store_for_after) {
+        if let (Some((before, known)), Some(d)) = (before, delta_store_for_after) {
             let after = observe(&self.state.store, &d, full);
             let mut changes = diff(before, after);
             events::drain_seq_changes(
@@ -376,15 +380,16 @@ impl Doc {
                 &mut Vec::new(),
                 &mut changes,
             );
-            self.emit(Origin::Remote, changes);
+            self.emit(Origin::Remote, changes, &known);
         }
     }
 
-    fn emit(&mut self, origin: Origin, changes: Vec<events::RawChange>) {
+    /// Delivers `changes`; `known` is the version before them.
+    fn emit(&mut self, origin: Origin, changes: Vec<events::RawChange>, known: &VersionVector) {
         if changes.is_empty() {
             return;
         }
-        let changes = events::publish_all(&self.state.store, changes);
+        let changes = events::publish_all(&self.state.store, changes, known);
         if changes.is_empty() {
             return;
         }
@@ -467,7 +472,7 @@ impl Doc {
             },
             self.options.max_log_bytes,
         );
-        self.emit(Origin::Local, changes);
+        self.emit(Origin::Local, changes, &deps);
         bytes
     }
 

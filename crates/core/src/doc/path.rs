@@ -104,6 +104,15 @@ pub(crate) fn publish(root: &MapStore, path: &[Seg]) -> Option<Vec<PathSeg>> {
                     return None;
                 }
                 out.push(PathSeg::Index(index));
+                if path.len() > i + 1 && l.children.get(d).is_none() {
+                    // The item's container is empty now (its last key was
+                    // removed, say): what follows can only be map keys.
+                    for seg in &path[i + 1..] {
+                        let Seg::Key(k) = seg else { return None };
+                        out.push(PathSeg::Key(k.clone()));
+                    }
+                    return Some(out);
+                }
                 l.children.get(d)
             }
             (Seg::Item(_), _) => return None,

@@ -86,6 +86,37 @@ impl<C: SeqKind> SeqNode<C> {
     }
 }
 
+impl<C: SeqKind> SeqNode<C> {
+    /// [`SeqNode::prune_children`] for the children whose item ids fall in
+    /// `ranges` only (the others are known to be fine): O(log n) each.
+    pub(crate) fn prune_children_in(&mut self, ranges: &[(Dot, u32)]) {
+        if self.children.is_empty() {
+            return;
+        }
+        let mut touched: Vec<Dot> = Vec::new();
+        for (r, n) in ranges {
+            let last = Dot::new(
+                r.replica,
+                r.counter.saturating_add(u64::from(*n).max(1) - 1),
+            );
+            touched.extend(self.children.keys_in(r, &last).copied());
+        }
+        for d in touched {
+            let kind = self.seq.item_of(d).and_then(|(c, i)| c.container(i));
+            let keep = match (kind, self.children.get_mut(&d)) {
+                (Some(kind), Some(slot)) => {
+                    slot.nodes.retain(|n| n.kind() == kind);
+                    !slot.is_bottom()
+                }
+                _ => false,
+            };
+            if !keep {
+                self.children.remove(&d);
+            }
+        }
+    }
+}
+
 impl<C: Content> SeqNode<C> {
     pub(crate) fn delta(loose: Vec<Loose<C>>, dels: Vec<(Dot, u32)>) -> Self {
         SeqNode {
@@ -150,6 +181,16 @@ impl<C: Content> SeqNode<C> {
         }
         let mut ops =
             (other.record || self.ops.is_some()).then(|| self.ops.take().unwrap_or_default());
+        // Which children may have lost their item: all of them after a
+        // join of states or a removal; else those the delta deletes or
+        // brings.
+        let check_all = mode.full || !other.seq.is_empty();
+        let has_children = !self.children.is_empty() || !children.is_empty();
+        let mut check: Vec<(Dot, u32)> = Vec::new();
+        if has_children && !check_all {
+            check.extend(other.dels.iter().copied());
+            check.extend(children.iter().map(|(d, _)| (*d, 1)));
+        }
         if mode.full && other.seq.is_empty() {
             // The other side removed or replaced this container: what it
             // had seen is deleted, what it adds or did not see stays.
@@ -170,7 +211,11 @@ impl<C: Content> SeqNode<C> {
         }
         self.ops = ops;
         self.children.join(ctx, children, octx, mode);
-        self.prune_children();
+        if check_all {
+            self.prune_children();
+        } else {
+            self.prune_children_in(&check);
+        }
     }
 
     fn join_into_delta(

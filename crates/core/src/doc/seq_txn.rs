@@ -4,7 +4,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::events::{ChangeKind, RawChange};
-use super::node::{Kind, Node};
+use super::node::{Kind, Node, MAX_DEPTH};
 use super::path::Seg;
 use super::seq_node::SeqNode;
 use super::seq_read::{is_item_kind, ListDelta, ListItem, TextDelta};
@@ -322,7 +322,7 @@ impl Transaction<'_> {
         let dot = self.next_dot();
         if let Some(node) = self.seq_in_place::<C>(path) {
             node.seq.delete_local(pos, n)?;
-            node.prune_children();
+            node.prune_children_in(&ids);
             let event = record.then_some((pos, None, n));
             self.record_seq_edit::<C>(path, None, ids, (dot, 1), event);
             return Ok(());
@@ -493,6 +493,10 @@ impl<'t, 'd> ListMut<'t, 'd> {
     /// returns the path to it.
     fn insert_container(&mut self, index: usize, kind: Kind) -> Result<Vec<Seg>, DocError> {
         debug_assert!(is_item_kind(kind));
+        if self.path.len() >= MAX_DEPTH {
+            // The container would sit one level deeper than the limit.
+            return Err(DocError::TooDeep(MAX_DEPTH));
+        }
         let dot = self.txn.next_dot();
         let item = ListItem::Container(kind);
         self.txn

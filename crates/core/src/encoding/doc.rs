@@ -276,7 +276,18 @@ pub(crate) fn decode_doc(bytes: &[u8], kind: BlobKind) -> Result<DocBlob> {
         let slot = decode_slot(&table, &ctx, &bases, s.scan, s.nodes.0, is_delta)?;
         let key = match s.key {
             WireKey::Key(k) => Seg::Key(k),
-            WireKey::Item(w) => Seg::Item(table.dot(w)?),
+            WireKey::Item(w) => {
+                let d = table.dot(w)?;
+                // A delta's author knew the item: it is in the delta or in
+                // its dependencies (so a receiver has it when it applies
+                // the delta, and no delivery order can drop the container).
+                if is_delta && !ctx.contains(d) && !deps.contains(d) {
+                    return Err(DecodeError::Invalid(
+                        "a list item's container names an item outside the delta's history",
+                    ));
+                }
+                Seg::Item(d)
+            }
         };
         built.push(Some((s.parent, key, slot)));
     }
@@ -494,13 +505,47 @@ mod tests {
     /// Decodes `bytes`, lets `edit` change the wire form, and decodes the
     /// re-sealed result as a snapshot.
     fn tampered(bytes: &[u8], edit: impl FnOnce(&mut WireDoc)) -> Result<DocBlob> {
-        let payload = open(bytes, BlobKind::DocSnapshot).unwrap();
+        tampered_as(BlobKind::DocSnapshot, bytes, edit)
+    }
+
+    fn tampered_as(
+        kind: BlobKind,
+        bytes: &[u8],
+        edit: impl FnOnce(&mut WireDoc),
+    ) -> Result<DocBlob> {
+        let payload = open(bytes, kind).unwrap();
         let mut wire: WireDoc = from_payload(payload).unwrap();
         edit(&mut wire);
-        decode_doc(
-            &seal_value(BlobKind::DocSnapshot, &wire),
-            BlobKind::DocSnapshot,
-        )
+        decode_doc(&seal_value(kind, &wire), kind)
+    }
+
+    #[test]
+    fn a_delta_may_name_only_items_its_author_knew() {
+        let mut d = Doc::new(ReplicaId::new(1));
+        d.transact()
+            .list("l")
+            .push_map()
+            .unwrap()
+            .counter("n")
+            .add(1)
+            .unwrap();
+        let delta = {
+            let mut tx = d.transact();
+            tx.list("l").map(0).unwrap().counter("n").add(1).unwrap();
+            tx.commit().unwrap()
+        };
+        assert!(tampered_as(BlobKind::DocDelta, &delta, |_| {}).is_ok());
+        let err = tampered_as(BlobKind::DocDelta, &delta, |w| {
+            let first = item_slots(w)[0];
+            let WireKey::Item(item) = w.slots.0[first].key else {
+                unreachable!()
+            };
+            w.slots.0[first].key = WireKey::Item(WireDot(item.0, item.1 + 100));
+        });
+        assert_eq!(
+            invalid(err),
+            "a list item's container names an item outside the delta's history"
+        );
     }
 
     fn invalid(r: Result<DocBlob>) -> &'static str {

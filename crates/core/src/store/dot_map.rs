@@ -36,6 +36,24 @@ impl<K, S> DotMap<K, S> {
 }
 
 impl<K: Ord, S> DotMap<K, S> {
+    /// The keys in `lo ..= hi`.
+    pub(crate) fn keys_in(&self, lo: &K, hi: &K) -> impl Iterator<Item = &K> + '_
+    where
+        K: Clone,
+    {
+        self.entries
+            .range((
+                core::ops::Bound::Included(lo.clone()),
+                core::ops::Bound::Included(hi.clone()),
+            ))
+            .map(|(k, _)| k)
+    }
+
+    /// Removes the entry under `key`.
+    pub(crate) fn remove(&mut self, key: &K) -> Option<S> {
+        self.entries.remove(key)
+    }
+
     /// Keeps the entries for which `keep` holds.
     pub(crate) fn retain(&mut self, keep: impl FnMut(&K, &mut S) -> bool) {
         self.entries.retain(keep);
