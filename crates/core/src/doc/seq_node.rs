@@ -67,26 +67,26 @@ fn loose_dots<C>(r: &Loose<C>) -> impl Iterator<Item = Dot> + '_ {
     (0..r.len as u64).map(move |k| Dot::new(r.id.replica, r.id.counter + k))
 }
 
+/// Whether a state keeps `slot` as the container of item `d`: the item is
+/// visible and holds a container of the slot's kind (other kinds, from a
+/// hostile delta, are dropped from the slot).
+fn keeps_child<C: SeqKind>(seq: &Seq<C>, d: Dot, slot: &mut Slot) -> bool {
+    let Some(kind) = seq.item_of(d).and_then(|(c, i)| c.container(i)) else {
+        return false;
+    };
+    slot.nodes.retain(|n| n.kind() == kind);
+    !slot.is_bottom()
+}
+
 impl<C: SeqKind> SeqNode<C> {
     /// Drops the children of items that are deleted (or unknown, or not
     /// containers of the child's kind): a state's children are exactly
     /// the non-empty containers of its visible items.
     pub(crate) fn prune_children(&mut self) {
-        if self.children.is_empty() {
-            return;
-        }
         let seq = &self.seq;
-        self.children.retain(|d, slot| {
-            let Some(kind) = seq.item_of(*d).and_then(|(c, i)| c.container(i)) else {
-                return false;
-            };
-            slot.nodes.retain(|n| n.kind() == kind);
-            !slot.is_bottom()
-        });
+        self.children.retain(|d, slot| keeps_child(seq, *d, slot));
     }
-}
 
-impl<C: SeqKind> SeqNode<C> {
     /// [`SeqNode::prune_children`] for the children whose item ids fall in
     /// `ranges` only (the others are known to be fine): O(log n) each.
     pub(crate) fn prune_children_in(&mut self, ranges: &[(Dot, u32)]) {
@@ -102,13 +102,9 @@ impl<C: SeqKind> SeqNode<C> {
             touched.extend(self.children.keys_in(r, &last).copied());
         }
         for d in touched {
-            let kind = self.seq.item_of(d).and_then(|(c, i)| c.container(i));
-            let keep = match (kind, self.children.get_mut(&d)) {
-                (Some(kind), Some(slot)) => {
-                    slot.nodes.retain(|n| n.kind() == kind);
-                    !slot.is_bottom()
-                }
-                _ => false,
+            let keep = match self.children.get_mut(&d) {
+                Some(slot) => keeps_child(&self.seq, d, slot),
+                None => continue,
             };
             if !keep {
                 self.children.remove(&d);
