@@ -77,10 +77,7 @@ pub(crate) fn slot_at<'a>(root: &'a MapStore, path: &[Seg]) -> Option<&'a Slot> 
 /// The container kind of the visible list item `d`, if it holds one.
 pub(crate) fn item_kind(list: &ListStore, d: Dot) -> Option<Kind> {
     let (c, i) = list.seq.item_of(d)?;
-    match c.0.get(i)? {
-        super::seq_read::ListItem::Container(k) => Some(*k),
-        super::seq_read::ListItem::Value(_) => None,
-    }
+    super::seq_txn::SeqKind::container(c, i)
 }
 
 /// The public form of `path` in a state: list items as their current
