@@ -313,9 +313,15 @@ impl<C: Content> Seq<C> {
     /// index in it.
     pub(crate) fn content_at(&self, pos: usize) -> Option<(&C, usize)> {
         let c = self.tree.find_vis(u32::try_from(pos).ok()?)?;
+        Some(self.content_of(c))
+    }
+
+    /// The content of the leaf holding the visible item at `c`, and the
+    /// item's index in it.
+    fn content_of(&self, c: Place) -> (&C, usize) {
         let l = &self.tree.leaves[c.leaf as usize];
         let before: u32 = l.runs[..c.idx].iter().map(Run::vis).sum();
-        Some((&l.content, (before + c.off) as usize))
+        (&l.content, (before + c.off) as usize)
     }
 
     /// The content holding the visible item `d`, and the item's index in
@@ -325,9 +331,7 @@ impl<C: Content> Seq<C> {
         if self.tree.run(c).deleted() {
             return None;
         }
-        let l = &self.tree.leaves[c.leaf as usize];
-        let before: u32 = l.runs[..c.idx].iter().map(Run::vis).sum();
-        Some((&l.content, (before + c.off) as usize))
+        Some(self.content_of(c))
     }
 
     /// The contents of the leaves, in order.
