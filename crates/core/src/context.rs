@@ -4,7 +4,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use smallvec::SmallVec;
 
-use crate::id::{Dot, ReplicaId};
+use crate::id::{Dot, DotRange, ReplicaId};
 use crate::vv::VersionVector;
 
 /// Inclusive counter ranges of one replica, sorted, disjoint and not adjacent.
@@ -157,10 +157,12 @@ impl CausalContext {
     }
 
     /// The ranges, sorted by replica then counter.
-    pub fn iter_ranges(&self) -> impl Iterator<Item = (ReplicaId, u64, u64)> + '_ {
-        self.replicas
-            .iter()
-            .flat_map(|(r, ranges)| ranges.iter().map(move |&(lo, hi)| (*r, lo, hi)))
+    pub fn iter_ranges(&self) -> impl Iterator<Item = DotRange> + '_ {
+        self.replicas.iter().flat_map(|(r, ranges)| {
+            ranges
+                .iter()
+                .map(move |&(lo, hi)| DotRange::new(*r, lo, hi))
+        })
     }
 
     /// The replicas named by the context, sorted.
@@ -169,15 +171,20 @@ impl CausalContext {
     }
 
     /// The dots of `self` that `vv` does not cover, as ranges.
-    pub fn ranges_beyond(&self, vv: &VersionVector) -> Vec<(ReplicaId, u64, u64)> {
+    pub fn ranges_beyond(&self, vv: &VersionVector) -> Vec<DotRange> {
         let mut out = Vec::new();
-        for (replica, lo, hi) in self.iter_ranges() {
-            let seen = vv.get(replica);
-            if hi > seen {
-                out.push((replica, lo.max(seen + 1), hi));
+        for r in self.iter_ranges() {
+            let seen = vv.get(r.replica);
+            if r.last > seen {
+                out.push(DotRange::new(r.replica, r.first.max(seen + 1), r.last));
             }
         }
         out
+    }
+
+    /// Adds the dots of `range`.
+    pub fn insert_dots(&mut self, range: DotRange) {
+        self.insert_range(range.replica, range.first, range.last);
     }
 
     /// Number of stored ranges (a measure of the context's size).
@@ -228,8 +235,8 @@ fn insert_into(ranges: &mut Ranges, lo: u64, hi: u64) {
 impl fmt::Debug for CausalContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut list = f.debug_list();
-        for (r, lo, hi) in self.iter_ranges() {
-            list.entry(&format_args!("{r:?}:{lo}..={hi}"));
+        for r in self.iter_ranges() {
+            list.entry(&r);
         }
         list.finish()
     }

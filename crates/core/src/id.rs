@@ -68,3 +68,47 @@ impl fmt::Debug for Dot {
         write!(f, "{:?}@{}", self.replica, self.counter)
     }
 }
+
+/// Consecutive dots of one replica: `replica@first ..= replica@last`
+/// (what one transaction or a run of them introduced).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct DotRange {
+    /// The replica.
+    pub replica: ReplicaId,
+    /// The first counter (at least 1).
+    pub first: u64,
+    /// The last counter (at least `first`).
+    pub last: u64,
+}
+
+impl DotRange {
+    /// The dots `replica@first ..= replica@last`.
+    pub const fn new(replica: ReplicaId, first: u64, last: u64) -> Self {
+        DotRange {
+            replica,
+            first,
+            last,
+        }
+    }
+
+    /// How many dots the range holds.
+    pub const fn len(&self) -> u64 {
+        self.last.saturating_sub(self.first).saturating_add(1)
+    }
+
+    /// Whether the range holds no dot (`last < first`).
+    pub const fn is_empty(&self) -> bool {
+        self.last < self.first
+    }
+
+    /// Whether `dot` is in the range.
+    pub fn contains(&self, dot: Dot) -> bool {
+        dot.replica == self.replica && self.first <= dot.counter && dot.counter <= self.last
+    }
+}
+
+impl fmt::Debug for DotRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}@{}..={}", self.replica, self.first, self.last)
+    }
+}

@@ -51,20 +51,27 @@ mod value;
 mod vv;
 
 pub use context::CausalContext;
-pub use doc::events::{Change, ChangeKind, DocEvent, Origin};
-pub use doc::node::{Kind, MAX_DEPTH};
-pub use doc::path::PathSeg;
-pub use doc::read::{DocValue, MapRef, SetRef, ValueRef};
-pub use doc::seq_read::{Cursor, ListDelta, ListItem, ListRef, Side, TextDelta, TextRef};
-pub use doc::txn::{
-    AwSetMut, CounterMut, ListMut, LwwMut, MapMut, MvMut, RwSetMut, TextMut, Transaction,
+pub use doc::delta::Delta;
+pub use doc::edit::borrowed::{
+    AwSetMut, Borrowable, CounterMut, ListMut, LwwMut, MapMut, MvMut, RwSetMut, TextMut,
 };
-pub use doc::{ApplyOutcome, Doc, DocOptions, SubscriptionId};
+pub use doc::edit::handles::{
+    AwSetHandle, CounterHandle, ListHandle, LwwHandle, MapHandle, MvHandle, RwSetHandle, TextHandle,
+};
+pub use doc::edit::Transaction;
+pub use doc::events::{Change, ChangeKind, DocEvent, ListStep, Origin, SeqStep, TextStep};
+pub use doc::history::{History, HistoryStats, MemoryHistory};
+pub use doc::model::item::ListItem;
+pub use doc::model::path::{ContainerId, PathSeg};
+pub use doc::model::{Kind, MAX_DEPTH};
+pub use doc::observers::SubscriptionId;
+pub use doc::view::{Cursor, DocValue, ListRef, MapRef, SetRef, Side, TextRef, ValueRef};
+pub use doc::{ApplyOutcome, Doc, DocOptions};
 pub use encoding::{
     open as open_blob, peek_kind, seal, BlobKind, FORMAT_VERSION, HEADER_LEN, MAGIC,
 };
 pub use error::{DecodeError, DocError};
-pub use id::{Dot, ReplicaId};
+pub use id::{Dot, DotRange, ReplicaId};
 pub use seq::content::Unit;
 pub use store::{DotFun, DotMap, DotSet, DotStore, JoinMode};
 pub use types::{

@@ -56,6 +56,18 @@ impl VersionVector {
         }
     }
 
+    /// Sets the counter of `replica` to `counter` (0 removes the entry).
+    pub fn set(&mut self, replica: ReplicaId, counter: u64) {
+        match self.entries.binary_search_by_key(&replica, |e| e.0) {
+            Ok(i) if counter == 0 => {
+                self.entries.remove(i);
+            }
+            Ok(i) => self.entries[i].1 = counter,
+            Err(_) if counter == 0 => {}
+            Err(i) => self.entries.insert(i, (replica, counter)),
+        }
+    }
+
     /// Whether the mutation `dot` is covered by this vector.
     pub fn contains(&self, dot: Dot) -> bool {
         dot.counter != 0 && dot.counter <= self.get(dot.replica)

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use converge_core::{
-    Change, ChangeKind, Doc, DocError, DocValue, Kind, ListDelta, ListItem, PathSeg, ReplicaId,
+    Change, ChangeKind, Doc, DocError, DocValue, Kind, ListItem, ListStep, PathSeg, ReplicaId,
     Value,
 };
 
@@ -248,7 +248,7 @@ fn events_name_list_items_by_their_current_index() {
         .iter()
         .any(|c| path(&c.path) == [PathSeg::from("todos")]
             && c.kind
-                == ChangeKind::List(vec![ListDelta::Insert(vec![ListItem::Value(
+                == ChangeKind::List(vec![ListStep::Insert(vec![ListItem::Value(
                     "first".into()
                 )])])));
     let note = vec![
@@ -261,7 +261,8 @@ fn events_name_list_items_by_their_current_index() {
         .any(|c| c.path == note && c.kind == ChangeKind::Inserted(Kind::Text)));
 
     // An item inserted and filled in one event: the list's insert step
-    // announces it, locally and remotely alike; its content is read.
+    // announces it, then its content follows (locally and remotely alike),
+    // so a mirror applying the changes in order ends equal.
     let local = Arc::new(Mutex::new(Vec::new()));
     let sink = local.clone();
     a.subscribe(move |e| sink.lock().unwrap().push(e.changes.clone()));
@@ -273,12 +274,25 @@ fn events_name_list_items_by_their_current_index() {
         tx.commit().unwrap()
     };
     let _ = b.apply(&delta).unwrap();
-    let inserted = vec![Change {
-        path: vec![PathSeg::from("todos")],
-        kind: ChangeKind::List(vec![ListDelta::Insert(vec![ListItem::Container(
-            Kind::Map,
-        )])]),
-    }];
+    let n = vec![
+        PathSeg::from("todos"),
+        PathSeg::Index(0),
+        PathSeg::from("n"),
+    ];
+    let inserted = vec![
+        Change {
+            path: vec![PathSeg::from("todos")],
+            kind: ChangeKind::List(vec![ListStep::Insert(vec![ListItem::Container(Kind::Map)])]),
+        },
+        Change {
+            path: n.clone(),
+            kind: ChangeKind::Inserted(Kind::Counter),
+        },
+        Change {
+            path: n,
+            kind: ChangeKind::Counter { old: 0, new: 1 },
+        },
+    ];
     assert_eq!(local.lock().unwrap().clone(), vec![inserted.clone()]);
     assert_eq!(seen.lock().unwrap().clone(), inserted);
 

@@ -109,19 +109,19 @@ fn standalone_text_syncs_by_deltas_and_states() {
 }
 
 /// Applies one change's steps to a mirror of the text, as an editor would.
-fn apply_steps(mirror: &mut Vec<char>, steps: &[converge_core::TextDelta]) {
-    use converge_core::TextDelta;
+fn apply_steps(mirror: &mut Vec<char>, steps: &[converge_core::TextStep]) {
+    use converge_core::TextStep;
     let mut at = 0;
     for s in steps {
         match s {
-            TextDelta::Retain(n) => at += n,
-            TextDelta::Insert(t) => {
+            TextStep::Retain(n) => at += n,
+            TextStep::Insert(t) => {
                 let chars: Vec<char> = t.chars().collect();
                 let n = chars.len();
                 mirror.splice(at..at, chars);
                 at += n;
             }
-            TextDelta::Delete(n) => {
+            TextStep::Delete(n) => {
                 mirror.drain(at..at + n);
             }
         }

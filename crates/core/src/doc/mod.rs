@@ -1,15 +1,30 @@
 //! The document: a root of named, typed containers, edited in transactions,
 //! synchronized by deltas.
+//!
+//! A [`Doc`] is a front over four parts, each in its own module:
+//!
+//! - the replicated **state** (`state.rs`): the dot store and the causal
+//!   context, changed only by the join;
+//! - the **history** (`history.rs`): the deltas seen, for catch-up, behind
+//!   the [`History`] trait;
+//! - the **causal buffer** (`pending.rs`): remote deltas waiting for the
+//!   deltas they depend on;
+//! - the **observers** (`observers.rs`): callbacks and a pollable event
+//!   queue, fed by a recorder the join and the edits write to.
+//!
+//! Around them: the data model (`model/`), read views (`view/`), edits
+//! (`edit/`: transactions, owned handles and the borrowing handles), and
+//! change events (`events/`).
 
+pub(crate) mod delta;
+pub(crate) mod edit;
 pub(crate) mod events;
-pub(crate) mod log;
-pub(crate) mod node;
-pub(crate) mod path;
-pub(crate) mod read;
-pub(crate) mod seq_node;
-pub(crate) mod seq_read;
-pub(crate) mod seq_txn;
-pub(crate) mod txn;
+pub(crate) mod history;
+pub(crate) mod model;
+pub(crate) mod observers;
+pub(crate) mod pending;
+pub(crate) mod state;
+pub(crate) mod view;
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
@@ -17,27 +32,31 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::context::CausalContext;
-use crate::encoding::doc::{decode_doc, encode_doc, DocBlob};
+use crate::encoding::doc::{decode_doc, encode_doc};
 use crate::encoding::{peek_kind, BlobKind};
 use crate::error::DocError;
-use crate::id::ReplicaId;
-use crate::store::{DotStore, JoinMode};
+use crate::id::{Dot, ReplicaId};
 use crate::types::Causal;
 use crate::vv::VersionVector;
-use events::{diff, observe, DocEvent, Origin};
-use log::{DeltaLog, LogEntry};
-use node::{MapStore, Node, Slot};
-use read::{DocValue, MapRef};
-use txn::Transaction;
+use delta::Delta;
+use edit::Transaction;
+use events::{publish_all, DocEvent, Origin};
+use history::{History, HistoryStats, MemoryHistory};
+use model::observe::Recorder;
+use model::MapStore;
+use observers::{Observers, SubscriptionId};
+use pending::{CausalBuffer, Held};
+use state::State;
+use view::{DocValue, MapRef};
 
 /// Limits of a document. The defaults suit interactive documents.
 #[derive(Clone, Debug)]
 pub struct DocOptions {
     /// How many deltas may wait for their causal dependencies (default 4096).
     pub max_pending: usize,
-    /// How many bytes of encoded deltas the log keeps for catch-up; older
-    /// deltas are dropped and a peer behind them gets a snapshot (default
-    /// 16 MiB).
+    /// How many bytes of deltas the in-memory history keeps for catch-up;
+    /// older deltas are dropped and a peer behind them gets a snapshot
+    /// (default 16 MiB).
     pub max_log_bytes: usize,
 }
 
@@ -63,15 +82,9 @@ pub enum ApplyOutcome {
     Duplicate,
 }
 
-/// A handle to a subscription, for [`Doc::unsubscribe`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct SubscriptionId(u64);
-
-type Callback = Box<dyn FnMut(&DocEvent) + Send>;
-
 /// A replicated document: a root map of named, typed containers (maps,
-/// sets, counters, registers) that any number of replicas edit
-/// independently and merge deterministically.
+/// sets, counters, registers, lists, texts) that any number of replicas
+/// edit independently and merge deterministically.
 ///
 /// ```
 /// use converge_core::{Doc, ReplicaId, Value};
@@ -95,11 +108,10 @@ type Callback = Box<dyn FnMut(&DocEvent) + Send>;
 /// ```
 pub struct Doc {
     replica: ReplicaId,
-    state: Causal<MapStore>,
-    log: DeltaLog,
-    pending: Vec<DocBlob>,
-    subscribers: Vec<(SubscriptionId, Callback)>,
-    next_subscription: u64,
+    state: State,
+    history: Box<dyn History>,
+    pending: CausalBuffer,
+    observers: Observers,
     options: DocOptions,
     /// Set while [`Doc::load`] restores this replica's own saved state.
     restoring: bool,
@@ -111,21 +123,21 @@ impl core::fmt::Debug for Doc {
             .field("replica", &self.replica)
             .field("version", &self.version())
             .field("pending", &self.pending.len())
-            .field("log_entries", &self.log.len())
+            .field("history", &self.history.stats())
             .finish_non_exhaustive()
     }
 }
 
 impl Clone for Doc {
-    /// Clones the state, log and pending deltas; subscriptions are not cloned.
+    /// Clones the state, history and pending deltas; subscriptions are not
+    /// cloned.
     fn clone(&self) -> Self {
         Doc {
             replica: self.replica,
             state: self.state.clone(),
-            log: self.log.clone(),
+            history: self.history.clone_box(),
             pending: self.pending.clone(),
-            subscribers: Vec::new(),
-            next_subscription: 0,
+            observers: Observers::default(),
             options: self.options.clone(),
             restoring: false,
         }
@@ -141,13 +153,19 @@ impl Doc {
 
     /// An empty document with explicit limits.
     pub fn with_options(replica: ReplicaId, options: DocOptions) -> Doc {
+        let history = Box::new(MemoryHistory::new(options.max_log_bytes));
+        Doc::with_history(replica, options, history)
+    }
+
+    /// An empty document that keeps its history in `history` (a store's,
+    /// say, so that catch-up survives restarts).
+    pub fn with_history(replica: ReplicaId, options: DocOptions, history: Box<dyn History>) -> Doc {
         Doc {
             replica,
             state: Causal::default(),
-            log: DeltaLog::default(),
-            pending: Vec::new(),
-            subscribers: Vec::new(),
-            next_subscription: 0,
+            history,
+            pending: CausalBuffer::default(),
+            observers: Observers::default(),
             options,
             restoring: false,
         }
@@ -198,6 +216,15 @@ impl Doc {
         Transaction::new(self)
     }
 
+    /// Runs `f` in a transaction and commits it: the convenience for
+    /// one-off edits. The delta goes to the history (send it with
+    /// [`Doc::encode_since`]); use [`Doc::transact`] and
+    /// [`Transaction::commit`] to get its bytes at once.
+    pub fn edit<R>(&mut self, f: impl FnOnce(&mut Transaction<'_>) -> R) -> R {
+        let mut tx = self.transact();
+        f(&mut tx)
+    }
+
     /// A copy of this document that edits as `replica`.
     ///
     /// # Panics
@@ -217,11 +244,11 @@ impl Doc {
     /// Joins another document's whole state into this one (for replicas in
     /// one process; across a network use deltas).
     pub fn merge(&mut self, other: &Doc) -> Result<ApplyOutcome, DocError> {
-        let blob = DocBlob {
+        let whole = Delta {
             deps: VersionVector::new(),
             body: other.state.clone(),
         };
-        self.apply_blob(blob, true)
+        self.apply_delta(whole, true)
     }
 
     /// Encodes the whole document. Replicas that have seen the same deltas,
@@ -230,31 +257,27 @@ impl Doc {
         encode_doc(&self.state, None)
     }
 
-    /// Encodes what a replica at version `theirs` lacks: a group of logged
-    /// deltas, or a snapshot when the log no longer reaches back far enough.
-    /// `None` when it lacks nothing.
+    /// Encodes what a replica at version `theirs` lacks: a group of the
+    /// deltas it lacks, or a snapshot when the history no longer reaches
+    /// back far enough. `None` when it lacks nothing.
     pub fn encode_since(&self, theirs: &VersionVector) -> Option<Vec<u8>> {
         let ours = self.version();
         let needed = self.state.ctx.ranges_beyond(theirs);
         if needed.is_empty() {
             return None;
         }
-        let Some(entries) = self.log.select(theirs, &needed) else {
+        let Some(deltas) = self.history.since(theirs, &needed) else {
             return Some(self.snapshot());
         };
-        if let [single] = entries.as_slice() {
-            return Some(single.bytes.clone());
+        let mut deltas = deltas.into_iter();
+        let mut group = deltas.next()?;
+        for d in deltas {
+            group.absorb(d);
         }
-        let mut group: Causal<MapStore> = Causal::default();
-        for entry in entries {
-            let blob = decode_doc(&entry.bytes, BlobKind::DocDelta)
-                .expect("the log holds only deltas this document encoded or validated");
-            group
-                .store
-                .join(&group.ctx, blob.body.store, &blob.body.ctx, JoinMode::GROUP);
-            group.ctx.join(&blob.body.ctx);
-        }
-        Some(encode_doc(&group, Some(&ours.meet(theirs))))
+        // The receiver has everything up to the meet: it applies the group
+        // at once, and what the group repeats of it is a no-op.
+        group.deps = ours.meet(theirs);
+        Some(group.encode())
     }
 
     /// Applies a delta or a snapshot from another replica.
@@ -276,126 +299,68 @@ impl Doc {
                 .into())
             }
         };
-        let blob = decode_doc(bytes, kind)?;
-        if !full {
+        let delta = decode_doc(bytes, kind)?;
+        if !full && !delta.body.ctx.is_compact_over(&delta.deps) {
             // A delta introduces, per replica, one run of dots right after
             // its dependencies; anything else would leave gaps.
-            if !blob.body.ctx.is_compact_over(&blob.deps) {
-                return Err(crate::DecodeError::Invalid(
-                    "a delta's new dots must follow its dependencies",
-                )
-                .into());
-            }
+            return Err(crate::DecodeError::Invalid(
+                "a delta's new dots must follow its dependencies",
+            )
+            .into());
         }
-        self.apply_blob_logged(blob, full, (!full).then_some(bytes))
+        self.apply_delta(delta, full)
     }
 
-    fn apply_blob(&mut self, blob: DocBlob, full: bool) -> Result<ApplyOutcome, DocError> {
-        self.apply_blob_logged(blob, full, None)
-    }
-
-    fn apply_blob_logged(
-        &mut self,
-        blob: DocBlob,
-        full: bool,
-        bytes: Option<&[u8]>,
-    ) -> Result<ApplyOutcome, DocError> {
+    fn apply_delta(&mut self, delta: Delta, full: bool) -> Result<ApplyOutcome, DocError> {
         let own = self.replica;
-        if !self.restoring && blob.body.ctx.max_counter(own) > self.state.ctx.max_counter(own) {
+        if !self.restoring && delta.body.ctx.max_counter(own) > self.state.ctx.max_counter(own) {
             return Err(DocError::ForeignDotsOfOwnReplica(own));
         }
-        if self.state.ctx.includes(&blob.body.ctx) {
+        if self.state.ctx.includes(&delta.body.ctx) {
             return Ok(ApplyOutcome::Duplicate);
         }
-        if !self.version().dominates(&blob.deps) {
-            if self
-                .pending
-                .iter()
-                .any(|p| p.deps == blob.deps && p.body.ctx == blob.body.ctx)
-            {
-                return Ok(ApplyOutcome::Pending); // already held
-            }
-            if self.pending.len() >= self.options.max_pending {
-                return Err(DocError::PendingFull(self.pending.len()));
-            }
-            self.pending.push(blob);
-            return Ok(ApplyOutcome::Pending);
+        if !self.version().dominates(&delta.deps) {
+            return match self.pending.hold(delta, self.options.max_pending) {
+                Held::Added | Held::Duplicate => Ok(ApplyOutcome::Pending),
+                Held::Full(n) => Err(DocError::PendingFull(n)),
+            };
         }
-        let covers = blob.body.ctx.ranges_beyond(&self.version());
-        let logged = bytes.map(|b| b.to_vec());
-        self.join_remote(blob, full, logged.map(|bytes| LogEntry { covers, bytes }));
-        self.drain_pending();
+        self.join_remote(delta, full);
+        while !self.pending.is_empty() {
+            let Some(next) = self.pending.take_ready(&self.version()) else {
+                break;
+            };
+            if !self.state.ctx.includes(&next.body.ctx) {
+                self.join_remote(next, false);
+            }
+        }
         Ok(ApplyOutcome::Applied)
     }
 
-    fn drain_pending(&mut self) {
-        while !self.pending.is_empty() {
-            let vv = self.version();
-            let Some(i) = self.pending.iter().position(|b| vv.dominates(&b.deps)) else {
-                return;
-            };
-            let blob = self.pending.swap_remove(i);
-            if self.state.ctx.includes(&blob.body.ctx) {
-                continue;
-            }
-            let covers = blob.body.ctx.ranges_beyond(&vv);
-            let bytes = encode_doc(&blob.body, Some(&blob.deps));
-            self.join_remote(blob, false, Some(LogEntry { covers, bytes }));
-        }
-    }
-
-    fn join_remote(&mut self, blob: DocBlob, full: bool, entry: Option<LogEntry>) {
-        let mode = if full {
-            JoinMode::STATE
-        } else {
-            JoinMode::DELTA
-        };
-        let mut blob = blob;
-        let before = (!self.subscribers.is_empty()).then(|| {
-            (
-                observe(&self.state.store, &blob.body.store, full),
-                self.version(),
-            )
-        });
-        if before.is_some() {
-            events::mark_recording(&mut blob.body.store);
-        }
-        let delta_store_for_after = before.as_ref().map(|_| blob.body.store.clone());
-        self.state
-            .store
-            .join(&self.state.ctx, blob.body.store, &blob.body.ctx, mode);
-        self.state.ctx.join(&blob.body.ctx);
-        if let Some(entry) = entry {
-            self.log.push(entry, self.options.max_log_bytes);
+    /// Joins a remote delta (or a whole state when `full`) that is ready,
+    /// records it in the history (deltas only) and tells the observers.
+    fn join_remote(&mut self, delta: Delta, full: bool) {
+        let mut rec = self.observers.active().then(Recorder::default);
+        let logged = (!full).then(|| delta.clone());
+        state::join(&mut self.state, delta.body, full, rec.as_mut());
+        if let Some(delta) = logged {
+            self.history.record(delta);
         }
         #[cfg(any(test, feature = "slow-checks"))]
         self.check_invariants();
-        if let (Some((before, known)), Some(d)) = (before, delta_store_for_after) {
-            let after = observe(&self.state.store, &d, full);
-            let mut changes = diff(before, after);
-            events::drain_seq_changes(
-                &mut self.state.store,
-                &d,
-                full,
-                &mut Vec::new(),
-                &mut changes,
-            );
-            self.emit(Origin::Remote, changes, &known);
+        if let Some(rec) = rec {
+            self.emit(Origin::Remote, rec);
         }
     }
 
-    /// Delivers `changes`; `known` is the version before them.
-    fn emit(&mut self, origin: Origin, changes: Vec<events::RawChange>, known: &VersionVector) {
-        if changes.is_empty() {
+    /// Publishes what `rec` recorded.
+    fn emit(&mut self, origin: Origin, rec: Recorder) {
+        if rec.records.is_empty() {
             return;
         }
-        let changes = events::publish_all(&self.state.store, changes, known);
-        if changes.is_empty() {
-            return;
-        }
-        let event = DocEvent { origin, changes };
-        for (_, cb) in self.subscribers.iter_mut() {
-            cb(&event);
+        let changes = publish_all(&self.state.store, rec);
+        if !changes.is_empty() {
+            self.observers.emit(DocEvent { origin, changes });
         }
     }
 
@@ -405,17 +370,31 @@ impl Doc {
         &mut self,
         callback: impl FnMut(&DocEvent) + Send + 'static,
     ) -> SubscriptionId {
-        let id = SubscriptionId(self.next_subscription);
-        self.next_subscription += 1;
-        self.subscribers.push((id, Box::new(callback)));
-        id
+        self.observers.subscribe(Box::new(callback))
     }
 
     /// Ends a subscription; returns whether it existed.
     pub fn unsubscribe(&mut self, id: SubscriptionId) -> bool {
-        let before = self.subscribers.len();
-        self.subscribers.retain(|(i, _)| *i != id);
-        self.subscribers.len() != before
+        self.observers.unsubscribe(id)
+    }
+
+    /// Starts queueing change events for [`Doc::take_events`], keeping at
+    /// most `max` (the oldest are dropped first). This is how a host whose
+    /// callbacks cannot be `Send` (a browser) observes a document: it polls
+    /// after each call.
+    pub fn queue_events(&mut self, max: usize) {
+        self.observers.set_queue(Some(max));
+    }
+
+    /// Stops queueing events and drops the queued ones.
+    pub fn stop_queueing_events(&mut self) {
+        self.observers.set_queue(None);
+    }
+
+    /// The queued events, oldest first, and how many were dropped because
+    /// the queue was full since the last call.
+    pub fn take_events(&mut self) -> (Vec<DocEvent>, u64) {
+        self.observers.take()
     }
 
     /// How many deltas wait for their dependencies.
@@ -426,95 +405,69 @@ impl Doc {
     /// What the pending deltas wait for: the join of their dependencies
     /// (ask a peer for [`Doc::encode_since`] of your version to fill it).
     pub fn missing(&self) -> VersionVector {
-        let mut vv = VersionVector::new();
-        for b in &self.pending {
-            vv.join(&b.deps);
-        }
-        vv
+        self.pending.missing()
     }
 
-    /// Number of deltas and bytes held by the catch-up log.
+    /// What the history holds.
+    pub fn history_stats(&self) -> HistoryStats {
+        self.history.stats()
+    }
+
+    /// Number of deltas and bytes held by the history (see
+    /// [`Doc::history_stats`]).
     pub fn log_stats(&self) -> (usize, usize) {
-        (self.log.len(), self.log.bytes())
+        let s = self.history.stats();
+        (s.entries, s.bytes)
     }
 
-    /// Drops logged deltas that every peer is known to have (`everyone` is
-    /// the meet of the peers' versions).
+    /// Drops history that every peer is known to have (`everyone` is the
+    /// meet of the peers' versions).
     pub fn trim_log(&mut self, everyone: &VersionVector) {
-        self.log.trim(everyone);
+        self.history.trim(everyone);
     }
 
     /// The internal state, for debugging tests (not a stable format).
     #[doc(hidden)]
-    pub fn debug_state(&self) -> alloc::string::String {
+    pub fn debug_state(&self) -> String {
         alloc::format!("{:?} {:?}", self.state.ctx, self.state.store)
     }
 
-    /// Checks every internal invariant; panics on violation.
+    /// Checks every internal invariant; panics on violation. For tests.
+    #[doc(hidden)]
     pub fn check_invariants(&self) {
-        assert!(self.state.ctx.is_compact(), "document context has gaps");
-        self.state.store.check_invariants(&self.state.ctx);
-        check_state_map(&self.state.store, 1);
+        state::check_invariants(&self.state);
     }
 
-    pub(crate) fn commit_local(
-        &mut self,
-        delta: Causal<MapStore>,
-        deps: VersionVector,
-        changes: Vec<events::RawChange>,
-    ) -> Vec<u8> {
-        let bytes = encode_doc(&delta, Some(&deps));
-        let covers = delta.ctx.ranges_beyond(&deps);
-        self.log.push(
-            LogEntry {
-                covers,
-                bytes: bytes.clone(),
-            },
-            self.options.max_log_bytes,
-        );
-        self.emit(Origin::Local, changes, &deps);
-        bytes
+    /// The next dot this replica will use.
+    pub(crate) fn next_dot(&self) -> Dot {
+        let me = self.replica;
+        Dot::new(me, self.state.ctx.max_counter(me) + 1)
     }
 
-    pub(crate) fn state(&self) -> &Causal<MapStore> {
+    /// Records a committed local delta (if the transaction mutated
+    /// anything) and publishes its changes.
+    pub(crate) fn commit_local(&mut self, delta: Option<Delta>, rec: Option<Recorder>) {
+        if let Some(delta) = delta {
+            self.history.record(delta);
+        }
+        if let Some(rec) = rec {
+            self.emit(Origin::Local, rec);
+        }
+    }
+
+    pub(crate) fn state(&self) -> &State {
         &self.state
     }
 
-    pub(crate) fn state_mut(&mut self) -> &mut Causal<MapStore> {
+    pub(crate) fn state_mut(&mut self) -> &mut State {
         &mut self.state
     }
 
-    pub(crate) fn has_subscribers(&self) -> bool {
-        !self.subscribers.is_empty()
+    pub(crate) fn observed(&self) -> bool {
+        self.observers.active()
     }
-}
 
-fn check_state_map(map: &MapStore, depth: usize) {
-    assert!(depth <= node::MAX_DEPTH, "maps nest too deep");
-    assert!(!map.is_scan(), "scan marker in a state");
-    for (_, slot) in map.iter() {
-        check_state_slot(slot, depth);
-    }
-}
-
-fn check_state_slot(slot: &Slot, depth: usize) {
-    assert!(!slot.scan, "scan marker in a state");
-    assert!(!slot.nodes.is_empty(), "empty slot in a state");
-    for n in &slot.nodes {
-        assert!(!n.is_bottom(), "empty container in a state");
-        match n {
-            Node::Map(m) => check_state_map(m, depth + 1),
-            Node::AwSet(s) => assert!(!s.is_scan()),
-            Node::RwSet(s) => assert!(!s.is_scan()),
-            Node::List(l) => {
-                assert!(!l.children.is_scan(), "scan marker in a state");
-                for (d, child) in l.children.iter() {
-                    let kind = path::item_kind(l, *d).expect("child of a visible container item");
-                    assert!(child.nodes.iter().all(|c| c.kind() == kind));
-                    check_state_slot(child, depth + 1);
-                }
-            }
-            _ => {}
-        }
+    pub(crate) fn root_store(&self) -> &MapStore {
+        &self.state.store
     }
 }

@@ -57,8 +57,8 @@ impl TableBuilder {
 
     pub(crate) fn context(&self, ctx: &CausalContext) -> BVec<WireRanges> {
         let mut out: Vec<WireRanges> = Vec::new();
-        for (replica, lo, hi) in ctx.iter_ranges() {
-            let idx = self.idx(replica);
+        for r in ctx.iter_ranges() {
+            let (idx, lo, hi) = (self.idx(r.replica), r.first, r.last);
             match out.last_mut() {
                 Some(last) if last.0 == idx => last.1 .0.push((lo, hi - lo)),
                 _ => out.push(WireRanges(idx, BVec(alloc::vec![(lo, hi - lo)]))),

@@ -18,8 +18,9 @@ use super::columns::{
 use super::envelope::{open, seal_value, BlobKind};
 use super::seq::{decode_seq, encode_seq, seq_replicas, Bases, WireItem, WireSeq};
 use crate::context::CausalContext;
-use crate::doc::node::{MapStore, Node, Slot, Stamped, MAX_DEPTH};
-use crate::doc::path::{self, Seg};
+use crate::doc::delta::Delta;
+use crate::doc::model::path::{self, Seg};
+use crate::doc::model::{MapStore, Node, Slot, Stamped, MAX_DEPTH};
 use crate::error::DecodeError;
 use crate::store::{DotFun, DotMap, DotStore};
 use crate::types::counter::CounterPart;
@@ -78,13 +79,6 @@ enum WireNode {
     LwwRegister(BVec<(WireDot, u64, Value)>),
     List(WireSeq<BVec<WireItem>>),
     Text(WireSeq<String>),
-}
-
-/// A decoded document delta or snapshot.
-#[derive(Clone, Debug)]
-pub(crate) struct DocBlob {
-    pub(crate) deps: VersionVector,
-    pub(crate) body: Causal<MapStore>,
 }
 
 /// Encodes a delta (with its dependencies) or a snapshot (`deps == None`).
@@ -224,7 +218,7 @@ fn flatten_slot(
 /// canonical order, dots inside the context, nesting depth, and for
 /// snapshots that no removal marker is present and the context is a version
 /// vector.
-pub(crate) fn decode_doc(bytes: &[u8], kind: BlobKind) -> Result<DocBlob> {
+pub(crate) fn decode_doc(bytes: &[u8], kind: BlobKind) -> Result<Delta> {
     let payload = open(bytes, kind)?;
     let wire: WireDoc = from_payload(payload)?;
     let is_delta = kind == BlobKind::DocDelta;
@@ -337,7 +331,7 @@ pub(crate) fn decode_doc(bytes: &[u8], kind: BlobKind) -> Result<DocBlob> {
     let body = Causal { store: root, ctx };
     #[cfg(any(test, feature = "slow-checks"))]
     body.store.check_invariants(&body.ctx);
-    Ok(DocBlob { deps, body })
+    Ok(Delta { deps, body })
 }
 
 fn attach<K: Ord>(map: &mut DotMap<K, Slot>, key: K, slot: Slot) -> Result<()> {
@@ -504,15 +498,11 @@ mod tests {
 
     /// Decodes `bytes`, lets `edit` change the wire form, and decodes the
     /// re-sealed result as a snapshot.
-    fn tampered(bytes: &[u8], edit: impl FnOnce(&mut WireDoc)) -> Result<DocBlob> {
+    fn tampered(bytes: &[u8], edit: impl FnOnce(&mut WireDoc)) -> Result<Delta> {
         tampered_as(BlobKind::DocSnapshot, bytes, edit)
     }
 
-    fn tampered_as(
-        kind: BlobKind,
-        bytes: &[u8],
-        edit: impl FnOnce(&mut WireDoc),
-    ) -> Result<DocBlob> {
+    fn tampered_as(kind: BlobKind, bytes: &[u8], edit: impl FnOnce(&mut WireDoc)) -> Result<Delta> {
         let payload = open(bytes, kind).unwrap();
         let mut wire: WireDoc = from_payload(payload).unwrap();
         edit(&mut wire);
@@ -548,7 +538,7 @@ mod tests {
         );
     }
 
-    fn invalid(r: Result<DocBlob>) -> &'static str {
+    fn invalid(r: Result<Delta>) -> &'static str {
         match r {
             Err(DecodeError::Invalid(why)) => why,
             other => panic!("expected Invalid, got {:?}", other.map(|_| ())),

@@ -32,8 +32,6 @@ pub(crate) trait Content: Clone + Default + PartialEq + Debug {
     /// Inserts `other` before item `at`. `dense`: every item is one unit
     /// wide (an ASCII text), so item and unit positions coincide.
     fn insert(&mut self, at: usize, other: &Self, dense: bool);
-    /// Removes items `at .. at + n`, returning them.
-    fn remove(&mut self, at: usize, n: usize) -> Self;
     /// Removes items `at .. at + n`, returning their weight.
     fn discard(&mut self, at: usize, n: usize, dense: bool) -> Weight;
     /// Splits off items `at ..`.
@@ -99,14 +97,6 @@ impl Content for TextBuf {
     fn insert(&mut self, at: usize, other: &Self, dense: bool) {
         let b = if dense { at } else { byte_of(&self.0, at) };
         self.0.insert_str(b, &other.0);
-    }
-
-    fn remove(&mut self, at: usize, n: usize) -> Self {
-        let b = byte_of(&self.0, at);
-        let e = b + byte_of(&self.0[b..], n);
-        let removed = String::from(&self.0[b..e]);
-        self.0.replace_range(b..e, "");
-        TextBuf(removed)
     }
 
     fn discard(&mut self, at: usize, n: usize, dense: bool) -> Weight {
@@ -201,10 +191,6 @@ impl<V: Clone + PartialEq + Debug> Content for ListBuf<V> {
         let tail = self.0.split_off(at);
         self.0.extend_from_slice(&other.0);
         self.0.extend(tail);
-    }
-
-    fn remove(&mut self, at: usize, n: usize) -> Self {
-        ListBuf(self.0.drain(at..at + n).collect())
     }
 
     fn discard(&mut self, at: usize, n: usize, _dense: bool) -> Weight {

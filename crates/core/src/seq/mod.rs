@@ -84,7 +84,7 @@ impl RunIds {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum SeqOp<C> {
     Insert { pos: u32, content: C },
-    Delete { pos: u32, content: C },
+    Delete { pos: u32, len: u32 },
 }
 
 /// Why a sequence edit was refused.
@@ -426,14 +426,14 @@ impl<C: Content> Seq<C> {
         // Backspace right after typing: the hint holds the item.
         if let Some(h) = self.hint.take() {
             if n == 1 && pos + 1 == h.pos as usize {
-                let _ = self.tree.delete_at(h.at, 1, false);
+                let _ = self.tree.delete_at(h.at, 1);
                 return Ok(());
             }
         }
         let mut left = n as u32;
         while left > 0 {
             let c = self.tree.find_vis(pos as u32).expect("in bounds");
-            let (took, _) = self.tree.delete_at(c, left, false);
+            let (took, _) = self.tree.delete_at(c, left);
             left -= took;
         }
         Ok(())
@@ -460,10 +460,10 @@ impl<C: Content> Seq<C> {
                 continue;
             };
             let pos = ops.as_ref().map(|_| self.tree.position(c).0);
-            let (took, content) = self.tree.delete_at(c, len - k, ops.is_some());
+            let (took, removed) = self.tree.delete_at(c, len - k);
             if let (Some(ops), Some(pos)) = (ops.as_mut(), pos) {
-                if content.items() > 0 {
-                    ops.push(SeqOp::Delete { pos, content });
+                if removed > 0 {
+                    ops.push(SeqOp::Delete { pos, len: removed });
                 }
             }
             k += took;

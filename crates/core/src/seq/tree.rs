@@ -438,28 +438,19 @@ impl<C: Content> Tree<C> {
     }
 
     /// Deletes up to `n` items of one run from the item at `c`. Returns how
-    /// many items of the run were passed and the content they held (empty
-    /// when they were deleted already).
-    pub(crate) fn delete_at(&mut self, c: Place, n: u32, keep: bool) -> (u32, C) {
+    /// many items of the run were passed and how many of them were visible
+    /// (none when they were deleted already).
+    pub(crate) fn delete_at(&mut self, c: Place, n: u32) -> (u32, u32) {
         let run = *self.run(c);
         let take = n.min(run.len() - c.off);
         if run.deleted() {
-            return (take, C::default());
+            return (take, 0);
         }
         let ci = self.vis_in_leaf(c.leaf, c.idx) + c.off;
         let l = &mut self.leaves[c.leaf as usize];
         let old = l.counts;
-        let (removed, w) = if keep {
-            let removed = l.content.remove(ci as usize, take as usize);
-            let w = removed.weight();
-            (removed, w)
-        } else {
-            let dense = l.counts.u8 == l.counts.vis;
-            (
-                C::default(),
-                l.content.discard(ci as usize, take as usize, dense),
-            )
-        };
+        let dense = l.counts.u8 == l.counts.vis;
+        let w = l.content.discard(ci as usize, take as usize, dense);
         let mut mid = c.idx;
         if c.off > 0 {
             let rest = l.runs[mid].split(c.off);
@@ -486,7 +477,7 @@ impl<C: Content> Tree<C> {
         l.counts.u8 -= w.u8;
         self.propagate(c.leaf, old);
         let _ = self.maybe_split(c.leaf);
-        (take, removed)
+        (take, take)
     }
 
     fn propagate(&mut self, leaf: u32, old: Counts) {

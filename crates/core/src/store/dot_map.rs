@@ -78,11 +78,6 @@ impl<K: Ord, S> DotMap<K, S> {
         self.entries.get_mut(key)
     }
 
-    /// The entries, mutably.
-    pub(crate) fn iter_mut(&mut self) -> alloc::collections::btree_map::IterMut<'_, K, S> {
-        self.entries.iter_mut()
-    }
-
     /// The entries, sorted by key.
     pub fn iter(&self) -> alloc::collections::btree_map::Iter<'_, K, S> {
         self.entries.iter()
@@ -115,57 +110,82 @@ impl<K: Ord, S> DotMap<K, S> {
 }
 
 impl<K: Ord + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
-    fn keep(&self, store: &S, mode: JoinMode) -> bool {
-        keep(self.scan, store, mode)
+    /// The join of the delta-state framework, with each pair of entries
+    /// joined by `join_entry(key, mine, theirs, mode)` (an entry missing on
+    /// one side is the empty store). [`DotStore::join`] passes the entries'
+    /// own join; the document passes one that also records what changed.
+    /// The map decides which entries stay.
+    pub(crate) fn join_with(
+        &mut self,
+        other: Self,
+        mode: JoinMode,
+        mut join_entry: impl FnMut(&K, &mut S, S, JoinMode),
+    ) {
+        let full = mode.full || other.scan;
+        if mode.delta_target {
+            self.scan |= other.scan;
+        }
+        let mode = JoinMode { full, ..mode };
+        if full {
+            return self.join_full(other, mode, join_entry);
+        }
+        for (key, o) in other.entries {
+            match self.entries.get_mut(&key) {
+                Some(s) => {
+                    join_entry(&key, s, o, mode);
+                    if !keep(self.scan, s, mode) {
+                        self.entries.remove(&key);
+                    }
+                }
+                None => {
+                    let mut s = S::default();
+                    join_entry(&key, &mut s, o, mode);
+                    if keep(self.scan, &s, mode) {
+                        self.entries.insert(key, s);
+                    }
+                }
+            }
+        }
     }
 
     fn join_full(
         &mut self,
-        ctx: &CausalContext,
         other: Self,
-        other_ctx: &CausalContext,
         mode: JoinMode,
+        mut join_entry: impl FnMut(&K, &mut S, S, JoinMode),
     ) {
         // A sorted merge of both maps, rebuilt in bulk: O(n + m). (Measured
         // faster than joining in place and appending the other side's
         // remaining keys with `BTreeMap::append`.)
         let mine = core::mem::take(&mut self.entries);
         let mut out: Vec<(K, S)> = Vec::with_capacity(mine.len() + other.entries.len());
-        let mut a = mine.into_iter();
-        let mut b = other.entries.into_iter();
-        let (mut ha, mut hb) = (a.next(), b.next());
+        let mut a = mine.into_iter().peekable();
+        let mut b = other.entries.into_iter().peekable();
         loop {
-            let (key, store) = match (ha.take(), hb.take()) {
+            let order = match (a.peek(), b.peek()) {
                 (None, None) => break,
-                (Some((k, mut s)), None) => {
-                    ha = a.next();
-                    s.join(ctx, S::default(), other_ctx, mode);
+                (Some(_), None) => core::cmp::Ordering::Less,
+                (None, Some(_)) => core::cmp::Ordering::Greater,
+                (Some((ka, _)), Some((kb, _))) => ka.cmp(kb),
+            };
+            let (key, store) = match order {
+                core::cmp::Ordering::Less => {
+                    let (k, mut s) = a.next().expect("peeked");
+                    join_entry(&k, &mut s, S::default(), mode);
                     (k, s)
                 }
-                (None, Some((k, o))) => {
-                    hb = b.next();
+                core::cmp::Ordering::Greater => {
+                    let (k, o) = b.next().expect("peeked");
                     let mut s = S::default();
-                    s.join(ctx, o, other_ctx, mode);
+                    join_entry(&k, &mut s, o, mode);
                     (k, s)
                 }
-                (Some((ka, mut sa)), Some((kb, sb))) => match ka.cmp(&kb) {
-                    core::cmp::Ordering::Less => {
-                        (ha, hb) = (a.next(), Some((kb, sb)));
-                        sa.join(ctx, S::default(), other_ctx, mode);
-                        (ka, sa)
-                    }
-                    core::cmp::Ordering::Greater => {
-                        (ha, hb) = (Some((ka, sa)), b.next());
-                        let mut s = S::default();
-                        s.join(ctx, sb, other_ctx, mode);
-                        (kb, s)
-                    }
-                    core::cmp::Ordering::Equal => {
-                        (ha, hb) = (a.next(), b.next());
-                        sa.join(ctx, sb, other_ctx, mode);
-                        (ka, sa)
-                    }
-                },
+                core::cmp::Ordering::Equal => {
+                    let (k, mut s) = a.next().expect("peeked");
+                    let (_, o) = b.next().expect("peeked");
+                    join_entry(&k, &mut s, o, mode);
+                    (k, s)
+                }
             };
             if keep(self.scan, &store, mode) {
                 out.push((key, store));
@@ -208,31 +228,7 @@ impl<K: Ord + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> {
         other_ctx: &CausalContext,
         mode: JoinMode,
     ) {
-        let full = mode.full || other.scan;
-        if mode.delta_target {
-            self.scan |= other.scan;
-        }
-        let mode = JoinMode { full, ..mode };
-        if full {
-            return self.join_full(ctx, other, other_ctx, mode);
-        }
-        for (key, o) in other.entries {
-            match self.entries.get_mut(&key) {
-                Some(s) => {
-                    s.join(ctx, o, other_ctx, mode);
-                    if !keep(self.scan, s, mode) {
-                        self.entries.remove(&key);
-                    }
-                }
-                None => {
-                    let mut s = S::default();
-                    s.join(ctx, o, other_ctx, mode);
-                    if self.keep(&s, mode) {
-                        self.entries.insert(key, s);
-                    }
-                }
-            }
-        }
+        self.join_with(other, mode, |_, s, o, m| s.join(ctx, o, other_ctx, m));
     }
 
     fn removal_marker() -> Self {

@@ -4,7 +4,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::context::CausalContext;
-use crate::doc::seq_read::TextRef;
+use crate::doc::view::TextRef;
 use crate::error::{DecodeError, DocError};
 use crate::id::{Dot, ReplicaId};
 use crate::seq::content::{TextBuf, Unit};
@@ -222,8 +222,8 @@ impl Text {
             return None;
         }
         let mut ctx = CausalContext::new();
-        for (r, lo, hi) in needed {
-            ctx.insert_range(r, lo, hi);
+        for r in needed {
+            ctx.insert_dots(r);
         }
         let mut runs = Vec::new();
         let mut dels = Vec::new();

@@ -4,9 +4,12 @@ use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::node::{AwSetStore, Kind, LwwStore, MapStore, MvStore, Node, RwSetStore, Slot};
-use super::seq_read::{ListRef, TextRef};
+use crate::doc::model::values::{lww_winner, mv_values};
+use crate::doc::model::{AwSetStore, Kind, MapStore, Node, RwSetStore, Slot};
 use crate::types::counter::counter_value;
+pub use seq::{Cursor, ListRef, Side, TextRef};
+
+pub(crate) mod seq;
 use crate::value::Value;
 
 /// A read-only view of a map in a document (the root is one).
@@ -77,19 +80,6 @@ impl<'a> SetRef<'a> {
     pub fn is_empty(&self) -> bool {
         self.iter().next().is_none()
     }
-}
-
-pub(crate) fn lww_winner(store: &LwwStore) -> Option<&Value> {
-    store
-        .iter()
-        .max_by(|(da, a), (db, b)| {
-            (a.ts, da.replica, da.counter).cmp(&(b.ts, db.replica, db.counter))
-        })
-        .map(|(_, s)| &s.value)
-}
-
-pub(crate) fn mv_values(store: &MvStore) -> Vec<&Value> {
-    store.iter().map(|(_, v)| v).collect()
 }
 
 pub(crate) fn node_ref(node: &Node) -> ValueRef<'_> {

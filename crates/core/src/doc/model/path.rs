@@ -2,9 +2,12 @@
 //! their ids (an id survives concurrent inserts; an index would not).
 
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::fmt;
 
-use super::node::{Kind, ListStore, MapStore, Node, Slot};
+use super::item::SeqKind;
+use super::{Kind, ListStore, MapStore, Node, Slot};
 use crate::id::Dot;
 
 /// One step of a path inside the document.
@@ -14,6 +17,114 @@ pub(crate) enum Seg {
     Key(String),
     /// An item of a list that holds a container.
     Item(Dot),
+}
+
+/// The stable identity of a container in a document: the map keys and
+/// list item ids that lead to it from the root, and its kind.
+///
+/// A container under a map key is the same container on every replica
+/// (concurrent creations merge); a container held by a list item is named
+/// by the item's id, which survives concurrent inserts and deletes around
+/// it. Ids are cheap to clone (the path is shared) and are what the
+/// owned handles ([`TextHandle`](crate::TextHandle) and its siblings)
+/// hold.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ContainerId {
+    path: Arc<[Seg]>,
+    kind: Kind,
+}
+
+impl ContainerId {
+    /// The root map.
+    pub fn root_map() -> ContainerId {
+        ContainerId {
+            path: Arc::from(Vec::new()),
+            kind: Kind::Map,
+        }
+    }
+
+    /// The container of `kind` named `name` at the root.
+    pub fn root(name: &str, kind: Kind) -> ContainerId {
+        ContainerId {
+            path: Arc::from(alloc::vec![Seg::Key(String::from(name))]),
+            kind,
+        }
+    }
+
+    pub(crate) fn from_path(path: Vec<Seg>, kind: Kind) -> ContainerId {
+        ContainerId {
+            path: Arc::from(path),
+            kind,
+        }
+    }
+
+    /// The container's kind.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// Whether this is the root map.
+    pub fn is_root_map(&self) -> bool {
+        self.path.is_empty()
+    }
+
+    /// How deep the container is (root containers are at depth 1).
+    pub fn depth(&self) -> usize {
+        self.path.len()
+    }
+
+    /// The container of `kind` under `key` of this map; `None` if this is
+    /// not a map.
+    pub fn key(&self, key: &str, kind: Kind) -> Option<ContainerId> {
+        (self.kind == Kind::Map).then(|| self.child(Seg::Key(String::from(key)), kind))
+    }
+
+    /// The container of `kind` held by list item `item` of this list;
+    /// `None` if this is not a list.
+    pub fn item(&self, item: Dot, kind: Kind) -> Option<ContainerId> {
+        (self.kind == Kind::List).then(|| self.child(Seg::Item(item), kind))
+    }
+
+    pub(crate) fn child(&self, seg: Seg, kind: Kind) -> ContainerId {
+        let mut path = Vec::with_capacity(self.path.len() + 1);
+        path.extend_from_slice(&self.path);
+        path.push(seg);
+        ContainerId::from_path(path, kind)
+    }
+
+    /// The container holding this one (`None` for the root map).
+    pub fn parent(&self) -> Option<ContainerId> {
+        let (last, rest) = self.path.split_last()?;
+        Some(ContainerId::from_path(rest.to_vec(), parent_kind(last)))
+    }
+
+    pub(crate) fn path(&self) -> &[Seg] {
+        &self.path
+    }
+}
+
+impl fmt::Debug for ContainerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Display for ContainerId {
+    /// `kind:path`, the path's steps separated by `/`, list items as
+    /// `#replica@counter` (replica in hex): `text:todos/#1f@3/note`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}:", self.kind)?;
+        for (i, seg) in self.path.iter().enumerate() {
+            if i > 0 {
+                f.write_str("/")?;
+            }
+            match seg {
+                Seg::Key(k) => f.write_str(k)?,
+                Seg::Item(d) => write!(f, "#{:x}@{}", d.replica.get(), d.counter)?,
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One step of a path in a [`Change`](crate::Change): a map key, or the
@@ -36,13 +147,6 @@ impl From<usize> for PathSeg {
     fn from(index: usize) -> Self {
         PathSeg::Index(index)
     }
-}
-
-/// A path of map keys.
-pub(crate) fn keys<S: AsRef<str>>(keys: &[S]) -> Vec<Seg> {
-    keys.iter()
-        .map(|k| Seg::Key(String::from(k.as_ref())))
-        .collect()
 }
 
 /// The kind of container that holds the step after `seg`.
@@ -77,7 +181,7 @@ pub(crate) fn slot_at<'a>(root: &'a MapStore, path: &[Seg]) -> Option<&'a Slot> 
 /// The container kind of the visible list item `d`, if it holds one.
 pub(crate) fn item_kind(list: &ListStore, d: Dot) -> Option<Kind> {
     let (c, i) = list.seq.item_of(d)?;
-    super::seq_txn::SeqKind::container(c, i)
+    SeqKind::container(c, i)
 }
 
 /// The public form of `path` in a state: list items as their current

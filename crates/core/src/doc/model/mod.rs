@@ -5,15 +5,25 @@ use alloc::string::String;
 use core::fmt;
 use smallvec::SmallVec;
 
-use super::seq_node::SeqNode;
-use super::seq_read::ListItem;
+use alloc::vec::Vec;
+
 use crate::context::CausalContext;
 use crate::id::Dot;
 use crate::seq::content::{ListBuf, TextBuf};
 use crate::store::{DotFun, DotMap, DotSet, DotStore, JoinMode};
-use crate::types::counter::CounterStore;
+use crate::types::counter::{counter_value, CounterStore};
 use crate::types::RwEntry;
 use crate::value::Value;
+use item::ListItem;
+use observe::{Observed, Recorder};
+use path::Seg;
+use seq_node::SeqNode;
+
+pub(crate) mod item;
+pub(crate) mod observe;
+pub(crate) mod path;
+pub(crate) mod seq_node;
+pub(crate) mod values;
 
 /// The kind of a container in a document.
 ///
@@ -164,7 +174,62 @@ impl Node {
         }
     }
 
-    fn join(&mut self, ctx: &CausalContext, other: Node, octx: &CausalContext, mode: JoinMode) {
+    /// Joins `other` (of the same kind), reporting visible changes to
+    /// `rec`.
+    fn join(
+        &mut self,
+        ctx: &CausalContext,
+        other: Node,
+        octx: &CausalContext,
+        mode: JoinMode,
+        rec: Option<&mut Recorder>,
+    ) {
+        let Some(rec) = rec else {
+            return self.join_quietly(ctx, other, octx, mode);
+        };
+        match (self, other) {
+            (Node::Map(a), Node::Map(b)) => join_map(a, ctx, b, octx, mode, rec),
+            (Node::AwSet(a), Node::AwSet(b)) => a.join_with(b, mode, |v, s, o, m| {
+                let was = !s.is_bottom();
+                s.join(ctx, o, octx, m);
+                element(rec, v, was, !s.is_bottom());
+            }),
+            (Node::RwSet(a), Node::RwSet(b)) => a.join_with(b, mode, |v, s, o, m| {
+                let was = s.is_present();
+                s.join(ctx, o, octx, m);
+                element(rec, v, was, s.is_present());
+            }),
+            (Node::Counter(a), Node::Counter(b)) => {
+                let old = counter_value(a);
+                a.join(ctx, b, octx, mode);
+                let new = counter_value(a);
+                if old != new {
+                    rec.push(Observed::Counter { old, new });
+                }
+            }
+            (Node::Mv(a), Node::Mv(b)) => {
+                let old = values::mv_owned(a);
+                a.join(ctx, b, octx, mode);
+                register(rec, old, values::mv_owned(a));
+            }
+            (Node::Lww(a), Node::Lww(b)) => {
+                let old = values::lww_owned(a);
+                a.join(ctx, b, octx, mode);
+                register(rec, old, values::lww_owned(a));
+            }
+            (Node::List(a), Node::List(b)) => a.join(ctx, *b, octx, mode, Some(rec)),
+            (Node::Text(a), Node::Text(b)) => a.join(ctx, *b, octx, mode, Some(rec)),
+            _ => unreachable!("join of nodes of different kinds"),
+        }
+    }
+
+    fn join_quietly(
+        &mut self,
+        ctx: &CausalContext,
+        other: Node,
+        octx: &CausalContext,
+        mode: JoinMode,
+    ) {
         match (self, other) {
             (Node::Map(a), Node::Map(b)) => a.join(ctx, b, octx, mode),
             (Node::AwSet(a), Node::AwSet(b)) => a.join(ctx, b, octx, mode),
@@ -172,8 +237,8 @@ impl Node {
             (Node::Counter(a), Node::Counter(b)) => a.join(ctx, b, octx, mode),
             (Node::Mv(a), Node::Mv(b)) => a.join(ctx, b, octx, mode),
             (Node::Lww(a), Node::Lww(b)) => a.join(ctx, b, octx, mode),
-            (Node::List(a), Node::List(b)) => a.join(ctx, *b, octx, mode),
-            (Node::Text(a), Node::Text(b)) => a.join(ctx, *b, octx, mode),
+            (Node::List(a), Node::List(b)) => a.join(ctx, *b, octx, mode, None),
+            (Node::Text(a), Node::Text(b)) => a.join(ctx, *b, octx, mode, None),
             _ => unreachable!("join of nodes of different kinds"),
         }
     }
@@ -211,6 +276,37 @@ pub(crate) struct Slot {
     pub(crate) scan: bool,
 }
 
+/// Joins two maps of a document, reporting to `rec`.
+pub(crate) fn join_map(
+    a: &mut MapStore,
+    ctx: &CausalContext,
+    b: MapStore,
+    octx: &CausalContext,
+    mode: JoinMode,
+    rec: &mut Recorder,
+) {
+    a.join_with(b, mode, |key, slot, o, m| {
+        rec.path.push(Seg::Key(key.clone()));
+        slot.join_observed(ctx, o, octx, m, Some(&mut *rec));
+        rec.path.pop();
+    });
+}
+
+fn element(rec: &mut Recorder, value: &Value, was: bool, is: bool) {
+    if was != is {
+        rec.push(Observed::Element {
+            value: value.clone(),
+            present: is,
+        });
+    }
+}
+
+fn register(rec: &mut Recorder, old: Vec<Value>, new: Vec<Value>) {
+    if old != new {
+        rec.push(Observed::Register { old, new });
+    }
+}
+
 impl fmt::Debug for Slot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.scan {
@@ -244,6 +340,70 @@ impl Slot {
         self.nodes.first()
     }
 
+    /// Joins `other` into this slot, reporting to `rec` (when given) what
+    /// becomes visible: a change of the visible kind under a map key
+    /// (recorded first), then the changes inside the node visible
+    /// afterwards (for a new node: all of its content). Changes inside
+    /// nodes that are hidden or gone are dropped.
+    pub(crate) fn join_observed(
+        &mut self,
+        ctx: &CausalContext,
+        other: Self,
+        octx: &CausalContext,
+        mode: JoinMode,
+        mut rec: Option<&mut Recorder>,
+    ) {
+        let full = mode.full || other.scan;
+        if mode.delta_target {
+            self.scan |= other.scan;
+        }
+        let mode = JoinMode { full, ..mode };
+        let before = self.visible().map(Node::kind);
+        let first = rec.as_ref().map_or(0, |r| r.mark());
+        // The records each node's join made, to drop those of hidden nodes.
+        let mut spans: SmallVec<[(Kind, usize, usize); 2]> = SmallVec::new();
+        let mut join_one = |node: &mut Node, o: Node, rec: Option<&mut Recorder>| match rec {
+            Some(r) => {
+                let start = r.mark();
+                node.join(ctx, o, octx, mode, Some(&mut *r));
+                spans.push((node.kind(), start, r.mark()));
+            }
+            None => node.join(ctx, o, octx, mode, None),
+        };
+        if full {
+            for node in self.nodes.iter_mut() {
+                let kind = node.kind();
+                if !other.nodes.iter().any(|o| o.kind() == kind) {
+                    join_one(node, Node::empty(kind), rec.as_deref_mut());
+                }
+            }
+        }
+        for o in other.nodes {
+            let node = self.node_mut_or_insert(o.kind());
+            join_one(node, o, rec.as_deref_mut());
+        }
+        let keep_markers = mode.delta_target && !self.scan;
+        if !keep_markers {
+            self.nodes.retain(|n| !n.is_bottom());
+        }
+        let Some(rec) = rec else { return };
+        if !matches!(rec.path.last(), Some(Seg::Key(_))) {
+            // A list item's container: one kind, which stays (empty) as
+            // long as the item does; the list's steps report the item.
+            return;
+        }
+        let after = self.visible().map(Node::kind);
+        spans.sort_unstable_by_key(|s| core::cmp::Reverse(s.1));
+        for (kind, start, end) in spans {
+            if Some(kind) != after {
+                rec.drop_range(start, end);
+            }
+        }
+        if before != after {
+            rec.insert(first, Observed::Key { before, after });
+        }
+    }
+
     pub(crate) fn node_mut_or_insert(&mut self, kind: Kind) -> &mut Node {
         let i = match self.nodes.binary_search_by_key(&kind, Node::kind) {
             Ok(i) => i,
@@ -268,27 +428,7 @@ impl DotStore for Slot {
     }
 
     fn join(&mut self, ctx: &CausalContext, other: Self, octx: &CausalContext, mode: JoinMode) {
-        let full = mode.full || other.scan;
-        if mode.delta_target {
-            self.scan |= other.scan;
-        }
-        let mode = JoinMode { full, ..mode };
-        if full {
-            for node in self.nodes.iter_mut() {
-                let kind = node.kind();
-                if !other.nodes.iter().any(|o| o.kind() == kind) {
-                    node.join(ctx, Node::empty(kind), octx, mode);
-                }
-            }
-        }
-        for o in other.nodes {
-            let node = self.node_mut_or_insert(o.kind());
-            node.join(ctx, o, octx, mode);
-        }
-        let keep_markers = mode.delta_target && !self.scan;
-        if !keep_markers {
-            self.nodes.retain(|n| !n.is_bottom());
-        }
+        self.join_observed(ctx, other, octx, mode, None);
     }
 
     fn removal_marker() -> Self {

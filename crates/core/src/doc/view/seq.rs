@@ -6,11 +6,12 @@ use alloc::vec::Vec;
 use core::fmt;
 use serde::{Deserialize, Serialize};
 
-use super::node::{Kind, ListStore};
-use super::read::{empty_ref, node_ref, DocValue, MapRef, ValueRef};
+use super::{empty_ref, node_ref, DocValue, MapRef, ValueRef};
+use crate::doc::model::item::{ListContent, ListItem};
+use crate::doc::model::{Kind, ListStore};
 use crate::id::Dot;
-use crate::seq::content::{Content, ListBuf, TextBuf, Unit};
-use crate::seq::{Seq, SeqOp};
+use crate::seq::content::{Content, TextBuf, Unit};
+use crate::seq::Seq;
 use crate::value::Value;
 
 /// Which neighbour a [`Cursor`] holds on to.
@@ -139,38 +140,20 @@ impl<'a> TextRef<'a> {
     pub fn resolve(&self, cursor: &Cursor) -> Option<usize> {
         resolve_cursor(self.seq, cursor)
     }
-}
 
-/// What a list item holds: a plain value, or a nested container (a map,
-/// a list, a text or a counter) that is edited in place through
-/// [`ListMut::map`](crate::ListMut::map) and its siblings.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum ListItem {
-    /// A plain value.
-    Value(Value),
-    /// A nested container of this kind.
-    Container(Kind),
-}
-
-impl From<Value> for ListItem {
-    fn from(v: Value) -> Self {
-        ListItem::Value(v)
+    /// The stable id of the character at `char` index `pos`.
+    pub fn id_at(&self, pos: usize) -> Option<Dot> {
+        self.seq?.dot_at(pos)
     }
-}
 
-impl ListItem {
-    /// The plain value, if the item holds one.
-    pub fn as_value(&self) -> Option<&Value> {
-        match self {
-            ListItem::Value(v) => Some(v),
-            ListItem::Container(_) => None,
+    /// Where the character `id` is now (a `char` index); `None` if it was
+    /// deleted or this replica has not seen it.
+    pub fn index_of(&self, id: Dot) -> Option<usize> {
+        match self.seq?.index_of(id)? {
+            (i, true) => Some(i),
+            (_, false) => None,
         }
     }
-}
-
-/// The container kinds a list item can hold.
-pub(crate) fn is_item_kind(kind: Kind) -> bool {
-    matches!(kind, Kind::Map | Kind::List | Kind::Text | Kind::Counter)
 }
 
 /// A read-only view of a list.
@@ -187,7 +170,7 @@ impl fmt::Debug for ListRef<'_> {
 }
 
 impl<'a> ListRef<'a> {
-    fn seq(&self) -> Option<&'a Seq<ListBuf<ListItem>>> {
+    fn seq(&self) -> Option<&'a Seq<ListContent>> {
         self.node.map(|n| &n.seq)
     }
 
@@ -292,6 +275,21 @@ impl<'a> ListRef<'a> {
         make_cursor(self.seq(), index, side)
     }
 
+    /// The stable id of the item at `index`: it names the item whatever
+    /// is inserted or deleted around it (a key for a UI's keyed list).
+    pub fn id_at(&self, index: usize) -> Option<Dot> {
+        self.seq()?.dot_at(index)
+    }
+
+    /// Where the item `id` is now; `None` if it was deleted or this
+    /// replica has not seen it.
+    pub fn index_of(&self, id: Dot) -> Option<usize> {
+        match self.seq()?.index_of(id)? {
+            (i, true) => Some(i),
+            (_, false) => None,
+        }
+    }
+
     /// Where `cursor` is now; `None` if it names an item this replica has
     /// not seen yet.
     pub fn resolve(&self, cursor: &Cursor) -> Option<usize> {
@@ -305,98 +303,4 @@ fn item_ref(list: &ListStore, d: Dot, kind: Kind) -> ValueRef<'_> {
         Some(node) => node_ref(node),
         None => empty_ref(kind),
     }
-}
-
-/// One step of a text change. Applied in order from the start of the
-/// text (as Quill and Yjs deltas are): skip `Retain` characters, then
-/// insert or delete. Counts are in `char`s.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TextDelta {
-    /// Keep this many characters.
-    Retain(usize),
-    /// Insert this text here.
-    Insert(String),
-    /// Delete this many characters here.
-    Delete(usize),
-}
-
-/// One step of a list change (see [`TextDelta`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ListDelta {
-    /// Keep this many values.
-    Retain(usize),
-    /// Insert these items here.
-    Insert(Vec<ListItem>),
-    /// Delete this many values here.
-    Delete(usize),
-}
-
-/// Merges consecutive recorded operations and turns each into a delta
-/// (`[retain, insert|delete]`).
-pub(crate) fn text_deltas(ops: Vec<SeqOp<TextBuf>>) -> Vec<Vec<TextDelta>> {
-    compact(ops)
-        .into_iter()
-        .map(|op| match op {
-            Step::Insert(p, c) => with_retain(p, TextDelta::Retain, TextDelta::Insert(c.0)),
-            Step::Delete(p, n) => with_retain(p, TextDelta::Retain, TextDelta::Delete(n)),
-        })
-        .collect()
-}
-
-pub(crate) fn list_deltas(ops: Vec<SeqOp<ListBuf<ListItem>>>) -> Vec<Vec<ListDelta>> {
-    compact(ops)
-        .into_iter()
-        .map(|op| match op {
-            Step::Insert(p, c) => with_retain(p, ListDelta::Retain, ListDelta::Insert(c.0)),
-            Step::Delete(p, n) => with_retain(p, ListDelta::Retain, ListDelta::Delete(n)),
-        })
-        .collect()
-}
-
-fn with_retain<D>(pos: usize, retain: fn(usize) -> D, op: D) -> Vec<D> {
-    if pos == 0 {
-        alloc::vec![op]
-    } else {
-        alloc::vec![retain(pos), op]
-    }
-}
-
-enum Step<C> {
-    Insert(usize, C),
-    Delete(usize, usize),
-}
-
-fn compact<C: crate::seq::content::Content>(ops: Vec<SeqOp<C>>) -> Vec<Step<C>> {
-    let mut out: Vec<Step<C>> = Vec::new();
-    for op in ops {
-        match op {
-            SeqOp::Insert { pos, content } => {
-                let pos = pos as usize;
-                if let Some(Step::Insert(p, c)) = out.last_mut() {
-                    if pos == *p + c.items() {
-                        c.append(&content);
-                        continue;
-                    }
-                }
-                out.push(Step::Insert(pos, content));
-            }
-            SeqOp::Delete { pos, content } => {
-                let pos = pos as usize;
-                let n = content.items();
-                if let Some(Step::Delete(p, m)) = out.last_mut() {
-                    if pos == *p {
-                        *m += n;
-                        continue;
-                    }
-                    if pos + n == *p {
-                        *p = pos;
-                        *m += n;
-                        continue;
-                    }
-                }
-                out.push(Step::Delete(pos, n));
-            }
-        }
-    }
-    out
 }

@@ -13,8 +13,10 @@
 
 use alloc::vec::Vec;
 
-use super::node::Slot;
-use super::seq_txn::SeqKind;
+use super::item::SeqKind;
+use super::observe::Recorder;
+use super::path::Seg;
+use super::Slot;
 use crate::context::CausalContext;
 use crate::id::Dot;
 use crate::seq::content::Content;
@@ -32,10 +34,6 @@ pub(crate) struct SeqNode<C> {
     pub(crate) loose: Vec<Loose<C>>,
     /// Deleted id runs (deltas).
     pub(crate) dels: Vec<(Dot, u32)>,
-    /// In a delta: ask the receiving state to record its changes.
-    pub(crate) record: bool,
-    /// In a state: changes recorded for subscribers, drained by the doc.
-    pub(crate) ops: Option<Vec<SeqOp<C>>>,
     /// The containers held by list items, by item id (always empty for
     /// texts). In a state only visible container items have an entry.
     pub(crate) children: DotMap<Dot, Slot>,
@@ -47,8 +45,6 @@ impl<C: Content> Default for SeqNode<C> {
             seq: Seq::default(),
             loose: Vec::new(),
             dels: Vec::new(),
-            record: false,
-            ops: None,
             children: DotMap::default(),
         }
     }
@@ -122,6 +118,32 @@ impl<C: Content> SeqNode<C> {
         }
     }
 
+    /// Adds an inserted run to a delta, extending the last run when it
+    /// continues it (typing on).
+    pub(crate) fn push_loose(&mut self, l: Loose<C>) {
+        if let Some(prev) = self.loose.last_mut() {
+            let continues = prev.id.replica == l.id.replica
+                && prev.id.counter + u64::from(prev.len) == l.id.counter
+                && l.left == Some(Dot::new(l.id.replica, l.id.counter - 1))
+                && prev.right == l.right;
+            if let (true, Some(a), Some(b)) = (continues, prev.content.as_mut(), l.content.as_ref())
+            {
+                if let Some(len) = prev.len.checked_add(l.len) {
+                    prev.len = len;
+                    a.append(b);
+                    return;
+                }
+            }
+        }
+        self.loose.push(l);
+    }
+
+    /// Adds deleted ids to a delta, extending the last range when they
+    /// follow it.
+    pub(crate) fn push_del(&mut self, first: Dot, n: u32) {
+        push_range(&mut self.dels, first, n);
+    }
+
     pub(crate) fn is_bottom(&self) -> bool {
         self.seq.is_empty()
             && self.loose.is_empty()
@@ -160,12 +182,16 @@ impl<C: Content> SeqNode<C> {
         })
     }
 
+    /// Joins `other` into this node, reporting the visible changes to
+    /// `rec`: the sequence's operations, and the changes inside the
+    /// containers its items hold.
     pub(crate) fn join(
         &mut self,
         ctx: &CausalContext,
         mut other: SeqNode<C>,
         octx: &CausalContext,
         mode: JoinMode,
+        mut rec: Option<&mut Recorder>,
     ) where
         C: SeqKind,
     {
@@ -175,8 +201,7 @@ impl<C: Content> SeqNode<C> {
             self.join_into_delta(ctx, other, octx, mode);
             return;
         }
-        let mut ops =
-            (other.record || self.ops.is_some()).then(|| self.ops.take().unwrap_or_default());
+        let mut ops = rec.is_some().then(Vec::new);
         // Which children may have lost their item: all of them after a
         // join of states or a removal; else those the delta deletes or
         // brings.
@@ -205,8 +230,19 @@ impl<C: Content> SeqNode<C> {
         for (d, n) in other.dels {
             self.seq.delete_ids(d, n, &mut ops);
         }
-        self.ops = ops;
-        self.children.join(ctx, children, octx, mode);
+        if let (Some(rec), Some(ops)) = (rec.as_deref_mut(), ops) {
+            if !ops.is_empty() {
+                rec.push(C::observed(ops));
+            }
+        }
+        match rec {
+            Some(rec) => self.children.join_with(children, mode, |d, slot, o, m| {
+                rec.path.push(Seg::Item(*d));
+                slot.join_observed(ctx, o, octx, m, Some(&mut *rec));
+                rec.path.pop();
+            }),
+            None => self.children.join(ctx, children, octx, mode),
+        }
         if check_all {
             self.prune_children();
         } else {
@@ -254,7 +290,6 @@ impl<C: Content> SeqNode<C> {
         for (d, n) in other.dels {
             push_range(&mut self.dels, d, n);
         }
-        self.record |= other.record;
     }
 
     pub(crate) fn check_invariants(&self, ctx: &CausalContext) {

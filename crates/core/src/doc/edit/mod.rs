@@ -1,0 +1,277 @@
+//! Edits: transactions, the owned handles that edit through them
+//! (`handles.rs`), and the borrowing handles layered over those
+//! (`borrowed.rs`).
+//!
+//! A transaction applies each mutation to the document's state at once
+//! (reads see it) and accumulates the mutations' deltas into one delta,
+//! which it hands to the history when it ends.
+
+pub(crate) mod borrowed;
+pub(crate) mod handles;
+mod seq;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::delta::Delta;
+use super::model::observe::Recorder;
+use super::model::path::{self, ContainerId, Seg};
+use super::model::seq_node::SeqNode;
+use super::model::{Kind, MapStore, Node, Slot, MAX_DEPTH};
+use super::{state, Doc};
+use crate::context::CausalContext;
+use crate::error::DocError;
+use crate::id::Dot;
+use crate::store::{DotMap, DotStore, JoinMode};
+use crate::types::Causal;
+use crate::vv::VersionVector;
+
+/// A group of mutations that becomes one delta.
+///
+/// Mutations take effect on the document immediately (reads through
+/// [`Transaction::doc`] see them). [`Transaction::commit`] ends the
+/// transaction and returns its encoded delta, to send to other replicas.
+/// Dropping a transaction commits it too, without encoding: the delta
+/// goes to the document's history, and [`Doc::encode_since`] sends it.
+pub struct Transaction<'d> {
+    doc: &'d mut Doc,
+    /// This transaction's first counter: its dependencies are the
+    /// document's version with this replica's entry just before it.
+    first: u64,
+    /// The deltas of mutations made through the tree.
+    delta: Causal<MapStore>,
+    /// Text and list edits made directly on the state, not yet joined into
+    /// `delta`.
+    seq_edits: Vec<SeqEdit>,
+    /// Records changes when the document has observers.
+    rec: Option<Recorder>,
+    done: bool,
+}
+
+/// The direct edits of one sequence in a transaction, as a delta node.
+struct SeqEdit {
+    id: ContainerId,
+    node: Node,
+    ctx: CausalContext,
+}
+
+impl<'d> Transaction<'d> {
+    pub(crate) fn new(doc: &'d mut Doc) -> Self {
+        let first = doc.next_dot().counter;
+        let rec = doc.observed().then(Recorder::default);
+        Transaction {
+            doc,
+            first,
+            delta: Causal::default(),
+            seq_edits: Vec::new(),
+            rec,
+            done: false,
+        }
+    }
+
+    /// The document, with this transaction's mutations applied.
+    pub fn doc(&self) -> &Doc {
+        self.doc
+    }
+
+    /// Ends the transaction. Returns the encoded delta, or `None` if
+    /// nothing was mutated.
+    pub fn commit(mut self) -> Option<Vec<u8>> {
+        self.finish(true)
+    }
+
+    fn finish(&mut self, encode: bool) -> Option<Vec<u8>> {
+        if self.done {
+            return None;
+        }
+        self.done = true;
+        self.flush_seq_edits();
+        let rec = self.rec.take();
+        if self.delta.ctx.is_empty() {
+            if let Some(rec) = rec {
+                self.doc.commit_local(None, Some(rec));
+            }
+            return None;
+        }
+        let mut deps: VersionVector = self.doc.version();
+        deps.set(self.doc.replica(), self.first - 1);
+        let delta = Delta {
+            deps,
+            body: core::mem::take(&mut self.delta),
+        };
+        let bytes = encode.then(|| delta.encode());
+        self.doc.commit_local(Some(delta), rec);
+        bytes
+    }
+
+    pub(crate) fn next_dot(&self) -> Dot {
+        self.doc.next_dot()
+    }
+
+    /// The container `id` in the state, if present.
+    pub(crate) fn read(&self, id: &ContainerId) -> Option<&Node> {
+        read(self.doc, id)
+    }
+
+    /// Applies one mutation: `kernel` gets the current container at
+    /// `path` (of `kind`, if present) and a fresh dot, and returns the
+    /// container's delta. Containers of other kinds along the path are
+    /// replaced (observed-removed).
+    pub(crate) fn mutate(
+        &mut self,
+        path: &[Seg],
+        kind: Kind,
+        kernel: impl FnOnce(Option<&Node>, Dot) -> (Node, CausalContext),
+    ) -> Result<(), DocError> {
+        if path.len() > MAX_DEPTH {
+            return Err(DocError::TooDeep(MAX_DEPTH));
+        }
+        let dot = self.next_dot();
+        let mut ctx = CausalContext::new();
+        let mut replace = Vec::with_capacity(path.len());
+        let root = &self.doc.state().store;
+        // The container holding the current step (`None`: the root map, or
+        // a container that does not exist yet).
+        let mut parent: Option<&Node> = None;
+        let mut current: Option<&Node> = None;
+        for (i, seg) in path.iter().enumerate() {
+            let want = match path.get(i + 1) {
+                Some(next) => path::parent_kind(next),
+                None => kind,
+            };
+            let slot = match seg {
+                Seg::Key(k) if i == 0 => root.get(k),
+                Seg::Key(_) => parent.and_then(|p| path::child(p, seg)),
+                Seg::Item(d) => {
+                    // The item must be a visible container of `want`.
+                    match parent {
+                        Some(Node::List(l)) if path::item_kind(l, *d) == Some(want) => {}
+                        _ => return Err(DocError::NotAContainer(want)),
+                    }
+                    parent.and_then(|p| path::child(p, seg))
+                }
+            };
+            let mut replaced = false;
+            if let (Seg::Key(_), Some(slot)) = (seg, slot) {
+                for n in slot.nodes.iter().filter(|n| n.kind() != want) {
+                    n.collect_dots(&mut ctx);
+                    replaced = true;
+                }
+            }
+            replace.push(replaced);
+            let node = slot.and_then(|s| s.get(want));
+            parent = node;
+            current = node;
+        }
+        let (leaf, leaf_ctx) = kernel(current, dot);
+        ctx.join(&leaf_ctx);
+        ctx.insert(dot);
+        let store = wrap(path, leaf, &replace);
+        self.apply(store, ctx);
+        Ok(())
+    }
+
+    /// Removes `key` from the map at `path`.
+    pub(crate) fn remove(&mut self, path: &[Seg], key: &str) -> Result<bool, DocError> {
+        if path.len() >= MAX_DEPTH {
+            return Err(DocError::TooDeep(MAX_DEPTH));
+        }
+        let map = if path.is_empty() {
+            &self.doc.state().store
+        } else {
+            match path::slot_at(&self.doc.state().store, path).and_then(|s| s.get(Kind::Map)) {
+                Some(Node::Map(m)) => m,
+                _ => return Ok(false),
+            }
+        };
+        let Some(slot) = map.get(key) else {
+            return Ok(false);
+        };
+        let dot = self.next_dot();
+        let mut ctx = CausalContext::new();
+        slot.collect_dots(&mut ctx);
+        ctx.insert(dot);
+        let mut store = MapStore::default();
+        store.insert(String::from(key), Slot::removal_marker());
+        if !path.is_empty() {
+            let replace = alloc::vec![false; path.len()];
+            store = wrap(path, Node::Map(store), &replace);
+        }
+        self.apply(store, ctx);
+        Ok(true)
+    }
+
+    /// Joins the direct text and list edits into the transaction's delta
+    /// (before any other mutation, so the delta keeps their order).
+    fn flush_seq_edits(&mut self) {
+        for edit in core::mem::take(&mut self.seq_edits) {
+            let replace = alloc::vec![false; edit.id.path().len()];
+            let store = wrap(edit.id.path(), edit.node, &replace);
+            if self.delta.ctx.is_empty() {
+                self.delta = Causal {
+                    store,
+                    ctx: edit.ctx,
+                };
+                continue;
+            }
+            self.delta
+                .store
+                .join(&self.delta.ctx, store, &edit.ctx, JoinMode::GROUP);
+            self.delta.ctx.join(&edit.ctx);
+        }
+    }
+
+    /// Joins one mutation's delta into the state (recording what it
+    /// changes) and into the transaction's delta.
+    fn apply(&mut self, store: MapStore, ctx: CausalContext) {
+        self.flush_seq_edits();
+        let local = Causal {
+            store: store.clone(),
+            ctx: ctx.clone(),
+        };
+        state::join(self.doc.state_mut(), local, false, self.rec.as_mut());
+        self.delta
+            .store
+            .join(&self.delta.ctx, store, &ctx, JoinMode::GROUP);
+        self.delta.ctx.join(&ctx);
+        #[cfg(any(test, feature = "slow-checks"))]
+        self.doc.check_invariants();
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        let _ = self.finish(false);
+    }
+}
+
+/// The container `id` in `doc`'s state, if present.
+pub(crate) fn read<'a>(doc: &'a Doc, id: &ContainerId) -> Option<&'a Node> {
+    path::slot_at(doc.root_store(), id.path())?.get(id.kind())
+}
+
+/// Builds the delta tree for a leaf delta at `path` (which starts with a
+/// key of the root map).
+fn wrap(path: &[Seg], leaf: Node, replace: &[bool]) -> MapStore {
+    let mut node = leaf;
+    for (i, seg) in path.iter().enumerate().rev() {
+        let mut slot = Slot::with_node(node);
+        slot.scan = replace[i];
+        node = match seg {
+            Seg::Key(k) => {
+                let mut map = DotMap::default();
+                map.insert(k.clone(), slot);
+                Node::Map(map)
+            }
+            Seg::Item(d) => {
+                let mut list = SeqNode::default();
+                list.children.insert(*d, slot);
+                Node::List(alloc::boxed::Box::new(list))
+            }
+        };
+    }
+    match node {
+        Node::Map(m) => m,
+        _ => unreachable!("paths start at the root map"),
+    }
+}

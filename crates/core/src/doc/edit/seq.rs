@@ -1,0 +1,216 @@
+//! Text and list edits inside a transaction: applied to the state's tree
+//! in place (one walk from the root per edit) and collected into the
+//! transaction's delta as loose runs and deleted id runs.
+
+use alloc::vec::Vec;
+
+use super::{SeqEdit, Transaction};
+use crate::context::CausalContext;
+use crate::doc::events::StepContent;
+use crate::doc::model::item::SeqKind;
+use crate::doc::model::path::{ContainerId, Seg};
+use crate::doc::model::seq_node::SeqNode;
+use crate::doc::model::{MapStore, Node};
+use crate::error::DocError;
+use crate::id::Dot;
+use crate::seq::content::{Content, Unit};
+use crate::seq::{Loose, Seq, SeqOp};
+
+/// The state's sequence at `path` when it can be edited in place: it
+/// exists and no kind conflict along the path needs resolving.
+fn seq_in_place<'a, C: SeqKind>(
+    store: &'a mut MapStore,
+    path: &[Seg],
+) -> Option<&'a mut SeqNode<C>> {
+    let (Seg::Key(first), rest) = path.split_first()? else {
+        return None;
+    };
+    let mut slot = store.get_mut(first)?;
+    for seg in rest {
+        slot = match (slot.nodes.as_mut_slice(), seg) {
+            ([Node::Map(m)], Seg::Key(k)) => m.get_mut(k)?,
+            ([Node::List(l)], Seg::Item(d)) => l.children.get_mut(d)?,
+            _ => return None,
+        };
+    }
+    match slot.nodes.as_mut_slice() {
+        [node] => C::node_mut(node),
+        _ => None,
+    }
+}
+
+/// The `char` (item) index of position `pos` counted in `unit`.
+pub(crate) fn char_index<C: Content>(
+    seq: Option<&Seq<C>>,
+    pos: usize,
+    unit: Unit,
+) -> Result<usize, DocError> {
+    let len = seq.map_or(0, |s| s.tree.counts().get(unit) as usize);
+    if pos > len {
+        return Err(DocError::OutOfBounds { pos, len });
+    }
+    let Some(seq) = seq.filter(|_| unit != Unit::Char) else {
+        return Ok(pos);
+    };
+    let c = seq.tree.char_of_unit(pos as u32, unit);
+    if seq.tree.unit_of_char(c, unit) as usize != pos {
+        return Err(DocError::NotCharBoundary(pos));
+    }
+    Ok(c as usize)
+}
+
+impl Transaction<'_> {
+    /// The sequence `id` in the state, if present.
+    pub(crate) fn seq<C: SeqKind>(&self, id: &ContainerId) -> Option<&Seq<C>> {
+        self.read(id).and_then(C::node).map(|s| &s.seq)
+    }
+
+    /// Inserts `content` at `pos` (counted in `unit`) into the sequence
+    /// `id`.
+    pub(crate) fn seq_insert<C: StepContent>(
+        &mut self,
+        id: &ContainerId,
+        unit: Unit,
+        pos: usize,
+        content: C,
+    ) -> Result<(), DocError> {
+        let n = content.items();
+        if n == 0 {
+            return Ok(());
+        }
+        let dot = self.next_dot();
+        if dot.counter.saturating_add(n as u64) > u64::from(u32::MAX) {
+            return Err(DocError::TooLarge);
+        }
+        if let Some(node) = seq_in_place::<C>(&mut self.doc.state_mut().store, id.path()) {
+            let pos = char_index(Some(&node.seq), pos, unit)?;
+            let (left, right) = node.seq.insert_local(pos, dot, &content)?;
+            if let Some(rec) = self.rec.as_mut() {
+                let op = SeqOp::Insert {
+                    pos: pos as u32,
+                    content: content.clone(),
+                };
+                rec.seq_op(id.path(), op);
+            }
+            let loose = Loose {
+                id: dot,
+                len: n as u32,
+                left,
+                right,
+                content: Some(content),
+            };
+            self.record_seq_edit(id, Some(loose), Vec::new(), dot, n as u64);
+            return Ok(());
+        }
+        let pos = char_index(self.seq::<C>(id), pos, unit)?;
+        self.mutate(id.path(), C::KIND, |node, dot| {
+            let (left, right) = match node.and_then(C::node) {
+                Some(s) => s.seq.origins_at(pos).expect("bounds checked"),
+                None => (None, None),
+            };
+            let loose = Loose {
+                id: dot,
+                len: n as u32,
+                left,
+                right,
+                content: Some(content),
+            };
+            let delta = SeqNode::delta(alloc::vec![loose], Vec::new());
+            let mut ctx = CausalContext::new();
+            ctx.insert_range(dot.replica, dot.counter, dot.counter + n as u64 - 1);
+            (C::wrap(delta), ctx)
+        })
+    }
+
+    /// Deletes `len` items from `pos` (both counted in `unit`) of the
+    /// sequence `id`.
+    pub(crate) fn seq_delete<C: StepContent>(
+        &mut self,
+        id: &ContainerId,
+        unit: Unit,
+        pos: usize,
+        len: usize,
+    ) -> Result<(), DocError> {
+        if len == 0 {
+            return Ok(());
+        }
+        let dot = self.next_dot();
+        if dot.counter >= u64::from(u32::MAX) {
+            return Err(DocError::TooLarge);
+        }
+        if let Some(node) = seq_in_place::<C>(&mut self.doc.state_mut().store, id.path()) {
+            let from = char_index(Some(&node.seq), pos, unit)?;
+            let n = char_index(Some(&node.seq), pos.saturating_add(len), unit)? - from;
+            if n == 0 {
+                return Ok(());
+            }
+            let ids = node.seq.visible_ids(from, n)?;
+            node.seq.delete_local(from, n)?;
+            node.prune_children_in(&ids);
+            if let Some(rec) = self.rec.as_mut() {
+                let op = SeqOp::Delete {
+                    pos: from as u32,
+                    len: n as u32,
+                };
+                rec.seq_op::<C>(id.path(), op);
+            }
+            self.record_seq_edit::<C>(id, None, ids, dot, 1);
+            return Ok(());
+        }
+        let seq = self.seq::<C>(id);
+        let from = char_index(seq, pos, unit)?;
+        let to = char_index(seq, pos.saturating_add(len), unit)?;
+        if to == from {
+            return Ok(());
+        }
+        let n = to - from;
+        let ids = match self.seq::<C>(id) {
+            Some(s) => s.visible_ids(from, n)?,
+            None => return Err(DocError::OutOfBounds { pos: to, len: 0 }),
+        };
+        self.mutate(id.path(), C::KIND, |_, _| {
+            let delta = SeqNode::<C>::delta(Vec::new(), ids);
+            (C::wrap(delta), CausalContext::new())
+        })
+    }
+
+    /// Records a direct edit for the transaction's delta: its dots
+    /// (`first`, `n` of them) enter the state's context, and the inserted
+    /// run or deleted ids join the sequence's pending edit.
+    fn record_seq_edit<C: SeqKind>(
+        &mut self,
+        id: &ContainerId,
+        loose: Option<Loose<C>>,
+        dels: Vec<(Dot, u32)>,
+        first: Dot,
+        n: u64,
+    ) {
+        let last = first.counter + n - 1;
+        self.doc
+            .state_mut()
+            .ctx
+            .insert_range(first.replica, first.counter, last);
+        let i = match self.seq_edits.iter().position(|e| e.id == *id) {
+            Some(i) => i,
+            None => {
+                self.seq_edits.push(SeqEdit {
+                    id: id.clone(),
+                    node: C::wrap(SeqNode::default()),
+                    ctx: CausalContext::new(),
+                });
+                self.seq_edits.len() - 1
+            }
+        };
+        let entry = &mut self.seq_edits[i];
+        entry.ctx.insert_range(first.replica, first.counter, last);
+        let node = C::node_mut(&mut entry.node).expect("the kind matches");
+        if let Some(l) = loose {
+            node.push_loose(l);
+        }
+        for (d, k) in dels {
+            node.push_del(d, k);
+        }
+        #[cfg(any(test, feature = "slow-checks"))]
+        self.doc.check_invariants();
+    }
+}

@@ -1,0 +1,128 @@
+//! Change events: what a local transaction or a remote delta changed.
+//!
+//! The join and the transaction's edits record changes as they make them
+//! ([`Recorder`]); this module turns the records into public
+//! [`Change`]s: paths with list items as their current indices, and
+//! sequence operations as editor steps.
+
+mod steps;
+
+use alloc::vec::Vec;
+
+use crate::doc::model::observe::{Observed, Recorder};
+use crate::doc::model::path::{publish, PathSeg};
+use crate::doc::model::{Kind, MapStore};
+use crate::value::Value;
+pub(crate) use steps::{changes_of, StepContent};
+pub use steps::{ListStep, SeqStep, TextStep};
+
+/// Where a change came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A transaction on this replica.
+    Local,
+    /// A delta or snapshot from another replica.
+    Remote,
+}
+
+/// One change at one path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// The steps from the root to the changed container or key: map keys,
+    /// and the indices of list items (as they are when the event is
+    /// delivered).
+    pub path: Vec<PathSeg>,
+    /// What changed there.
+    pub kind: ChangeKind,
+}
+
+/// What changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChangeKind {
+    /// A key became visible, holding a container of this kind.
+    Inserted(Kind),
+    /// A key was removed (it held this kind).
+    Removed(Kind),
+    /// The visible kind under a key changed (a kind conflict or a replacement).
+    Replaced {
+        /// The kind visible before.
+        from: Kind,
+        /// The kind visible now.
+        to: Kind,
+    },
+    /// A counter's value changed.
+    Counter {
+        /// The value before.
+        old: i64,
+        /// The value now.
+        new: i64,
+    },
+    /// A register's value(s) changed (one value for last-writer-wins, the
+    /// concurrent values for multi-value registers).
+    Register {
+        /// The values before.
+        old: Vec<Value>,
+        /// The values now.
+        new: Vec<Value>,
+    },
+    /// An element joined a set.
+    SetInserted(Value),
+    /// An element left a set.
+    SetRemoved(Value),
+    /// A text changed: apply the steps in order.
+    Text(Vec<TextStep>),
+    /// A list changed: apply the steps in order.
+    List(Vec<ListStep>),
+}
+
+/// Everything one transaction or one applied delta changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocEvent {
+    /// Local or remote.
+    pub origin: Origin,
+    /// The changes, sorted by path.
+    pub changes: Vec<Change>,
+}
+
+/// The public form of what `rec` recorded, in the state `root` it led
+/// to, sorted by path (stable: a container's own changes, in order, come
+/// before the changes inside it; list indices inside items are those
+/// after every step). Changes inside list items deleted since are left
+/// out.
+pub(crate) fn publish_all(root: &MapStore, rec: Recorder) -> Vec<Change> {
+    let mut out: Vec<Change> = Vec::new();
+    for (path, observed) in rec.records {
+        let Some(public) = publish(root, &path) else {
+            continue;
+        };
+        let mut push = |kind| {
+            out.push(Change {
+                path: public.clone(),
+                kind,
+            })
+        };
+        match observed {
+            Observed::Key { before, after } => match (before, after) {
+                (None, Some(k)) => push(ChangeKind::Inserted(k)),
+                (Some(k), None) => push(ChangeKind::Removed(k)),
+                (Some(from), Some(to)) => push(ChangeKind::Replaced { from, to }),
+                (None, None) => {}
+            },
+            Observed::Counter { old, new } => push(ChangeKind::Counter { old, new }),
+            Observed::Register { old, new } => push(ChangeKind::Register { old, new }),
+            Observed::Element {
+                value,
+                present: true,
+            } => push(ChangeKind::SetInserted(value)),
+            Observed::Element {
+                value,
+                present: false,
+            } => push(ChangeKind::SetRemoved(value)),
+            Observed::Text(ops) => changes_of(ops).for_each(push),
+            Observed::List(ops) => changes_of(ops).for_each(push),
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
