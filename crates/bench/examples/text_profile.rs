@@ -22,7 +22,11 @@ fn main() {
         t
     };
     let snapshot = typed(&paper).to_bytes();
-    let rounds = if what == "load" { 2000 } else { 20 };
+    let rounds = match what.as_str() {
+        "load" => 2000,
+        "doc" => 5,
+        _ => 20,
+    };
     for _ in 0..rounds {
         match what.as_str() {
             "load" => {
@@ -34,14 +38,14 @@ fn main() {
             }
             "doc" => {
                 let mut d = Doc::new(ReplicaId::new(1));
-                for p in paper.txns.iter().flat_map(|t| &t.patches).take(60_000) {
+                let text = d.get_text("text");
+                for p in paper.txns.iter().flat_map(|t| &t.patches) {
                     let mut tx = d.transact();
-                    let mut tt = tx.text("text");
                     if p.del > 0 {
-                        tt.delete(p.pos, p.del).unwrap();
+                        text.delete(&mut tx, p.pos, p.del).unwrap();
                     }
                     if !p.ins.is_empty() {
-                        tt.insert(p.pos, &p.ins).unwrap();
+                        text.insert(&mut tx, p.pos, &p.ins).unwrap();
                     }
                 }
                 std::hint::black_box(d);

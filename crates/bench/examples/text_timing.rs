@@ -72,8 +72,27 @@ fn main() {
         d
     });
     println!(
-        "Doc local apply (txn per edit): {t:?}, log {:?}",
+        "Doc local apply (txn per edit, borrowing handle): {t:?}, log {:?}",
         doc.log_stats()
+    );
+    let (t, doc) = min_of(3, || {
+        let mut d = Doc::new(ReplicaId::new(1));
+        let text = d.get_text("text");
+        for &(pos, del, ins) in &edits {
+            let mut tx = d.transact();
+            if del > 0 {
+                text.delete(&mut tx, pos, del).unwrap();
+            }
+            if !ins.is_empty() {
+                text.insert(&mut tx, pos, ins).unwrap();
+            }
+        }
+        d
+    });
+    assert!(doc.root().text("text").unwrap().to_string() == paper.end_content);
+    println!(
+        "Doc local apply (txn per edit, owned handle): {t:?}, history {:?}",
+        doc.history_stats()
     );
     let (t, stats) = min_of(3, || replay_concurrent(&friends, DocReplica::new).1);
     println!(

@@ -30,5 +30,5 @@ mod session;
 pub use config::Config;
 pub use error::SessionError;
 pub use message::{Channel, Message, CHUNK_OVERHEAD};
-pub use node::{Effect, SyncNode};
+pub use node::{Effect, SyncNode, SyncState};
 pub use session::SessionStats;

@@ -33,45 +33,15 @@ pub enum Effect<P> {
     },
 }
 
-/// A document and the protocol state for each of its peers.
+/// The protocol state of one document for each of its peers, kept beside
+/// the document (as automerge's `sync::State` is): every call takes the
+/// document, so the application and a network driver can share one
+/// document without copying it.
 ///
 /// It takes bytes and the current time in, and returns [`Effect`]s; it never
 /// touches a network or a clock, so it runs the same in a simulation, in a
-/// libp2p node and in a browser.
-///
-/// ```
-/// use converge_core::{Doc, ReplicaId};
-/// use converge_sync::{Config, Effect, SyncNode};
-///
-/// let mut a = SyncNode::new(Doc::new(ReplicaId::new(1)), Config::default());
-/// let mut b = SyncNode::new(Doc::new(ReplicaId::new(2)), Config::default());
-/// a.edit(|tx| tx.counter("clicks").add(3)).0.unwrap();
-///
-/// // Deliver every effect to the other node until nothing is left.
-/// let mut queue: Vec<(bool, Vec<u8>)> = Vec::new(); // (to_b, bytes)
-/// let route = |to_b: bool, effects: Vec<Effect<&str>>, q: &mut Vec<(bool, Vec<u8>)>| {
-///     for e in effects {
-///         match e {
-///             Effect::Gossip(bytes) | Effect::Send { bytes, .. } => q.push((to_b, bytes)),
-///             Effect::CutOff { .. } => unreachable!(),
-///         }
-///     }
-/// };
-/// route(true, a.tick(0), &mut queue);
-/// route(false, b.tick(0), &mut queue);
-/// while let Some((to_b, bytes)) = queue.pop() {
-///     if to_b {
-///         let out = b.receive("a", &bytes, 1);
-///         route(false, out, &mut queue);
-///     } else {
-///         let out = a.receive("b", &bytes, 1);
-///         route(true, out, &mut queue);
-///     }
-/// }
-/// assert_eq!(a.doc().snapshot(), b.doc().snapshot());
-/// ```
-pub struct SyncNode<P> {
-    doc: Doc,
+/// libp2p node and in a browser. [`SyncNode`] bundles it with its document.
+pub struct SyncState<P> {
     config: Config,
     sessions: BTreeMap<P, Session>,
     next_transfer: u64,
@@ -80,22 +50,18 @@ pub struct SyncNode<P> {
     gossip_bytes_out: u64,
 }
 
-impl<P: Debug> Debug for SyncNode<P> {
+impl<P: Debug> Debug for SyncState<P> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("SyncNode")
-            .field("version", &self.doc.version())
-            .field("pending", &self.doc.pending_len())
-            .field("missing", &self.doc.missing())
+        f.debug_struct("SyncState")
             .field("sessions", &self.sessions)
             .finish()
     }
 }
 
-impl<P: Ord + Clone + Debug> SyncNode<P> {
-    /// A node around `doc`.
-    pub fn new(doc: Doc, config: Config) -> Self {
-        SyncNode {
-            doc,
+impl<P: Ord + Clone + Debug> SyncState<P> {
+    /// The protocol state of a document with no peer yet.
+    pub fn new(config: Config) -> Self {
+        SyncState {
             config,
             sessions: BTreeMap::new(),
             next_transfer: 1,
@@ -103,16 +69,6 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
             last_pending_request_ms: None,
             gossip_bytes_out: 0,
         }
-    }
-
-    /// The document.
-    pub fn doc(&self) -> &Doc {
-        &self.doc
-    }
-
-    /// Gives the document back.
-    pub fn into_doc(self) -> Doc {
-        self.doc
     }
 
     /// The configuration.
@@ -135,20 +91,15 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
         self.sessions.get(peer).map(|s| &s.their_version)
     }
 
-    /// Edits the document in one transaction and returns the effects that
-    /// publish it.
-    pub fn edit<R>(&mut self, f: impl FnOnce(&mut Transaction<'_>) -> R) -> (R, Vec<Effect<P>>) {
-        let mut tx = self.doc.transact();
-        let result = f(&mut tx);
-        let delta = tx.commit();
+    /// The effects that publish `delta`, a transaction of `doc` committed
+    /// by the caller ([`converge_core::Transaction::commit`]).
+    pub fn publish(&mut self, doc: &Doc, delta: Vec<u8>) -> Vec<Effect<P>> {
         let mut out = Vec::new();
-        if let Some(delta) = delta {
-            self.publish_delta(delta, &mut out);
-        }
-        (result, out)
+        self.publish_delta(doc, delta, &mut out);
+        out
     }
 
-    fn publish_delta(&mut self, delta: Vec<u8>, out: &mut Vec<Effect<P>>) {
+    fn publish_delta(&mut self, doc: &Doc, delta: Vec<u8>, out: &mut Vec<Effect<P>>) {
         let msg = Message::Delta { delta }.encode();
         let msg = if msg.len() <= self.config.max_message_bytes {
             msg
@@ -156,7 +107,7 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
             // Too big for gossip: announce the new version instead; peers
             // fetch the delta point to point.
             Message::Summary {
-                version: self.doc.version(),
+                version: doc.version(),
             }
             .encode()
         };
@@ -166,14 +117,14 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
 
     /// Starts (or restarts, after a reconnection) the session with `peer`
     /// and greets it with this node's summary.
-    pub fn add_peer(&mut self, peer: P, now_ms: u64) -> Vec<Effect<P>> {
+    pub fn add_peer(&mut self, doc: &Doc, peer: P, now_ms: u64) -> Vec<Effect<P>> {
         self.sessions.insert(
             peer.clone(),
             Session::new(now_ms, self.config.max_messages_per_sec),
         );
         let mut out = Vec::new();
         let hello = Message::Summary {
-            version: self.doc.version(),
+            version: doc.version(),
         };
         self.send(&peer, &hello, &mut out);
         out
@@ -216,7 +167,7 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
     }
 
     /// Handles bytes that arrived from `from` (by gossip or directly).
-    pub fn receive(&mut self, from: P, bytes: &[u8], now_ms: u64) -> Vec<Effect<P>> {
+    pub fn receive(&mut self, doc: &mut Doc, from: P, bytes: &[u8], now_ms: u64) -> Vec<Effect<P>> {
         let mut out = Vec::new();
         let per_sec = self.config.max_messages_per_sec;
         let s = self.session(&from, now_ms);
@@ -240,14 +191,21 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
                 return out;
             }
         };
-        self.handle(from, msg, now_ms, &mut out);
+        self.handle(doc, from, msg, now_ms, &mut out);
         out
     }
 
-    fn handle(&mut self, from: P, msg: Message, now_ms: u64, out: &mut Vec<Effect<P>>) {
+    fn handle(
+        &mut self,
+        doc: &mut Doc,
+        from: P,
+        msg: Message,
+        now_ms: u64,
+        out: &mut Vec<Effect<P>>,
+    ) {
         match msg {
             Message::Summary { version } => {
-                let lacking = !self.doc.version().dominates(&version);
+                let lacking = !doc.version().dominates(&version);
                 let s = self.session(&from, now_ms);
                 // A summary states what the peer has now. It replaces what
                 // was known (not joined): after a crash and restart from a
@@ -260,17 +218,17 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
                 if lacking && s.wanted_since_ms.is_none() {
                     s.wanted_since_ms = Some(now_ms);
                 }
-                self.push(&from, now_ms, out);
+                self.push(doc, &from, now_ms, out);
             }
-            Message::Delta { delta } => match self.doc.apply(&delta) {
+            Message::Delta { delta } => match doc.apply(&delta) {
                 Ok(ApplyOutcome::Pending) | Err(DocError::PendingFull(_)) => {
-                    self.request(&from, now_ms, out)
+                    self.request(doc, &from, now_ms, out)
                 }
                 Ok(_) => {}
                 Err(e) => self.cut_off(&from, SessionError::Refused(e), out),
             },
             Message::Request { have } => {
-                let ours = self.doc.version();
+                let ours = doc.version();
                 let retransmit = self.config.retransmit_ms;
                 let s = self.session(&from, now_ms);
                 s.their_version = have.clone();
@@ -286,7 +244,7 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
                         && after.dominates(&ours)
                 });
                 if !busy {
-                    self.start_transfer(&from, &theirs, now_ms, out);
+                    self.start_transfer(doc, &from, &theirs, now_ms, out);
                 }
             }
             Message::Chunk {
@@ -294,7 +252,7 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
                 offset,
                 total,
                 data,
-            } => self.on_chunk(&from, transfer, offset, total, data, now_ms, out),
+            } => self.on_chunk(doc, &from, transfer, offset, total, data, now_ms, out),
             Message::ChunkAck { transfer, next } => {
                 let s = self.session(&from, now_ms);
                 let Some(ob) = s.outbound.as_mut().filter(|o| o.id == transfer) else {
@@ -328,7 +286,7 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
                 if s.inbound.as_ref().is_some_and(|i| i.id == transfer) {
                     s.inbound = None;
                     s.last_request_ms = None;
-                    self.request(&from, now_ms, out);
+                    self.request(doc, &from, now_ms, out);
                 }
             }
             Message::Ack { version } => {
@@ -347,6 +305,7 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
     #[allow(clippy::too_many_arguments)]
     fn on_chunk(
         &mut self,
+        doc: &mut Doc,
         from: &P,
         transfer: u64,
         offset: u64,
@@ -400,9 +359,9 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
             .and_then(|s| s.inbound.take())
             .expect("inbound present")
             .buf;
-        match self.doc.apply(&blob) {
+        match doc.apply(&blob) {
             Ok(outcome) => {
-                let version = self.doc.version();
+                let version = doc.version();
                 if let Some(s) = self.sessions.get_mut(from) {
                     if version.dominates(&s.their_version) {
                         s.wanted_since_ms = None;
@@ -410,16 +369,16 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
                 }
                 self.send(from, &Message::Ack { version }, out);
                 if outcome == ApplyOutcome::Pending {
-                    self.request(from, now_ms, out);
+                    self.request(doc, from, now_ms, out);
                 }
             }
-            Err(DocError::PendingFull(_)) => self.request(from, now_ms, out),
+            Err(DocError::PendingFull(_)) => self.request(doc, from, now_ms, out),
             Err(e) => self.cut_off(from, SessionError::Refused(e), out),
         }
     }
 
     /// Sends `peer` what it lacks, unless a transfer is already under way.
-    fn push(&mut self, peer: &P, now_ms: u64, out: &mut Vec<Effect<P>>) {
+    fn push(&mut self, doc: &mut Doc, peer: &P, now_ms: u64, out: &mut Vec<Effect<P>>) {
         let retransmit = self.config.retransmit_ms;
         let s = self.session(peer, now_ms);
         // Keep a transfer under way if it still applies on top of what the
@@ -431,22 +390,23 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
             return;
         }
         let theirs = s.their_version.clone();
-        self.start_transfer(peer, &theirs, now_ms, out);
+        self.start_transfer(doc, peer, &theirs, now_ms, out);
     }
 
     fn start_transfer(
         &mut self,
+        doc: &mut Doc,
         peer: &P,
         theirs: &VersionVector,
         now_ms: u64,
         out: &mut Vec<Effect<P>>,
     ) {
-        let Some(blob) = self.doc.encode_since(theirs) else {
+        let Some(blob) = doc.encode_since(theirs) else {
             return;
         };
         let id = self.next_transfer;
         self.next_transfer += 1;
-        let covers = self.doc.version();
+        let covers = doc.version();
         let s = self.session(peer, now_ms);
         s.stats.transfers_started += 1;
         s.outbound = Some(Outbound {
@@ -489,7 +449,7 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
         }
     }
 
-    fn request(&mut self, peer: &P, now_ms: u64, out: &mut Vec<Effect<P>>) {
+    fn request(&mut self, doc: &mut Doc, peer: &P, now_ms: u64, out: &mut Vec<Effect<P>>) {
         let interval = self.config.request_interval_ms;
         let retransmit = self.config.retransmit_ms;
         let s = self.session(peer, now_ms);
@@ -504,14 +464,14 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
             return;
         }
         s.last_request_ms = Some(now_ms);
-        let have = self.doc.version();
+        let have = doc.version();
         self.send(peer, &Message::Request { have }, out);
     }
 
     /// Runs the timers: periodic summaries, retransmission and resumption
     /// of transfers, requests for what pending deltas wait for, and
     /// trimming of the delta log to what every peer has.
-    pub fn tick(&mut self, now_ms: u64) -> Vec<Effect<P>> {
+    pub fn tick(&mut self, doc: &mut Doc, now_ms: u64) -> Vec<Effect<P>> {
         let mut out = Vec::new();
         let due = self
             .last_summary_ms
@@ -519,7 +479,7 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
         if due {
             self.last_summary_ms = Some(now_ms);
             let msg = Message::Summary {
-                version: self.doc.version(),
+                version: doc.version(),
             }
             .encode();
             self.gossip_bytes_out += msg.len() as u64;
@@ -562,7 +522,7 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
                 self.send(peer, &m, &mut out);
             }
         }
-        let ours = self.doc.version();
+        let ours = doc.version();
         let interval = self.config.request_interval_ms;
         for peer in &peers {
             let s = self.sessions.get_mut(peer).expect("listed");
@@ -573,15 +533,15 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
                 s.wanted_since_ms = None;
             } else if now_ms.saturating_sub(since) >= interval {
                 s.wanted_since_ms = Some(now_ms);
-                self.request(peer, now_ms, &mut out);
+                self.request(doc, peer, now_ms, &mut out);
             }
         }
-        if self.doc.pending_len() > 0
+        if doc.pending_len() > 0
             && self
                 .last_pending_request_ms
                 .is_none_or(|t| now_ms.saturating_sub(t) >= retransmit)
         {
-            let missing = self.doc.missing();
+            let missing = doc.missing();
             let best = peers
                 .iter()
                 .filter(|p| !self.sessions[*p].cut_off)
@@ -590,7 +550,7 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
                 .cloned();
             if let Some(peer) = best {
                 self.last_pending_request_ms = Some(now_ms);
-                self.request(&peer, now_ms, &mut out);
+                self.request(doc, &peer, now_ms, &mut out);
             }
         }
         if !self.sessions.is_empty() {
@@ -602,9 +562,137 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
                 });
             }
             if let Some(v) = everyone {
-                self.doc.trim_log(&v);
+                doc.trim_log(&v);
             }
         }
         out
+    }
+}
+
+/// A document and its [`SyncState`] together: the simplest way to drive
+/// one document's sync.
+///
+/// ```
+/// use converge_core::{Doc, ReplicaId};
+/// use converge_sync::{Config, Effect, SyncNode};
+///
+/// let mut a = SyncNode::new(Doc::new(ReplicaId::new(1)), Config::default());
+/// let mut b = SyncNode::new(Doc::new(ReplicaId::new(2)), Config::default());
+/// a.edit(|tx| tx.counter("clicks").add(3)).0.unwrap();
+///
+/// // Deliver every effect to the other node until nothing is left.
+/// let mut queue: Vec<(bool, Vec<u8>)> = Vec::new(); // (to_b, bytes)
+/// let route = |to_b: bool, effects: Vec<Effect<&str>>, q: &mut Vec<(bool, Vec<u8>)>| {
+///     for e in effects {
+///         match e {
+///             Effect::Gossip(bytes) | Effect::Send { bytes, .. } => q.push((to_b, bytes)),
+///             Effect::CutOff { .. } => unreachable!(),
+///         }
+///     }
+/// };
+/// route(true, a.tick(0), &mut queue);
+/// route(false, b.tick(0), &mut queue);
+/// while let Some((to_b, bytes)) = queue.pop() {
+///     if to_b {
+///         let out = b.receive("a", &bytes, 1);
+///         route(false, out, &mut queue);
+///     } else {
+///         let out = a.receive("b", &bytes, 1);
+///         route(true, out, &mut queue);
+///     }
+/// }
+/// assert_eq!(a.doc().snapshot(), b.doc().snapshot());
+/// ```
+pub struct SyncNode<P> {
+    doc: Doc,
+    sync: SyncState<P>,
+}
+
+impl<P: Debug> Debug for SyncNode<P> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SyncNode")
+            .field("version", &self.doc.version())
+            .field("pending", &self.doc.pending_len())
+            .field("missing", &self.doc.missing())
+            .field("sync", &self.sync)
+            .finish()
+    }
+}
+
+impl<P: Ord + Clone + Debug> SyncNode<P> {
+    /// A node around `doc`.
+    pub fn new(doc: Doc, config: Config) -> Self {
+        SyncNode {
+            doc,
+            sync: SyncState::new(config),
+        }
+    }
+
+    /// The document.
+    pub fn doc(&self) -> &Doc {
+        &self.doc
+    }
+
+    /// The protocol state.
+    pub fn sync(&self) -> &SyncState<P> {
+        &self.sync
+    }
+
+    /// Gives the document back.
+    pub fn into_doc(self) -> Doc {
+        self.doc
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        self.sync.config()
+    }
+
+    /// Counters of the session with `peer`.
+    pub fn stats(&self, peer: &P) -> Option<&SessionStats> {
+        self.sync.stats(peer)
+    }
+
+    /// Bytes this node has published by gossip.
+    pub fn gossip_bytes_out(&self) -> u64 {
+        self.sync.gossip_bytes_out()
+    }
+
+    /// What this node believes `peer` has.
+    pub fn peer_version(&self, peer: &P) -> Option<&VersionVector> {
+        self.sync.peer_version(peer)
+    }
+
+    /// Edits the document in one transaction and returns the effects that
+    /// publish it.
+    pub fn edit<R>(&mut self, f: impl FnOnce(&mut Transaction<'_>) -> R) -> (R, Vec<Effect<P>>) {
+        let mut tx = self.doc.transact();
+        let result = f(&mut tx);
+        let out = match tx.commit() {
+            Some(delta) => self.sync.publish(&self.doc, delta),
+            None => Vec::new(),
+        };
+        (result, out)
+    }
+
+    /// Starts (or restarts, after a reconnection) the session with `peer`
+    /// and greets it with this node's summary.
+    pub fn add_peer(&mut self, peer: P, now_ms: u64) -> Vec<Effect<P>> {
+        self.sync.add_peer(&self.doc, peer, now_ms)
+    }
+
+    /// Forgets `peer` (disconnected for good).
+    pub fn remove_peer(&mut self, peer: &P) {
+        self.sync.remove_peer(peer);
+    }
+
+    /// Handles bytes that arrived from `from` (by gossip or directly).
+    pub fn receive(&mut self, from: P, bytes: &[u8], now_ms: u64) -> Vec<Effect<P>> {
+        self.sync.receive(&mut self.doc, from, bytes, now_ms)
+    }
+
+    /// Runs the timers (see [`SyncState::tick`]).
+    pub fn tick(&mut self, now_ms: u64) -> Vec<Effect<P>> {
+        self.sync.tick(&mut self.doc, now_ms)
     }
 }

@@ -6,20 +6,28 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use super::delta::Delta;
+use super::model::weight;
 use crate::id::DotRange;
 use crate::vv::VersionVector;
 
 /// Where a document keeps the deltas it has seen, for catch-up.
 ///
-/// The document calls [`History::record`] with every delta it joins (its
-/// own transactions, possibly merged into runs, and remote deltas), and
-/// [`History::since`] when a peer asks for what it lacks. An
-/// implementation may forget old deltas at any time: the document then
-/// answers with a snapshot. [`MemoryHistory`] keeps them in memory; a
-/// store can keep them on disk so that catch-up survives restarts.
+/// The document records every delta it joins: its own transactions with
+/// [`History::record_local`], remote deltas with
+/// [`History::record_remote`] (with the bytes they came in), and asks
+/// [`History::since`] when a peer wants what it lacks. An implementation
+/// may merge consecutive deltas and may forget old ones at any time: the
+/// document then answers with a snapshot. [`MemoryHistory`] keeps them in
+/// memory; a store can keep them on disk so that catch-up survives
+/// restarts.
 pub trait History: Send {
-    /// Records a delta the document has just joined.
-    fn record(&mut self, delta: Delta);
+    /// Records a transaction of this replica that the document has just
+    /// committed.
+    fn record_local(&mut self, delta: Delta);
+
+    /// Records a remote delta the document is joining; `bytes` is its
+    /// encoding (the `DocDelta` blob it arrived as).
+    fn record_remote(&mut self, delta: &Delta, bytes: &[u8]);
 
     /// The deltas a replica at version `theirs` lacks, oldest first, if
     /// the history still holds every dot of `needed` (the ranges it
@@ -46,24 +54,58 @@ pub trait History: Send {
 pub struct HistoryStats {
     /// Stored entries (a run of merged deltas counts once).
     pub entries: usize,
-    /// Bytes held, as the history accounts them (heap bytes for
-    /// [`MemoryHistory`]).
+    /// Bytes held, as the history accounts them (approximate heap bytes
+    /// for [`MemoryHistory`]).
     pub bytes: usize,
 }
 
-/// One stored delta and the dots it introduced.
+/// How many dots the open run of merged local deltas may cover before it
+/// is sealed: a peer that has part of a run gets all of it again, so this
+/// bounds the bytes such a peer receives twice.
+const RUN_MAX_DOTS: u64 = 512;
+/// How many approximate heap bytes the open run may hold before it is
+/// sealed.
+const RUN_MAX_BYTES: usize = 32 << 10;
+/// Fixed cost of a stored entry (the entry, its covers, deque slot).
+const ENTRY_OVERHEAD: usize = 64;
+
+/// A sealed entry: a delta, or a run of merged ones, kept encoded.
 #[derive(Clone, Debug)]
-struct Entry {
+struct Sealed {
     covers: Vec<DotRange>,
-    delta: Delta,
-    bytes: usize,
+    bytes: Vec<u8>,
 }
 
-/// A [`History`] in memory, bounded in bytes: the oldest deltas go first.
+impl Sealed {
+    fn weight(&self) -> usize {
+        ENTRY_OVERHEAD + self.bytes.capacity() + self.covers.capacity() * 24
+    }
+}
+
+/// The run of consecutive local deltas being merged, kept structured so
+/// that each transaction joins it cheaply.
+#[derive(Clone, Debug)]
+struct OpenRun {
+    delta: Delta,
+    /// The version after the run: only a delta made right at it (nothing
+    /// joined in between) continues the run.
+    end: VersionVector,
+    /// Dots covered.
+    dots: u64,
+    /// Approximate heap bytes.
+    weight: usize,
+}
+
+/// A [`History`] in memory, bounded in (approximate) heap bytes: the
+/// oldest deltas go first. Consecutive local transactions merge into one
+/// entry (up to 512 dots), so typing costs a few bytes per keystroke, not
+/// a whole delta each; entries are kept encoded.
 #[derive(Clone, Debug)]
 pub struct MemoryHistory {
-    entries: VecDeque<Entry>,
-    bytes: usize,
+    sealed: VecDeque<Sealed>,
+    open: Option<OpenRun>,
+    /// Weight of the sealed entries.
+    sealed_bytes: usize,
     max_bytes: usize,
 }
 
@@ -74,53 +116,116 @@ impl Default for MemoryHistory {
 }
 
 impl MemoryHistory {
-    /// An empty history that holds at most about `max_bytes`.
+    /// An empty history that holds about `max_bytes` of heap at most.
     pub fn new(max_bytes: usize) -> Self {
         MemoryHistory {
-            entries: VecDeque::new(),
-            bytes: 0,
+            sealed: VecDeque::new(),
+            open: None,
+            sealed_bytes: 0,
             max_bytes,
+        }
+    }
+
+    /// Encodes the open run into a sealed entry.
+    fn seal(&mut self) {
+        if let Some(run) = self.open.take() {
+            let covers = run.delta.covers();
+            let bytes = run.delta.encode();
+            self.push_sealed(Sealed { covers, bytes });
+        }
+    }
+
+    fn push_sealed(&mut self, entry: Sealed) {
+        if entry.covers.is_empty() {
+            return;
+        }
+        self.sealed_bytes += entry.weight();
+        self.sealed.push_back(entry);
+        self.evict();
+    }
+
+    fn evict(&mut self) {
+        let open = self.open.as_ref().map_or(0, |r| r.weight);
+        while self.sealed_bytes + open > self.max_bytes {
+            match self.sealed.pop_front() {
+                Some(old) => self.sealed_bytes -= old.weight(),
+                None => break,
+            }
+        }
+        if open > self.max_bytes {
+            self.open = None;
         }
     }
 }
 
-/// An estimate of the heap a delta holds: its encoded size is a fair
-/// proxy for what it holds, without walking it twice.
-fn weight(delta: &Delta) -> usize {
-    delta.encode().len()
+fn dots(covers: &[DotRange]) -> u64 {
+    covers.iter().map(DotRange::len).sum()
+}
+
+/// Whether some range of `covers` goes beyond `theirs`.
+fn beyond(covers: &[DotRange], theirs: &VersionVector) -> bool {
+    covers.iter().any(|c| c.last > theirs.get(c.replica))
 }
 
 impl History for MemoryHistory {
-    fn record(&mut self, delta: Delta) {
+    fn record_local(&mut self, delta: Delta) {
         let covers = delta.covers();
         if covers.is_empty() {
             return;
         }
-        let bytes = weight(&delta);
-        self.bytes += bytes;
-        self.entries.push_back(Entry {
-            covers,
-            delta,
-            bytes,
-        });
-        while self.bytes > self.max_bytes {
-            match self.entries.pop_front() {
-                Some(old) => self.bytes -= old.bytes,
-                None => break,
+        let n = dots(&covers);
+        let w = ENTRY_OVERHEAD + weight::map(&delta.body.store);
+        match self.open.as_mut() {
+            Some(run)
+                if run.end == delta.deps
+                    && run.dots + n <= RUN_MAX_DOTS
+                    && run.weight + w <= RUN_MAX_BYTES =>
+            {
+                for c in &covers {
+                    run.end.advance(c.replica, c.last);
+                }
+                run.delta.absorb(delta);
+                run.dots += n;
+                run.weight += w;
+            }
+            _ => {
+                self.seal();
+                let mut end = delta.deps.clone();
+                for c in &covers {
+                    end.advance(c.replica, c.last);
+                }
+                self.open = Some(OpenRun {
+                    delta,
+                    end,
+                    dots: n,
+                    weight: w,
+                });
             }
         }
+        self.evict();
+    }
+
+    fn record_remote(&mut self, delta: &Delta, bytes: &[u8]) {
+        self.seal();
+        self.push_sealed(Sealed {
+            covers: delta.covers(),
+            bytes: bytes.to_vec(),
+        });
     }
 
     fn since(&self, theirs: &VersionVector, needed: &[DotRange]) -> Option<Vec<Delta>> {
-        let selected: Vec<&Entry> = self
-            .entries
+        let open_covers = self.open.as_ref().map(|r| r.delta.covers());
+        let selected: Vec<&Sealed> = self
+            .sealed
             .iter()
-            .filter(|e| e.covers.iter().any(|c| c.last > theirs.get(c.replica)))
+            .filter(|e| beyond(&e.covers, theirs))
             .collect();
+        let open = open_covers.as_deref().filter(|c| beyond(c, theirs));
         for need in needed {
             let mut ranges: Vec<(u64, u64)> = selected
                 .iter()
                 .flat_map(|e| e.covers.iter())
+                .chain(open.into_iter().flatten())
                 .filter(|c| c.replica == need.replica)
                 .map(|c| (c.first, c.last))
                 .collect();
@@ -136,25 +241,40 @@ impl History for MemoryHistory {
                 return None;
             }
         }
-        Some(selected.into_iter().map(|e| e.delta.clone()).collect())
+        let mut out = Vec::with_capacity(selected.len() + 1);
+        for e in selected {
+            let delta = Delta::decode(&e.bytes)
+                .expect("the history holds only deltas this document encoded or validated");
+            out.push(delta);
+        }
+        if let (Some(_), Some(run)) = (open, self.open.as_ref()) {
+            out.push(run.delta.clone());
+        }
+        Some(out)
     }
 
     fn trim(&mut self, everyone: &VersionVector) {
-        let before = self.entries.len();
-        self.entries
-            .retain(|e| e.covers.iter().any(|c| c.last > everyone.get(c.replica)));
-        if self.entries.len() != before {
-            self.bytes = self.entries.iter().map(|e| e.bytes).sum();
-            if self.entries.capacity() > 4 * self.entries.len() + 64 {
-                self.entries.shrink_to_fit();
+        let before = self.sealed.len();
+        self.sealed.retain(|e| beyond(&e.covers, everyone));
+        if self.sealed.len() != before {
+            self.sealed_bytes = self.sealed.iter().map(Sealed::weight).sum();
+            if self.sealed.capacity() > 4 * self.sealed.len() + 64 {
+                self.sealed.shrink_to_fit();
             }
+        }
+        if self
+            .open
+            .as_ref()
+            .is_some_and(|r| !beyond(&r.delta.covers(), everyone))
+        {
+            self.open = None;
         }
     }
 
     fn stats(&self) -> HistoryStats {
         HistoryStats {
-            entries: self.entries.len(),
-            bytes: self.bytes,
+            entries: self.sealed.len() + usize::from(self.open.is_some()),
+            bytes: self.sealed_bytes + self.open.as_ref().map_or(0, |r| r.weight),
         }
     }
 

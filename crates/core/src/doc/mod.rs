@@ -24,6 +24,7 @@ pub(crate) mod model;
 pub(crate) mod observers;
 pub(crate) mod pending;
 pub(crate) mod state;
+pub(crate) mod typing;
 pub(crate) mod view;
 
 use alloc::boxed::Box;
@@ -47,6 +48,7 @@ use model::MapStore;
 use observers::{Observers, SubscriptionId};
 use pending::{CausalBuffer, Held};
 use state::State;
+use typing::TypingRun;
 use view::{DocValue, MapRef};
 
 /// Limits of a document. The defaults suit interactive documents.
@@ -110,9 +112,13 @@ pub struct Doc {
     replica: ReplicaId,
     state: State,
     history: Box<dyn History>,
+    /// Local edits of one sequence not yet handed to the history.
+    typing: Option<TypingRun>,
     pending: CausalBuffer,
     observers: Observers,
     options: DocOptions,
+    /// Reused for inserted text, so typing allocates nothing.
+    scratch: crate::seq::content::TextBuf,
     /// Set while [`Doc::load`] restores this replica's own saved state.
     restoring: bool,
 }
@@ -136,9 +142,11 @@ impl Clone for Doc {
             replica: self.replica,
             state: self.state.clone(),
             history: self.history.clone_box(),
+            typing: self.typing.clone(),
             pending: self.pending.clone(),
             observers: Observers::default(),
             options: self.options.clone(),
+            scratch: Default::default(),
             restoring: false,
         }
     }
@@ -164,9 +172,11 @@ impl Doc {
             replica,
             state: Causal::default(),
             history,
+            typing: None,
             pending: CausalBuffer::default(),
             observers: Observers::default(),
             options,
+            scratch: Default::default(),
             restoring: false,
         }
     }
@@ -248,7 +258,7 @@ impl Doc {
             deps: VersionVector::new(),
             body: other.state.clone(),
         };
-        self.apply_delta(whole, true)
+        self.apply_delta(whole, true, None)
     }
 
     /// Encodes the whole document. Replicas that have seen the same deltas,
@@ -262,13 +272,27 @@ impl Doc {
     /// back far enough. `None` when it lacks nothing.
     pub fn encode_since(&self, theirs: &VersionVector) -> Option<Vec<u8>> {
         let ours = self.version();
-        let needed = self.state.ctx.ranges_beyond(theirs);
+        let mut needed = self.state.ctx.ranges_beyond(theirs);
         if needed.is_empty() {
             return None;
         }
-        let Some(deltas) = self.history.since(theirs, &needed) else {
+        // The typing run holds this replica's latest dots; the history
+        // must hold the rest.
+        let typing = self
+            .typing
+            .as_ref()
+            .filter(|run| run.dots().last > theirs.get(self.replica));
+        if let Some(run) = typing {
+            let r = run.dots();
+            for need in needed.iter_mut().filter(|n| n.replica == r.replica) {
+                need.last = need.last.min(r.first.saturating_sub(1));
+            }
+            needed.retain(|n| !n.is_empty());
+        }
+        let Some(mut deltas) = self.history.since(theirs, &needed) else {
             return Some(self.snapshot());
         };
+        deltas.extend(typing.and_then(|run| run.clone().into_delta()));
         let mut deltas = deltas.into_iter();
         let mut group = deltas.next()?;
         for d in deltas {
@@ -308,10 +332,15 @@ impl Doc {
             )
             .into());
         }
-        self.apply_delta(delta, full)
+        self.apply_delta(delta, full, Some(bytes))
     }
 
-    fn apply_delta(&mut self, delta: Delta, full: bool) -> Result<ApplyOutcome, DocError> {
+    fn apply_delta(
+        &mut self,
+        delta: Delta,
+        full: bool,
+        bytes: Option<&[u8]>,
+    ) -> Result<ApplyOutcome, DocError> {
         let own = self.replica;
         if !self.restoring && delta.body.ctx.max_counter(own) > self.state.ctx.max_counter(own) {
             return Err(DocError::ForeignDotsOfOwnReplica(own));
@@ -325,27 +354,29 @@ impl Doc {
                 Held::Full(n) => Err(DocError::PendingFull(n)),
             };
         }
-        self.join_remote(delta, full);
+        self.join_remote(delta, full, bytes);
         while !self.pending.is_empty() {
             let Some(next) = self.pending.take_ready(&self.version()) else {
                 break;
             };
             if !self.state.ctx.includes(&next.body.ctx) {
-                self.join_remote(next, false);
+                let bytes = next.encode();
+                self.join_remote(next, false, Some(&bytes));
             }
         }
         Ok(ApplyOutcome::Applied)
     }
 
     /// Joins a remote delta (or a whole state when `full`) that is ready,
-    /// records it in the history (deltas only) and tells the observers.
-    fn join_remote(&mut self, delta: Delta, full: bool) {
+    /// records it in the history (deltas, with their encoding `bytes`) and
+    /// tells the observers.
+    fn join_remote(&mut self, delta: Delta, full: bool, bytes: Option<&[u8]>) {
         let mut rec = self.observers.active().then(Recorder::default);
-        let logged = (!full).then(|| delta.clone());
-        state::join(&mut self.state, delta.body, full, rec.as_mut());
-        if let Some(delta) = logged {
-            self.history.record(delta);
+        self.flush_typing();
+        if let (false, Some(bytes)) = (full, bytes) {
+            self.history.record_remote(&delta, bytes);
         }
+        state::join(&mut self.state, delta.body, full, rec.as_mut());
         #[cfg(any(test, feature = "slow-checks"))]
         self.check_invariants();
         if let Some(rec) = rec {
@@ -410,20 +441,33 @@ impl Doc {
 
     /// What the history holds.
     pub fn history_stats(&self) -> HistoryStats {
-        self.history.stats()
+        let mut stats = self.history.stats();
+        if let Some(run) = self.typing.as_ref().filter(|r| !r.is_empty()) {
+            stats.entries += 1;
+            stats.bytes += run.weight();
+        }
+        stats
     }
 
     /// Number of deltas and bytes held by the history (see
     /// [`Doc::history_stats`]).
     pub fn log_stats(&self) -> (usize, usize) {
-        let s = self.history.stats();
+        let s = self.history_stats();
         (s.entries, s.bytes)
     }
 
     /// Drops history that every peer is known to have (`everyone` is the
     /// meet of the peers' versions).
     pub fn trim_log(&mut self, everyone: &VersionVector) {
+        self.flush_typing();
         self.history.trim(everyone);
+    }
+
+    /// Hands the typing run to the history.
+    fn flush_typing(&mut self) {
+        if let Some(delta) = self.typing.take().and_then(TypingRun::into_delta) {
+            self.history.record_local(delta);
+        }
     }
 
     /// The internal state, for debugging tests (not a stable format).
@@ -448,11 +492,33 @@ impl Doc {
     /// anything) and publishes its changes.
     pub(crate) fn commit_local(&mut self, delta: Option<Delta>, rec: Option<Recorder>) {
         if let Some(delta) = delta {
-            self.history.record(delta);
+            self.flush_typing();
+            self.history.record_local(delta);
         }
         if let Some(rec) = rec {
             self.emit(Origin::Local, rec);
         }
+    }
+
+    pub(crate) fn scratch_mut(&mut self) -> &mut crate::seq::content::TextBuf {
+        &mut self.scratch
+    }
+
+    /// The typing run, if any.
+    pub(crate) fn typing_mut(&mut self) -> Option<&mut TypingRun> {
+        self.typing.as_mut()
+    }
+
+    /// Hands the current typing run to the history and starts `run`.
+    pub(crate) fn start_typing(&mut self, run: TypingRun) {
+        self.flush_typing();
+        self.typing = Some(run);
+    }
+
+    /// Drops the typing run (it is empty).
+    pub(crate) fn drop_typing(&mut self) {
+        debug_assert!(self.typing.as_ref().is_none_or(TypingRun::is_empty));
+        self.typing = None;
     }
 
     pub(crate) fn state(&self) -> &State {

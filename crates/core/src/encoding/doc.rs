@@ -482,7 +482,54 @@ fn decode_node(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Doc, ReplicaId};
+    use crate::{Doc, Kind, ReplicaId};
+
+    /// The wire codes of the kinds are part of the format: a change here
+    /// breaks every stored document. They are not the priority order.
+    #[test]
+    fn kind_wire_codes_are_pinned() {
+        let codes: Vec<(Kind, u8)> = Kind::ALL.iter().map(|k| (*k, k.code())).collect();
+        assert_eq!(
+            codes,
+            [
+                (Kind::Map, 0),
+                (Kind::AwSet, 1),
+                (Kind::RwSet, 2),
+                (Kind::Counter, 3),
+                (Kind::MvRegister, 4),
+                (Kind::LwwRegister, 5),
+                (Kind::List, 6),
+                (Kind::Text, 7),
+            ]
+        );
+        for k in Kind::ALL {
+            assert_eq!(Kind::from_code(k.code()), Some(k));
+        }
+        assert_eq!(Kind::from_code(8), None);
+        // A node's postcard variant index is its kind's code.
+        let nodes = [
+            (WireNode::Map { scan: false }, Kind::Map),
+            (WireNode::Counter(BVec(Vec::new())), Kind::Counter),
+            (WireNode::LwwRegister(BVec(Vec::new())), Kind::LwwRegister),
+            (WireNode::MvRegister(BVec(Vec::new())), Kind::MvRegister),
+        ];
+        for (node, kind) in nodes {
+            let bytes = postcard::to_allocvec(&node).unwrap();
+            assert_eq!(bytes[0], kind.code(), "{kind:?}");
+        }
+    }
+
+    /// Priority decides which kind is visible under a contested key, and
+    /// is how kinds compare.
+    #[test]
+    fn kind_priority_is_the_comparison_order() {
+        let mut sorted = Kind::ALL;
+        sorted.sort();
+        assert_eq!(sorted, Kind::ALL);
+        assert!(Kind::ALL
+            .windows(2)
+            .all(|w| w[0].priority() < w[1].priority()));
+    }
 
     /// A snapshot of a list holding a value, a map and a text.
     fn snapshot() -> Vec<u8> {

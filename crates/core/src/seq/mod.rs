@@ -50,14 +50,17 @@ impl<C: Content> Loose<C> {
         }
     }
 
-    /// Keeps the first `k` items, returning the rest.
-    fn split(&mut self, k: u32) -> Loose<C> {
-        let mut rest = self.clone();
-        rest.skip(k);
+    /// Keeps the first `k` items (`0 < k < len`), returning the rest.
+    pub(crate) fn split(&mut self, k: u32) -> Loose<C> {
+        let at = self.id.counter + u64::from(k);
+        let rest = Loose {
+            id: Dot::new(self.id.replica, at),
+            len: self.len - k,
+            left: Some(Dot::new(self.id.replica, at - 1)),
+            right: self.right,
+            content: self.content.as_mut().map(|c| c.split_off(k as usize)),
+        };
         self.len = k;
-        if let Some(c) = &mut self.content {
-            let _ = c.split_off(k as usize);
-        }
         rest
     }
 }

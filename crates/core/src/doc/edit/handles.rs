@@ -378,7 +378,7 @@ impl TextHandle {
         pos: usize,
         text: &str,
     ) -> Result<(), DocError> {
-        tx.seq_insert(&self.id, unit, pos, TextBuf(String::from(text)))
+        tx.text_insert(&self.id, unit, pos, text)
     }
 
     /// Deletes `len` `char`s from `pos`.
@@ -449,7 +449,7 @@ impl ListHandle {
         value: impl Into<Value>,
     ) -> Result<(), DocError> {
         let item = ListItem::Value(value.into());
-        tx.seq_insert(&self.id, Unit::Char, index, ListBuf(alloc::vec![item]))
+        tx.seq_insert(&self.id, Unit::Char, index, &ListBuf(alloc::vec![item]))
     }
 
     /// Inserts `values` at `index`, in order.
@@ -460,7 +460,7 @@ impl ListHandle {
         values: Vec<Value>,
     ) -> Result<(), DocError> {
         let items = values.into_iter().map(ListItem::Value).collect();
-        tx.seq_insert(&self.id, Unit::Char, index, ListBuf(items))
+        tx.seq_insert(&self.id, Unit::Char, index, &ListBuf(items))
     }
 
     /// Appends `value`.
@@ -536,7 +536,7 @@ impl ListHandle {
         }
         let dot = tx.next_dot();
         let item = ListItem::Container(kind);
-        tx.seq_insert(&self.id, Unit::Char, index, ListBuf(alloc::vec![item]))?;
+        tx.seq_insert(&self.id, Unit::Char, index, &ListBuf(alloc::vec![item]))?;
         Ok(self.id.child(Seg::Item(dot), kind))
     }
 

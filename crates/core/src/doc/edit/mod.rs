@@ -14,17 +14,19 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::delta::Delta;
+use super::model::item::{SeqEdits, SeqKind};
 use super::model::observe::Recorder;
-use super::model::path::{self, ContainerId, Seg};
-use super::model::seq_node::SeqNode;
+use super::model::path::{self, wrap, ContainerId, Seg};
 use super::model::{Kind, MapStore, Node, Slot, MAX_DEPTH};
+use super::typing::{Mark, TypingRun};
 use super::{state, Doc};
 use crate::context::CausalContext;
 use crate::error::DocError;
-use crate::id::Dot;
-use crate::store::{DotMap, DotStore, JoinMode};
+use crate::id::{Dot, DotRange};
+use crate::store::{DotStore, JoinMode};
 use crate::types::Causal;
 use crate::vv::VersionVector;
+use smallvec::SmallVec;
 
 /// A group of mutations that becomes one delta.
 ///
@@ -42,17 +44,44 @@ pub struct Transaction<'d> {
     delta: Causal<MapStore>,
     /// Text and list edits made directly on the state, not yet joined into
     /// `delta`.
-    seq_edits: Vec<SeqEdit>,
+    seq_edits: SmallVec<[SeqEdit; 1]>,
     /// Records changes when the document has observers.
     rec: Option<Recorder>,
+    /// Where this transaction's edits begin in the document's typing run,
+    /// while it only types into one sequence.
+    typing: Option<Mark>,
     done: bool,
 }
 
-/// The direct edits of one sequence in a transaction, as a delta node.
+/// The direct edits of one sequence in a transaction.
 struct SeqEdit {
     id: ContainerId,
-    node: Node,
-    ctx: CausalContext,
+    edits: SeqEdits,
+    /// The dots they took (this replica's).
+    dots: Dots,
+}
+
+/// Dot ranges of this replica, merged when consecutive.
+pub(crate) type Dots = SmallVec<[DotRange; 2]>;
+
+/// Adds `r` to `dots`, extending the last range when `r` follows it.
+pub(crate) fn push_dots(dots: &mut Dots, r: DotRange) {
+    if let Some(last) = dots.last_mut() {
+        if last.replica == r.replica && last.last.checked_add(1) == Some(r.first) {
+            last.last = r.last;
+            return;
+        }
+    }
+    dots.push(r);
+}
+
+/// The causal context holding `dots`.
+pub(crate) fn context_of(dots: &[DotRange]) -> CausalContext {
+    let mut ctx = CausalContext::new();
+    for r in dots {
+        ctx.insert_dots(*r);
+    }
+    ctx
 }
 
 impl<'d> Transaction<'d> {
@@ -63,8 +92,9 @@ impl<'d> Transaction<'d> {
             doc,
             first,
             delta: Causal::default(),
-            seq_edits: Vec::new(),
+            seq_edits: SmallVec::new(),
             rec,
+            typing: None,
             done: false,
         }
     }
@@ -85,8 +115,16 @@ impl<'d> Transaction<'d> {
             return None;
         }
         self.done = true;
-        self.flush_seq_edits();
+        if encode {
+            self.detach_typing();
+        }
         let rec = self.rec.take();
+        if self.typing.is_some() {
+            // Only typing: the edits are in the document's typing run.
+            self.doc.commit_local(None, rec);
+            return None;
+        }
+        self.flush_seq_edits();
         if self.delta.ctx.is_empty() {
             if let Some(rec) = rec {
                 self.doc.commit_local(None, Some(rec));
@@ -201,29 +239,78 @@ impl<'d> Transaction<'d> {
         Ok(true)
     }
 
+    /// Whether a direct edit of `n` dots in sequence `id` goes to the
+    /// document's typing run (this transaction has only typed into `id`
+    /// so far, and the run has room); starts a run if needed. Takes this
+    /// transaction's edits back out of the run when it stops being only
+    /// typing.
+    pub(crate) fn typing_into<C: SeqKind>(&mut self, id: &ContainerId, n: u64) -> bool {
+        let fits = self.doc.typing_mut().is_some_and(|r| r.accepts(id, n));
+        if self.typing.is_some() {
+            if fits {
+                return true;
+            }
+            self.detach_typing();
+            return false;
+        }
+        if !self.seq_edits.is_empty() || !self.delta.ctx.is_empty() {
+            return false;
+        }
+        if !fits {
+            let replica = self.doc.replica();
+            let mut deps = self.doc.version();
+            deps.set(replica, self.first - 1);
+            let run = TypingRun::start::<C>(id.clone(), replica, self.first, deps);
+            self.doc.start_typing(run);
+        }
+        let run = self.doc.typing_mut().expect("a typing run");
+        self.typing = Some(run.mark(self.first));
+        true
+    }
+
+    /// Takes this transaction's edits out of the typing run into its own
+    /// pending sequence edits.
+    fn detach_typing(&mut self) {
+        let Some(mark) = self.typing.take() else {
+            return;
+        };
+        let (id, edits, dots, empty) = {
+            let run = self.doc.typing_mut().expect("a typing run");
+            let (edits, dots) = run.split_off(mark);
+            (run.id.clone(), edits, dots, run.is_empty())
+        };
+        if empty {
+            self.doc.drop_typing();
+        }
+        if !dots.is_empty() {
+            let mut d = Dots::new();
+            d.push(dots);
+            self.seq_edits.push(SeqEdit { id, edits, dots: d });
+        }
+    }
+
     /// Joins the direct text and list edits into the transaction's delta
     /// (before any other mutation, so the delta keeps their order).
     fn flush_seq_edits(&mut self) {
         for edit in core::mem::take(&mut self.seq_edits) {
             let replace = alloc::vec![false; edit.id.path().len()];
-            let store = wrap(edit.id.path(), edit.node, &replace);
+            let store = wrap(edit.id.path(), edit.edits.into_node(), &replace);
+            let ctx = context_of(&edit.dots);
             if self.delta.ctx.is_empty() {
-                self.delta = Causal {
-                    store,
-                    ctx: edit.ctx,
-                };
+                self.delta = Causal { store, ctx };
                 continue;
             }
             self.delta
                 .store
-                .join(&self.delta.ctx, store, &edit.ctx, JoinMode::GROUP);
-            self.delta.ctx.join(&edit.ctx);
+                .join(&self.delta.ctx, store, &ctx, JoinMode::GROUP);
+            self.delta.ctx.join(&ctx);
         }
     }
 
     /// Joins one mutation's delta into the state (recording what it
     /// changes) and into the transaction's delta.
     fn apply(&mut self, store: MapStore, ctx: CausalContext) {
+        self.detach_typing();
         self.flush_seq_edits();
         let local = Causal {
             store: store.clone(),
@@ -248,30 +335,4 @@ impl Drop for Transaction<'_> {
 /// The container `id` in `doc`'s state, if present.
 pub(crate) fn read<'a>(doc: &'a Doc, id: &ContainerId) -> Option<&'a Node> {
     path::slot_at(doc.root_store(), id.path())?.get(id.kind())
-}
-
-/// Builds the delta tree for a leaf delta at `path` (which starts with a
-/// key of the root map).
-fn wrap(path: &[Seg], leaf: Node, replace: &[bool]) -> MapStore {
-    let mut node = leaf;
-    for (i, seg) in path.iter().enumerate().rev() {
-        let mut slot = Slot::with_node(node);
-        slot.scan = replace[i];
-        node = match seg {
-            Seg::Key(k) => {
-                let mut map = DotMap::default();
-                map.insert(k.clone(), slot);
-                Node::Map(map)
-            }
-            Seg::Item(d) => {
-                let mut list = SeqNode::default();
-                list.children.insert(*d, slot);
-                Node::List(alloc::boxed::Box::new(list))
-            }
-        };
-    }
-    match node {
-        Node::Map(m) => m,
-        _ => unreachable!("paths start at the root map"),
-    }
 }

@@ -4,15 +4,15 @@
 
 use alloc::vec::Vec;
 
-use super::{SeqEdit, Transaction};
+use super::{push_dots, Dots, SeqEdit, Transaction};
 use crate::context::CausalContext;
 use crate::doc::events::StepContent;
 use crate::doc::model::item::SeqKind;
 use crate::doc::model::path::{ContainerId, Seg};
-use crate::doc::model::seq_node::SeqNode;
+use crate::doc::model::seq_node::{SeqDelta, SeqNode};
 use crate::doc::model::{MapStore, Node};
 use crate::error::DocError;
-use crate::id::Dot;
+use crate::id::{Dot, DotRange};
 use crate::seq::content::{Content, Unit};
 use crate::seq::{Loose, Seq, SeqOp};
 
@@ -72,7 +72,7 @@ impl Transaction<'_> {
         id: &ContainerId,
         unit: Unit,
         pos: usize,
-        content: C,
+        content: &C,
     ) -> Result<(), DocError> {
         let n = content.items();
         if n == 0 {
@@ -84,7 +84,7 @@ impl Transaction<'_> {
         }
         if let Some(node) = seq_in_place::<C>(&mut self.doc.state_mut().store, id.path()) {
             let pos = char_index(Some(&node.seq), pos, unit)?;
-            let (left, right) = node.seq.insert_local(pos, dot, &content)?;
+            let (left, right) = node.seq.insert_local(pos, dot, content)?;
             if let Some(rec) = self.rec.as_mut() {
                 let op = SeqOp::Insert {
                     pos: pos as u32,
@@ -92,14 +92,13 @@ impl Transaction<'_> {
                 };
                 rec.seq_op(id.path(), op);
             }
-            let loose = Loose {
-                id: dot,
-                len: n as u32,
-                left,
-                right,
-                content: Some(content),
-            };
-            self.record_seq_edit(id, Some(loose), Vec::new(), dot, n as u64);
+            self.record_seq_edit(
+                id,
+                Some((dot, left, right, content)),
+                Vec::new(),
+                dot,
+                n as u64,
+            );
             return Ok(());
         }
         let pos = char_index(self.seq::<C>(id), pos, unit)?;
@@ -113,13 +112,30 @@ impl Transaction<'_> {
                 len: n as u32,
                 left,
                 right,
-                content: Some(content),
+                content: Some(content.clone()),
             };
             let delta = SeqNode::delta(alloc::vec![loose], Vec::new());
             let mut ctx = CausalContext::new();
             ctx.insert_range(dot.replica, dot.counter, dot.counter + n as u64 - 1);
             (C::wrap(delta), ctx)
         })
+    }
+
+    /// Inserts `text` at `pos` (counted in `unit`) into the text `id`,
+    /// through the document's reusable buffer (typing allocates nothing).
+    pub(crate) fn text_insert(
+        &mut self,
+        id: &ContainerId,
+        unit: Unit,
+        pos: usize,
+        text: &str,
+    ) -> Result<(), DocError> {
+        let mut buf = core::mem::take(self.doc.scratch_mut());
+        buf.0.clear();
+        buf.0.push_str(text);
+        let result = self.seq_insert(id, unit, pos, &buf);
+        *self.doc.scratch_mut() = buf;
+        result
     }
 
     /// Deletes `len` items from `pos` (both counted in `unit`) of the
@@ -176,11 +192,13 @@ impl Transaction<'_> {
 
     /// Records a direct edit for the transaction's delta: its dots
     /// (`first`, `n` of them) enter the state's context, and the inserted
-    /// run or deleted ids join the sequence's pending edit.
+    /// run (`id`, origins, content) or deleted ids join the typing run
+    /// when this transaction only types into `id`, else the sequence's
+    /// pending edit.
     fn record_seq_edit<C: SeqKind>(
         &mut self,
         id: &ContainerId,
-        loose: Option<Loose<C>>,
+        insert: Option<(Dot, Option<Dot>, Option<Dot>, &C)>,
         dels: Vec<(Dot, u32)>,
         first: Dot,
         n: u64,
@@ -190,25 +208,33 @@ impl Transaction<'_> {
             .state_mut()
             .ctx
             .insert_range(first.replica, first.counter, last);
-        let i = match self.seq_edits.iter().position(|e| e.id == *id) {
-            Some(i) => i,
-            None => {
-                self.seq_edits.push(SeqEdit {
-                    id: id.clone(),
-                    node: C::wrap(SeqNode::default()),
-                    ctx: CausalContext::new(),
-                });
-                self.seq_edits.len() - 1
+        if self.typing_into::<C>(id, n) {
+            let run = self.doc.typing_mut().expect("a typing run");
+            run.push(insert, &dels, n);
+        } else {
+            let i = match self.seq_edits.iter().position(|e| e.id == *id) {
+                Some(i) => i,
+                None => {
+                    self.seq_edits.push(SeqEdit {
+                        id: id.clone(),
+                        edits: C::edits(SeqDelta::default()),
+                        dots: Dots::new(),
+                    });
+                    self.seq_edits.len() - 1
+                }
+            };
+            let entry = &mut self.seq_edits[i];
+            push_dots(
+                &mut entry.dots,
+                DotRange::new(first.replica, first.counter, last),
+            );
+            let delta = C::edits_mut(&mut entry.edits).expect("the kind matches");
+            if let Some((id, left, right, content)) = insert {
+                delta.push_inserted(id, left, right, content);
             }
-        };
-        let entry = &mut self.seq_edits[i];
-        entry.ctx.insert_range(first.replica, first.counter, last);
-        let node = C::node_mut(&mut entry.node).expect("the kind matches");
-        if let Some(l) = loose {
-            node.push_loose(l);
-        }
-        for (d, k) in dels {
-            node.push_del(d, k);
+            for (d, k) in dels {
+                delta.push_del(d, k);
+            }
         }
         #[cfg(any(test, feature = "slow-checks"))]
         self.doc.check_invariants();

@@ -5,7 +5,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use super::observe::Observed;
-use super::seq_node::SeqNode;
+use super::seq_node::{SeqDelta, SeqNode};
 use super::{Kind, Node};
 use crate::seq::content::{Content, ListBuf, TextBuf};
 use crate::seq::SeqOp;
@@ -55,6 +55,10 @@ pub(crate) trait SeqKind: Content {
     fn wrap(s: SeqNode<Self>) -> Node;
     /// The kind of container item `i` holds, if any.
     fn container(&self, i: usize) -> Option<Kind>;
+    /// The edits of a sequence of this kind.
+    fn edits(d: SeqDelta<Self>) -> SeqEdits;
+    /// The edits of `e`, if they are of this kind.
+    fn edits_mut(e: &mut SeqEdits) -> Option<&mut SeqDelta<Self>>;
     /// The record of operations on a sequence of this kind.
     fn observed(ops: Vec<SeqOp<Self>>) -> Observed;
     /// The operations of `o`, if it is a record of this kind.
@@ -80,6 +84,15 @@ impl SeqKind for TextBuf {
     }
     fn container(&self, _: usize) -> Option<Kind> {
         None
+    }
+    fn edits(d: SeqDelta<Self>) -> SeqEdits {
+        SeqEdits::Text(d)
+    }
+    fn edits_mut(e: &mut SeqEdits) -> Option<&mut SeqDelta<Self>> {
+        match e {
+            SeqEdits::Text(d) => Some(d),
+            SeqEdits::List(_) => None,
+        }
     }
     fn observed(ops: Vec<SeqOp<Self>>) -> Observed {
         Observed::Text(ops)
@@ -115,6 +128,15 @@ impl SeqKind for ListContent {
             ListItem::Value(_) => None,
         }
     }
+    fn edits(d: SeqDelta<Self>) -> SeqEdits {
+        SeqEdits::List(d)
+    }
+    fn edits_mut(e: &mut SeqEdits) -> Option<&mut SeqDelta<Self>> {
+        match e {
+            SeqEdits::List(d) => Some(d),
+            SeqEdits::Text(_) => None,
+        }
+    }
     fn observed(ops: Vec<SeqOp<Self>>) -> Observed {
         Observed::List(ops)
     }
@@ -122,6 +144,23 @@ impl SeqKind for ListContent {
         match o {
             Observed::List(ops) => Some(ops),
             _ => None,
+        }
+    }
+}
+
+/// The edits of a text or a list, without the tree (see [`SeqDelta`]).
+#[derive(Clone, Debug)]
+pub(crate) enum SeqEdits {
+    Text(SeqDelta<TextBuf>),
+    List(SeqDelta<ListContent>),
+}
+
+impl SeqEdits {
+    /// The delta node.
+    pub(crate) fn into_node(self) -> Node {
+        match self {
+            SeqEdits::Text(d) => Node::Text(Box::new(d.into_node())),
+            SeqEdits::List(d) => Node::List(Box::new(d.into_node())),
         }
     }
 }

@@ -24,15 +24,16 @@ pub(crate) mod observe;
 pub(crate) mod path;
 pub(crate) mod seq_node;
 pub(crate) mod values;
+pub(crate) mod weight;
 
 /// The kind of a container in a document.
 ///
 /// When concurrent writers put containers of different kinds under one key,
-/// every kind is kept; readers see the first present kind in this order
-/// (the declaration order), and the others stay readable with
-/// [`MapRef::get_kind`](crate::MapRef::get_kind) until a later write at
-/// that key, having seen them, replaces them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// every kind is kept; readers see the first present kind in priority
+/// order ([`Kind::ALL`], which is also how kinds compare), and the others
+/// stay readable with [`MapRef::get_kind`](crate::MapRef::get_kind) until
+/// a later write at that key, having seen them, replaces them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Kind {
     /// A nested map ([`MapRef`](crate::MapRef)).
@@ -54,14 +55,40 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// The kind's code on the wire (its position in [`Kind::ALL`]).
+    /// The kind's code on the wire, fixed by the format
+    /// (`docs/encoding.md`): independent of the declaration order and of
+    /// the conflict priority.
     pub(crate) fn code(self) -> u8 {
-        self as u8
+        match self {
+            Kind::Map => 0,
+            Kind::AwSet => 1,
+            Kind::RwSet => 2,
+            Kind::Counter => 3,
+            Kind::MvRegister => 4,
+            Kind::LwwRegister => 5,
+            Kind::List => 6,
+            Kind::Text => 7,
+        }
     }
 
     /// The kind with wire code `code`.
     pub(crate) fn from_code(code: u8) -> Option<Kind> {
-        Kind::ALL.get(usize::from(code)).copied()
+        Kind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// The kind's rank when concurrent kinds meet under one key: the
+    /// lowest is visible.
+    pub fn priority(self) -> u8 {
+        match self {
+            Kind::Map => 0,
+            Kind::AwSet => 1,
+            Kind::RwSet => 2,
+            Kind::Counter => 3,
+            Kind::MvRegister => 4,
+            Kind::LwwRegister => 5,
+            Kind::List => 6,
+            Kind::Text => 7,
+        }
     }
 
     /// Every kind, in priority order.
@@ -75,6 +102,19 @@ impl Kind {
         Kind::List,
         Kind::Text,
     ];
+}
+
+impl PartialOrd for Kind {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Kind {
+    /// Kinds compare by [`Kind::priority`].
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        self.priority().cmp(&other.priority())
+    }
 }
 
 /// A value written to a last-writer-wins register, with its timestamp.

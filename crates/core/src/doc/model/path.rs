@@ -1,14 +1,17 @@
 //! Paths from the root to a container: map keys, and list items named by
 //! their ids (an id survives concurrent inserts; an index would not).
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 
 use super::item::SeqKind;
+use super::seq_node::SeqNode;
 use super::{Kind, ListStore, MapStore, Node, Slot};
 use crate::id::Dot;
+use crate::store::DotMap;
 
 /// One step of a path inside the document.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -223,4 +226,30 @@ pub(crate) fn publish(root: &MapStore, path: &[Seg]) -> Option<Vec<PathSeg>> {
         }
     }
     Some(out)
+}
+
+/// Builds the delta tree for a leaf delta at `path` (which starts with a
+/// key of the root map).
+pub(crate) fn wrap(path: &[Seg], leaf: Node, replace: &[bool]) -> MapStore {
+    let mut node = leaf;
+    for (i, seg) in path.iter().enumerate().rev() {
+        let mut slot = Slot::with_node(node);
+        slot.scan = replace[i];
+        node = match seg {
+            Seg::Key(k) => {
+                let mut map = DotMap::default();
+                map.insert(k.clone(), slot);
+                Node::Map(map)
+            }
+            Seg::Item(d) => {
+                let mut list = SeqNode::default();
+                list.children.insert(*d, slot);
+                Node::List(Box::new(list))
+            }
+        };
+    }
+    match node {
+        Node::Map(m) => m,
+        _ => unreachable!("paths start at the root map"),
+    }
 }

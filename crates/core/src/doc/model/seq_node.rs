@@ -109,6 +109,54 @@ impl<C: SeqKind> SeqNode<C> {
     }
 }
 
+/// The sequence part of a delta without a tree around it: the inserted
+/// runs and the deleted id ranges, as a transaction collects them.
+#[derive(Clone, Debug)]
+pub(crate) struct SeqDelta<C> {
+    pub(crate) loose: Vec<Loose<C>>,
+    pub(crate) dels: Vec<(Dot, u32)>,
+}
+
+impl<C> Default for SeqDelta<C> {
+    fn default() -> Self {
+        SeqDelta {
+            loose: Vec::new(),
+            dels: Vec::new(),
+        }
+    }
+}
+
+impl<C: Content> SeqDelta<C> {
+    /// Adds deleted ids, extending the last range when they follow it.
+    pub(crate) fn push_del(&mut self, first: Dot, n: u32) {
+        push_range(&mut self.dels, first, n);
+    }
+
+    /// The delta node.
+    pub(crate) fn into_node(self) -> SeqNode<C> {
+        SeqNode::delta(self.loose, self.dels)
+    }
+}
+
+/// Adds an inserted run to `loose`, extending the last run when it
+/// continues it.
+fn push_loose<C: Content>(loose: &mut Vec<Loose<C>>, l: Loose<C>) {
+    if let Some(prev) = loose.last_mut() {
+        let continues = prev.id.replica == l.id.replica
+            && prev.id.counter + u64::from(prev.len) == l.id.counter
+            && l.left == Some(Dot::new(l.id.replica, l.id.counter - 1))
+            && prev.right == l.right;
+        if let (true, Some(a), Some(b)) = (continues, prev.content.as_mut(), l.content.as_ref()) {
+            if let Some(len) = prev.len.checked_add(l.len) {
+                prev.len = len;
+                a.append(b);
+                return;
+            }
+        }
+    }
+    loose.push(l);
+}
+
 impl<C: Content> SeqNode<C> {
     pub(crate) fn delta(loose: Vec<Loose<C>>, dels: Vec<(Dot, u32)>) -> Self {
         SeqNode {
@@ -116,32 +164,6 @@ impl<C: Content> SeqNode<C> {
             dels,
             ..SeqNode::default()
         }
-    }
-
-    /// Adds an inserted run to a delta, extending the last run when it
-    /// continues it (typing on).
-    pub(crate) fn push_loose(&mut self, l: Loose<C>) {
-        if let Some(prev) = self.loose.last_mut() {
-            let continues = prev.id.replica == l.id.replica
-                && prev.id.counter + u64::from(prev.len) == l.id.counter
-                && l.left == Some(Dot::new(l.id.replica, l.id.counter - 1))
-                && prev.right == l.right;
-            if let (true, Some(a), Some(b)) = (continues, prev.content.as_mut(), l.content.as_ref())
-            {
-                if let Some(len) = prev.len.checked_add(l.len) {
-                    prev.len = len;
-                    a.append(b);
-                    return;
-                }
-            }
-        }
-        self.loose.push(l);
-    }
-
-    /// Adds deleted ids to a delta, extending the last range when they
-    /// follow it.
-    pub(crate) fn push_del(&mut self, first: Dot, n: u32) {
-        push_range(&mut self.dels, first, n);
     }
 
     pub(crate) fn is_bottom(&self) -> bool {
@@ -285,7 +307,7 @@ impl<C: Content> SeqNode<C> {
             if ctx.contains_range(r.id.replica, r.id.counter, last) {
                 continue;
             }
-            self.loose.push(r);
+            push_loose(&mut self.loose, r);
         }
         for (d, n) in other.dels {
             push_range(&mut self.dels, d, n);
