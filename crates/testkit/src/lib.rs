@@ -11,6 +11,7 @@ pub mod arbitrary;
 pub mod fuzz;
 pub mod hops;
 pub mod laws;
+pub mod mirror;
 pub mod model;
 pub mod rng;
 pub mod scenario;
@@ -20,6 +21,7 @@ pub mod traces;
 
 pub use hops::{Delivered, HopNet};
 pub use laws::{check_laws, LawCase};
+pub use mirror::Mirror;
 pub use model::DocModel;
 pub use rng::Rng;
 pub use scenario::{

@@ -261,7 +261,9 @@ impl Tree {
         self.keys
             .iter()
             .filter_map(|(k, kinds)| {
-                let (_, leaf) = kinds.iter().next()?;
+                // The first kind that holds something visible: a map of
+                // nothing and a remove-wins set of removals read as absent.
+                let (_, leaf) = kinds.iter().find(|(_, leaf)| leaf.is_live())?;
                 Some((k.clone(), leaf.value()))
             })
             .collect()
@@ -269,6 +271,14 @@ impl Tree {
 }
 
 impl Leaf {
+    fn is_live(&self) -> bool {
+        match self {
+            Leaf::Map(t) => !t.value().is_empty(),
+            Leaf::Rw(s) => s.values().any(|(a, r)| *a > 0 && *r == 0),
+            _ => true,
+        }
+    }
+
     fn value(&self) -> DocValue {
         match self {
             Leaf::Map(t) => DocValue::Map(t.value()),

@@ -41,9 +41,8 @@ use crate::types::Causal;
 use crate::vv::VersionVector;
 use delta::Delta;
 use edit::Transaction;
-use events::{publish_all, DocEvent, Origin};
+use events::{DocEvent, EventBuilder, Origin};
 use history::{History, HistoryStats, MemoryHistory};
-use model::observe::Recorder;
 use model::MapStore;
 use observers::{Observers, SubscriptionId};
 use pending::{CausalBuffer, Held};
@@ -371,25 +370,27 @@ impl Doc {
     /// records it in the history (deltas, with their encoding `bytes`) and
     /// tells the observers.
     fn join_remote(&mut self, delta: Delta, full: bool, bytes: Option<&[u8]>) {
-        let mut rec = self.observers.active().then(Recorder::default);
+        let mut events = self.observers.active().then(EventBuilder::default);
         self.flush_typing();
         if let (false, Some(bytes)) = (full, bytes) {
             self.history.record_remote(&delta, bytes);
         }
-        state::join(&mut self.state, delta.body, full, rec.as_mut());
+        state::join(
+            &mut self.state,
+            delta.body,
+            full,
+            events.as_mut().map(|e| &mut e.rec),
+        );
         #[cfg(any(test, feature = "slow-checks"))]
         self.check_invariants();
-        if let Some(rec) = rec {
-            self.emit(Origin::Remote, rec);
+        if let Some(events) = events {
+            self.emit(Origin::Remote, events);
         }
     }
 
-    /// Publishes what `rec` recorded.
-    fn emit(&mut self, origin: Origin, rec: Recorder) {
-        if rec.records.is_empty() {
-            return;
-        }
-        let changes = publish_all(&self.state.store, rec);
+    /// Delivers the event `events` built.
+    fn emit(&mut self, origin: Origin, events: EventBuilder) {
+        let changes = events.finish(&self.state.store);
         if !changes.is_empty() {
             self.observers.emit(DocEvent { origin, changes });
         }
@@ -490,13 +491,13 @@ impl Doc {
 
     /// Records a committed local delta (if the transaction mutated
     /// anything) and publishes its changes.
-    pub(crate) fn commit_local(&mut self, delta: Option<Delta>, rec: Option<Recorder>) {
+    pub(crate) fn commit_local(&mut self, delta: Option<Delta>, events: Option<EventBuilder>) {
         if let Some(delta) = delta {
             self.flush_typing();
             self.history.record_local(delta);
         }
-        if let Some(rec) = rec {
-            self.emit(Origin::Local, rec);
+        if let Some(events) = events {
+            self.emit(Origin::Local, events);
         }
     }
 

@@ -155,7 +155,7 @@ pub(crate) fn encode_parts<C: ContentColumn>(
 ) -> WireSeq<C::Wire> {
     let runs: Vec<RunIds>;
     let content: C::Wire;
-    if !seq.is_empty() {
+    if !seq.is_void() {
         runs = seq.id_listing();
         content = C::to_column(&mut seq.leaf_contents());
     } else {

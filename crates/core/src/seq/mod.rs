@@ -146,8 +146,13 @@ impl<C: Content> Seq<C> {
         self.tree.counts().vis as usize
     }
 
-    /// Whether the sequence holds no item at all (not even a tombstone).
+    /// Whether the sequence holds no visible item.
     pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the sequence holds no item at all, not even a deleted one.
+    pub(crate) fn is_void(&self) -> bool {
         self.tree.counts().total == 0
     }
 

@@ -267,7 +267,7 @@ impl Text {
                 {
                     return Err(DocError::TooLarge);
                 }
-                if self.seq.is_empty() {
+                if self.seq.is_void() {
                     self.seq = other;
                 } else {
                     self.seq.join_state(&other, &mut None);

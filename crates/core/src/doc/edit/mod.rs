@@ -14,8 +14,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::delta::Delta;
+use super::events::EventBuilder;
 use super::model::item::{SeqEdits, SeqKind};
-use super::model::observe::Recorder;
 use super::model::path::{self, wrap, ContainerId, Seg};
 use super::model::{Kind, MapStore, Node, Slot, MAX_DEPTH};
 use super::typing::{Mark, TypingRun};
@@ -46,7 +46,7 @@ pub struct Transaction<'d> {
     /// `delta`.
     seq_edits: SmallVec<[SeqEdit; 1]>,
     /// Records changes when the document has observers.
-    rec: Option<Recorder>,
+    rec: Option<EventBuilder>,
     /// Where this transaction's edits begin in the document's typing run,
     /// while it only types into one sequence.
     typing: Option<Mark>,
@@ -87,7 +87,7 @@ pub(crate) fn context_of(dots: &[DotRange]) -> CausalContext {
 impl<'d> Transaction<'d> {
     pub(crate) fn new(doc: &'d mut Doc) -> Self {
         let first = doc.next_dot().counter;
-        let rec = doc.observed().then(Recorder::default);
+        let rec = doc.observed().then(EventBuilder::default);
         Transaction {
             doc,
             first,
@@ -222,7 +222,7 @@ impl<'d> Transaction<'d> {
                 _ => return Ok(false),
             }
         };
-        let Some(slot) = map.get(key) else {
+        let Some(slot) = map.get(key).filter(|s| s.visible().is_some()) else {
             return Ok(false);
         };
         let dot = self.next_dot();
@@ -316,7 +316,15 @@ impl<'d> Transaction<'d> {
             store: store.clone(),
             ctx: ctx.clone(),
         };
-        state::join(self.doc.state_mut(), local, false, self.rec.as_mut());
+        if let Some(events) = self.rec.as_mut() {
+            events.close(&self.doc.state().store);
+        }
+        state::join(
+            self.doc.state_mut(),
+            local,
+            false,
+            self.rec.as_mut().map(|e| &mut e.rec),
+        );
         self.delta
             .store
             .join(&self.delta.ctx, store, &ctx, JoinMode::GROUP);

@@ -8,13 +8,15 @@ use super::{push_dots, Dots, SeqEdit, Transaction};
 use crate::context::CausalContext;
 use crate::doc::events::StepContent;
 use crate::doc::model::item::SeqKind;
-use crate::doc::model::path::{ContainerId, Seg};
+use crate::doc::model::observe::{Observed, Recorder};
+use crate::doc::model::path::{self, ContainerId, Seg};
 use crate::doc::model::seq_node::{SeqDelta, SeqNode};
-use crate::doc::model::{MapStore, Node};
+use crate::doc::model::{Kind, MapStore, Node, Slot};
 use crate::error::DocError;
 use crate::id::{Dot, DotRange};
 use crate::seq::content::{Content, Unit};
 use crate::seq::{Loose, Seq, SeqOp};
+use smallvec::SmallVec;
 
 /// The state's sequence at `path` when it can be edited in place: it
 /// exists and no kind conflict along the path needs resolving.
@@ -39,6 +41,51 @@ fn seq_in_place<'a, C: SeqKind>(
     }
 }
 
+/// The visible kind at each key of `path` that ends a run of map keys at
+/// its end (innermost last): what a sequence edit can make appear or
+/// vanish (a text or list with no visible item, and a map holding nothing
+/// visible, read as absent).
+fn key_chain(root: &MapStore, path: &[Seg]) -> SmallVec<[Option<Kind>; 4]> {
+    let keys = path
+        .iter()
+        .rev()
+        .take_while(|s| matches!(s, Seg::Key(_)))
+        .count();
+    (path.len() - keys..path.len())
+        .map(|i| {
+            path::slot_at(root, &path[..=i])
+                .and_then(Slot::visible)
+                .map(Node::kind)
+        })
+        .collect()
+}
+
+/// Records the keys of `path` whose visible kind went from `before` to
+/// `after` ([`key_chain`]s): appearances outermost first, disappearances
+/// innermost first.
+fn key_changes(rec: &mut Recorder, path: &[Seg], before: &[Option<Kind>], after: &[Option<Kind>]) {
+    let start = path.len() - after.len();
+    let mut changed: SmallVec<[(usize, Observed); 4]> = before
+        .iter()
+        .zip(after)
+        .enumerate()
+        .filter(|(_, (b, a))| b != a)
+        .map(|(i, (b, a))| {
+            let change = Observed::Key {
+                before: *b,
+                after: *a,
+            };
+            (start + i, change)
+        })
+        .collect();
+    if after.last().is_some_and(Option::is_none) {
+        changed.reverse();
+    }
+    for (end, change) in changed {
+        rec.push_at(&path[..=end], change);
+    }
+}
+
 /// The `char` (item) index of position `pos` counted in `unit`.
 pub(crate) fn char_index<C: Content>(
     seq: Option<&Seq<C>>,
@@ -60,6 +107,17 @@ pub(crate) fn char_index<C: Content>(
 }
 
 impl Transaction<'_> {
+    /// Publishes the changes recorded so far, unless the last one is an
+    /// edit of the sequence `id` that the next edit continues (typing in
+    /// one transaction is one change).
+    fn close_step<C: SeqKind>(&mut self, id: &ContainerId) {
+        if let Some(events) = self.rec.as_mut() {
+            if !events.rec.continues::<C>(id.path()) {
+                events.close(&self.doc.state().store);
+            }
+        }
+    }
+
     /// The sequence `id` in the state, if present.
     pub(crate) fn seq<C: SeqKind>(&self, id: &ContainerId) -> Option<&Seq<C>> {
         self.read(id).and_then(C::node).map(|s| &s.seq)
@@ -82,10 +140,23 @@ impl Transaction<'_> {
         if dot.counter.saturating_add(n as u64) > u64::from(u32::MAX) {
             return Err(DocError::TooLarge);
         }
+        self.close_step::<C>(id);
+        // Typing into a text that reads as absent makes it (and the maps
+        // holding it) appear.
+        let before = match (&self.rec, self.seq::<C>(id)) {
+            (Some(_), Some(seq)) if seq.is_empty() => {
+                Some(key_chain(&self.doc.state().store, id.path()))
+            }
+            _ => None,
+        };
         if let Some(node) = seq_in_place::<C>(&mut self.doc.state_mut().store, id.path()) {
             let pos = char_index(Some(&node.seq), pos, unit)?;
             let (left, right) = node.seq.insert_local(pos, dot, content)?;
-            if let Some(rec) = self.rec.as_mut() {
+            let root = &self.doc.state().store;
+            if let Some(rec) = self.rec.as_mut().map(|e| &mut e.rec) {
+                if let Some(before) = before {
+                    key_changes(rec, id.path(), &before, &key_chain(root, id.path()));
+                }
                 let op = SeqOp::Insert {
                     pos: pos as u32,
                     content: content.clone(),
@@ -154,6 +225,15 @@ impl Transaction<'_> {
         if dot.counter >= u64::from(u32::MAX) {
             return Err(DocError::TooLarge);
         }
+        self.close_step::<C>(id);
+        // Deleting the last items makes the text (and the maps holding
+        // only it) read as absent.
+        let before = match (&self.rec, self.seq::<C>(id)) {
+            (Some(_), Some(seq)) if seq.len() <= len => {
+                Some(key_chain(&self.doc.state().store, id.path()))
+            }
+            _ => None,
+        };
         if let Some(node) = seq_in_place::<C>(&mut self.doc.state_mut().store, id.path()) {
             let from = char_index(Some(&node.seq), pos, unit)?;
             let n = char_index(Some(&node.seq), pos.saturating_add(len), unit)? - from;
@@ -163,12 +243,16 @@ impl Transaction<'_> {
             let ids = node.seq.visible_ids(from, n)?;
             node.seq.delete_local(from, n)?;
             node.prune_children_in(&ids);
-            if let Some(rec) = self.rec.as_mut() {
+            let root = &self.doc.state().store;
+            if let Some(rec) = self.rec.as_mut().map(|e| &mut e.rec) {
                 let op = SeqOp::Delete {
                     pos: from as u32,
                     len: n as u32,
                 };
                 rec.seq_op::<C>(id.path(), op);
+                if let Some(before) = before {
+                    key_changes(rec, id.path(), &before, &key_chain(root, id.path()));
+                }
             }
             self.record_seq_edit::<C>(id, None, ids, dot, 1);
             return Ok(());

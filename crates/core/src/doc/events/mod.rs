@@ -81,48 +81,64 @@ pub enum ChangeKind {
 pub struct DocEvent {
     /// Local or remote.
     pub origin: Origin,
-    /// The changes, sorted by path.
+    /// The changes, in the order they happened: applying them in order
+    /// to a copy of the previous value gives the new value.
     pub changes: Vec<Change>,
 }
 
-/// The public form of what `rec` recorded, in the state `root` it led
-/// to, sorted by path (stable: a container's own changes, in order, come
-/// before the changes inside it; list indices inside items are those
-/// after every step). Changes inside list items deleted since are left
-/// out.
-pub(crate) fn publish_all(root: &MapStore, rec: Recorder) -> Vec<Change> {
-    let mut out: Vec<Change> = Vec::new();
-    for (path, observed) in rec.records {
-        let Some(public) = publish(root, &path) else {
-            continue;
-        };
-        let mut push = |kind| {
-            out.push(Change {
-                path: public.clone(),
-                kind,
-            })
-        };
-        match observed {
-            Observed::Key { before, after } => match (before, after) {
-                (None, Some(k)) => push(ChangeKind::Inserted(k)),
-                (Some(k), None) => push(ChangeKind::Removed(k)),
-                (Some(from), Some(to)) => push(ChangeKind::Replaced { from, to }),
-                (None, None) => {}
-            },
-            Observed::Counter { old, new } => push(ChangeKind::Counter { old, new }),
-            Observed::Register { old, new } => push(ChangeKind::Register { old, new }),
-            Observed::Element {
-                value,
-                present: true,
-            } => push(ChangeKind::SetInserted(value)),
-            Observed::Element {
-                value,
-                present: false,
-            } => push(ChangeKind::SetRemoved(value)),
-            Observed::Text(ops) => changes_of(ops).for_each(push),
-            Observed::List(ops) => changes_of(ops).for_each(push),
+/// Builds the changes of one event from what the join and the edits
+/// record: records are published (their paths turned into public ones,
+/// list items as their indices) at the end of each step, in the state
+/// that step led to, so a listener applying the changes in order sees
+/// every index as it was at that point.
+#[derive(Debug, Default)]
+pub(crate) struct EventBuilder {
+    pub(crate) rec: Recorder,
+    changes: Vec<Change>,
+}
+
+impl EventBuilder {
+    /// Publishes the records made since the last call, in the state
+    /// `root` they led to.
+    pub(crate) fn close(&mut self, root: &MapStore) {
+        for (path, observed) in self.rec.records.drain(..) {
+            // A change inside a list item deleted by the same step is
+            // covered by the list's steps.
+            let Some(public) = publish(root, &path) else {
+                continue;
+            };
+            let mut push = |kind| {
+                self.changes.push(Change {
+                    path: public.clone(),
+                    kind,
+                })
+            };
+            match observed {
+                Observed::Key { before, after } => match (before, after) {
+                    (None, Some(k)) => push(ChangeKind::Inserted(k)),
+                    (Some(k), None) => push(ChangeKind::Removed(k)),
+                    (Some(from), Some(to)) => push(ChangeKind::Replaced { from, to }),
+                    (None, None) => {}
+                },
+                Observed::Counter { old, new } => push(ChangeKind::Counter { old, new }),
+                Observed::Register { old, new } => push(ChangeKind::Register { old, new }),
+                Observed::Element {
+                    value,
+                    present: true,
+                } => push(ChangeKind::SetInserted(value)),
+                Observed::Element {
+                    value,
+                    present: false,
+                } => push(ChangeKind::SetRemoved(value)),
+                Observed::Text(ops) => changes_of(ops).for_each(push),
+                Observed::List(ops) => changes_of(ops).for_each(push),
+            }
         }
     }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    out
+
+    /// The changes of the event, once the last step is published.
+    pub(crate) fn finish(mut self, root: &MapStore) -> Vec<Change> {
+        self.close(root);
+        self.changes
+    }
 }

@@ -186,6 +186,21 @@ impl Node {
         }
     }
 
+    /// Whether the container holds anything visible. A text or list whose
+    /// items are all deleted holds only their ids (other replicas may
+    /// still insert next to them): it is kept, but reads as absent, like
+    /// an empty map; so do a remove-wins set holding only removals and a
+    /// map holding only such containers.
+    pub(crate) fn is_live(&self) -> bool {
+        match self {
+            Node::List(s) => !s.seq.is_empty(),
+            Node::Text(s) => !s.seq.is_empty(),
+            Node::Map(m) => m.iter().any(|(_, slot)| slot.visible().is_some()),
+            Node::RwSet(s) => s.iter().any(|(_, e)| e.is_present()),
+            other => !other.is_bottom(),
+        }
+    }
+
     /// Adds every live dot to `ctx`, sequences by whole runs (so a long
     /// run of deleted items costs one range, not one call per item).
     pub(crate) fn collect_dots(&self, ctx: &mut CausalContext) {
@@ -370,14 +385,19 @@ impl Slot {
         }
     }
 
-    /// The node of `kind`, if present.
+    /// The node of `kind`, if the slot holds one (live or not).
     pub(crate) fn get(&self, kind: Kind) -> Option<&Node> {
         self.nodes.iter().find(|n| n.kind() == kind)
     }
 
-    /// The visible node: the first kind in priority order.
+    /// The node of `kind`, if the slot holds a live one.
+    pub(crate) fn get_live(&self, kind: Kind) -> Option<&Node> {
+        self.get(kind).filter(|n| n.is_live())
+    }
+
+    /// The visible node: the first live kind in priority order.
     pub(crate) fn visible(&self) -> Option<&Node> {
-        self.nodes.first()
+        self.nodes.iter().find(|n| n.is_live())
     }
 
     /// Joins `other` into this slot, reporting to `rec` (when given) what
@@ -393,12 +413,17 @@ impl Slot {
         mode: JoinMode,
         mut rec: Option<&mut Recorder>,
     ) {
-        let full = mode.full || other.scan;
+        let scan = other.scan;
+        let full = mode.full || scan;
         if mode.delta_target {
-            self.scan |= other.scan;
+            self.scan |= scan;
         }
         let mode = JoinMode { full, ..mode };
         let before = self.visible().map(Node::kind);
+        let had: SmallVec<[Kind; 2]> = match rec {
+            Some(_) => self.nodes.iter().map(Node::kind).collect(),
+            None => SmallVec::new(),
+        };
         let first = rec.as_ref().map_or(0, |r| r.mark());
         // The records each node's join made, to drop those of hidden nodes.
         let mut spans: SmallVec<[(Kind, usize, usize); 2]> = SmallVec::new();
@@ -433,14 +458,36 @@ impl Slot {
             return;
         }
         let after = self.visible().map(Node::kind);
+        // A node that was hidden before (a kind conflict) and is visible
+        // now: its records say only what this join changed in it, so they
+        // give way to its whole content.
+        let revealed = after.filter(|k| before != after && had.contains(k));
         spans.sort_unstable_by_key(|s| core::cmp::Reverse(s.1));
         for (kind, start, end) in spans {
-            if Some(kind) != after {
+            // Keep what happened inside the node visible now, and inside
+            // the one that was visible and was emptied by edits, leaving
+            // the key empty (a text whose last characters were deleted:
+            // its steps, then its disappearance). A removal (`scan`) or a
+            // change of the visible kind is its key change alone.
+            let emptied =
+                !scan && after.is_none() && before == Some(kind) && self.get(kind).is_some();
+            let keep = revealed.is_none() && (Some(kind) == after || emptied);
+            if !keep {
                 rec.drop_range(start, end);
             }
         }
         if before != after {
-            rec.insert(first, Observed::Key { before, after });
+            // An appearance comes before what is inside; a disappearance
+            // after what happened inside before it (an emptied text's
+            // steps).
+            let change = Observed::Key { before, after };
+            match after {
+                Some(_) => rec.insert(first, change),
+                None => rec.push(change),
+            }
+        }
+        if let Some(node) = revealed.and_then(|k| self.get(k)) {
+            observe::describe(node, rec);
         }
     }
 

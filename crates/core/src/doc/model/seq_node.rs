@@ -167,7 +167,7 @@ impl<C: Content> SeqNode<C> {
     }
 
     pub(crate) fn is_bottom(&self) -> bool {
-        self.seq.is_empty()
+        self.seq.is_void()
             && self.loose.is_empty()
             && self.dels.is_empty()
             && self.children.is_bottom()
@@ -227,21 +227,21 @@ impl<C: Content> SeqNode<C> {
         // Which children may have lost their item: all of them after a
         // join of states or a removal; else those the delta deletes or
         // brings.
-        let check_all = mode.full || !other.seq.is_empty();
+        let check_all = mode.full || !other.seq.is_void();
         let has_children = !self.children.is_empty() || !children.is_empty();
         let mut check: Vec<(Dot, u32)> = Vec::new();
         if has_children && !check_all {
             check.extend(other.dels.iter().copied());
             check.extend(children.iter().map(|(d, _)| (*d, 1)));
         }
-        if mode.full && other.seq.is_empty() {
+        if mode.full && other.seq.is_void() {
             // The other side removed or replaced this container: what it
             // had seen is deleted, what it adds or did not see stays.
             let observed = |d: Dot| octx.contains(d) && !other.in_loose(d);
             delete_where(&mut self.seq, &observed, &mut ops);
         }
-        if !other.seq.is_empty() {
-            if self.seq.is_empty() && ops.is_none() {
+        if !other.seq.is_void() {
+            if self.seq.is_void() && ops.is_none() {
                 // Loading: take the other state's tree as it is.
                 self.seq = other.seq;
             } else {
@@ -294,7 +294,7 @@ impl<C: Content> SeqNode<C> {
             self.dels.extend(extra);
         }
         let mut loose = other.loose;
-        if !other.seq.is_empty() {
+        if !other.seq.is_void() {
             for r in other.seq.runs() {
                 if r.content.is_none() {
                     self.dels.push((r.id, r.len));

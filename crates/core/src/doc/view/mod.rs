@@ -129,34 +129,43 @@ impl<'a> MapRef<'a> {
     /// The container of `kind` under `key`, visible or not: this is how the
     /// edits of the losing side of a kind conflict stay reachable.
     pub fn get_kind(&self, key: &str, kind: Kind) -> Option<ValueRef<'a>> {
-        self.slot(key)?.get(kind).map(node_ref)
+        self.slot(key)?.get_live(kind).map(node_ref)
     }
 
     /// The kinds present under `key` (more than one after a kind conflict).
     pub fn kinds(&self, key: &str) -> Vec<Kind> {
         self.slot(key)
-            .map(|s| s.nodes.iter().map(Node::kind).collect())
+            .map(|s| {
+                s.nodes
+                    .iter()
+                    .filter(|n| n.is_live())
+                    .map(Node::kind)
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
-    /// The keys, sorted.
+    /// The keys that hold something, sorted.
     pub fn keys(&self) -> impl Iterator<Item = &'a str> + 'a {
-        self.store.iter().map(|(k, _)| k.as_str())
+        self.store
+            .iter()
+            .filter(|(_, slot)| slot.visible().is_some())
+            .map(|(k, _)| k.as_str())
     }
 
     /// Number of keys.
     pub fn len(&self) -> usize {
-        self.store.len()
+        self.keys().count()
     }
 
     /// Whether the map is empty.
     pub fn is_empty(&self) -> bool {
-        self.store.is_empty()
+        self.keys().next().is_none()
     }
 
     /// The nested map under `key`.
     pub fn map(&self, key: &str) -> Option<MapRef<'a>> {
-        match self.slot(key)?.get(Kind::Map)? {
+        match self.slot(key)?.get_live(Kind::Map)? {
             Node::Map(m) => Some(MapRef { store: m }),
             _ => None,
         }
@@ -164,7 +173,7 @@ impl<'a> MapRef<'a> {
 
     /// The counter under `key`.
     pub fn counter(&self, key: &str) -> Option<i64> {
-        match self.slot(key)?.get(Kind::Counter)? {
+        match self.slot(key)?.get_live(Kind::Counter)? {
             Node::Counter(c) => Some(counter_value(c)),
             _ => None,
         }
@@ -172,7 +181,7 @@ impl<'a> MapRef<'a> {
 
     /// The last-writer-wins register under `key`.
     pub fn lww(&self, key: &str) -> Option<&'a Value> {
-        match self.slot(key)?.get(Kind::LwwRegister)? {
+        match self.slot(key)?.get_live(Kind::LwwRegister)? {
             Node::Lww(l) => lww_winner(l),
             _ => None,
         }
@@ -180,7 +189,7 @@ impl<'a> MapRef<'a> {
 
     /// The values of the multi-value register under `key` (empty if none).
     pub fn mv(&self, key: &str) -> Vec<&'a Value> {
-        match self.slot(key).and_then(|s| s.get(Kind::MvRegister)) {
+        match self.slot(key).and_then(|s| s.get_live(Kind::MvRegister)) {
             Some(Node::Mv(m)) => mv_values(m),
             _ => Vec::new(),
         }
@@ -188,7 +197,7 @@ impl<'a> MapRef<'a> {
 
     /// The add-wins set under `key`.
     pub fn aw_set(&self, key: &str) -> Option<SetRef<'a>> {
-        match self.slot(key)?.get(Kind::AwSet)? {
+        match self.slot(key)?.get_live(Kind::AwSet)? {
             Node::AwSet(s) => Some(SetRef::AddWins(s)),
             _ => None,
         }
@@ -196,7 +205,7 @@ impl<'a> MapRef<'a> {
 
     /// The remove-wins set under `key`.
     pub fn rw_set(&self, key: &str) -> Option<SetRef<'a>> {
-        match self.slot(key)?.get(Kind::RwSet)? {
+        match self.slot(key)?.get_live(Kind::RwSet)? {
             Node::RwSet(s) => Some(SetRef::RemoveWins(s)),
             _ => None,
         }
@@ -204,7 +213,7 @@ impl<'a> MapRef<'a> {
 
     /// The text under `key`.
     pub fn text(&self, key: &str) -> Option<TextRef<'a>> {
-        match self.slot(key)?.get(Kind::Text)? {
+        match self.slot(key)?.get_live(Kind::Text)? {
             Node::Text(t) => Some(TextRef { seq: Some(&t.seq) }),
             _ => None,
         }
@@ -212,7 +221,7 @@ impl<'a> MapRef<'a> {
 
     /// The list under `key`.
     pub fn list(&self, key: &str) -> Option<ListRef<'a>> {
-        match self.slot(key)?.get(Kind::List)? {
+        match self.slot(key)?.get_live(Kind::List)? {
             Node::List(l) => Some(ListRef { node: Some(l) }),
             _ => None,
         }
