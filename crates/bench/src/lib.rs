@@ -18,7 +18,8 @@ pub mod report;
 
 use std::hint::black_box;
 
-use converge_core::{AwSet, DotFun, OrMap, PnCounter, ReplicaId};
+use converge_core::kernel::DotFun;
+use converge_core::{AwSet, OrMap, PnCounter, ReplicaId};
 use crdts::{CmRDT, CvRDT, MVReg, Map, Orswot, PNCounter};
 
 /// Replica id of the first replica: a random-looking 64-bit id, as users are

@@ -39,7 +39,179 @@ pub enum DecodeError {
     Malformed,
     /// The payload decoded but breaks an invariant of the format.
     #[error("invalid payload: {0}")]
-    Invalid(&'static str),
+    Invalid(Invalid),
+}
+
+/// Which invariant of the format a decoded payload breaks
+/// ([`DecodeError::Invalid`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Invalid {
+    /// Empty or out-of-range deleted run.
+    #[error("empty or out-of-range deleted run")]
+    BadDeletedRun,
+    /// Chunk outside its transfer.
+    #[error("chunk outside its transfer")]
+    ChunkOutsideTransfer,
+    /// Context range overflows.
+    #[error("context range overflows")]
+    ContextRangeOverflow,
+    /// Context ranges not canonical.
+    #[error("context ranges not canonical")]
+    ContextRangesNotCanonical,
+    /// Context replicas unsorted or empty.
+    #[error("context replicas unsorted or empty")]
+    ContextReplicasUnsorted,
+    /// Counter totals not canonical.
+    #[error("counter totals not canonical")]
+    CounterTotalsNotCanonical,
+    /// Deleted runs in a snapshot.
+    #[error("deleted runs in a snapshot")]
+    DeletedRunsInSnapshot,
+    /// Deleted runs in a whole text.
+    #[error("deleted runs in a whole text")]
+    DeletedRunsInWholeText,
+    /// A delta's new dots must follow its dependencies.
+    #[error("a delta's new dots must follow its dependencies")]
+    DeltaGap,
+    /// Dot columns disagree.
+    #[error("dot columns disagree")]
+    DotColumnsDisagree,
+    /// Dot count column does not match the entries.
+    #[error("dot count column does not match the entries")]
+    DotCountMismatch,
+    /// Dot counter 0.
+    #[error("dot counter 0")]
+    DotCounterZero,
+    /// A live dot is missing from the context.
+    #[error("a live dot is missing from the context")]
+    DotOutsideContext,
+    /// Dot set not strictly sorted.
+    #[error("dot set not strictly sorted")]
+    DotSetUnsorted,
+    /// Dots unsorted.
+    #[error("dots unsorted")]
+    DotsUnsorted,
+    /// Duplicate key in a map or list.
+    #[error("duplicate key in a map or list")]
+    DuplicateKey,
+    /// Empty container in a snapshot.
+    #[error("empty container in a snapshot")]
+    EmptyContainerInSnapshot,
+    /// Empty dot set in a state.
+    #[error("empty dot set in a state")]
+    EmptyDotSet,
+    /// Empty sequence run.
+    #[error("empty sequence run")]
+    EmptySeqRun,
+    /// Empty set entry in a state.
+    #[error("empty set entry in a state")]
+    EmptySetEntry,
+    /// Empty set entry in a snapshot.
+    #[error("empty set entry in a snapshot")]
+    EmptySetEntryInSnapshot,
+    /// First run's left origin is its predecessor.
+    #[error("first run's left origin is its predecessor")]
+    FirstRunLeftOrigin,
+    /// A container held by a list item that is not a visible container of its kind.
+    #[error("a container held by a list item that is not a visible container of its kind")]
+    ItemContainerKind,
+    /// A list item's container names an item outside the delta's history.
+    #[error("a list item's container names an item outside the delta's history")]
+    ItemOutsideHistory,
+    /// Last run's right origin is its successor.
+    #[error("last run's right origin is its successor")]
+    LastRunRightOrigin,
+    /// Missing explicit origin.
+    #[error("missing explicit origin")]
+    MissingOrigin,
+    /// Origin counter out of range.
+    #[error("origin counter out of range")]
+    OriginCounterRange,
+    /// Removal marker in a snapshot.
+    #[error("removal marker in a snapshot")]
+    RemovalMarkerInSnapshot,
+    /// Replica index out of the table.
+    #[error("replica index out of the table")]
+    ReplicaIndexRange,
+    /// Replica table not strictly sorted.
+    #[error("replica table not strictly sorted")]
+    ReplicaTableUnsorted,
+    /// The root map holds a list item.
+    #[error("the root map holds a list item")]
+    RootHoldsItem,
+    /// Sequence bases do not match the replica table.
+    #[error("sequence bases do not match the replica table")]
+    SeqBasesMismatch,
+    /// Sequence columns differ in length.
+    #[error("sequence columns differ in length")]
+    SeqColumnsLength,
+    /// Sequence content does not match the visible runs.
+    #[error("sequence content does not match the visible runs")]
+    SeqContentMismatch,
+    /// Sequence counter out of range.
+    #[error("sequence counter out of range")]
+    SeqCounterRange,
+    /// A sequence item is missing from the context.
+    #[error("a sequence item is missing from the context")]
+    SeqItemOutsideContext,
+    /// Sequence replica column does not cover the runs.
+    #[error("sequence replica column does not cover the runs")]
+    SeqReplicaColumn,
+    /// Sequence runs overlap or are too long.
+    #[error("sequence runs overlap or are too long")]
+    SeqRunsOverlap,
+    /// Set elements not strictly sorted.
+    #[error("set elements not strictly sorted")]
+    SetElementsUnsorted,
+    /// Map keys not strictly sorted.
+    #[error("map keys not strictly sorted")]
+    MapKeysUnsorted,
+    /// Slot kinds unsorted or repeated.
+    #[error("slot kinds unsorted or repeated")]
+    SlotKindsUnsorted,
+    /// Slot parent is not an earlier map or list.
+    #[error("slot parent is not an earlier map or list")]
+    SlotParent,
+    /// A snapshot's context must be a version vector.
+    #[error("a snapshot's context must be a version vector")]
+    SnapshotContextGaps,
+    /// A whole text's context must be a version vector.
+    #[error("a whole text's context must be a version vector")]
+    TextContextGaps,
+    /// A text delta's dots must follow the receiver's version.
+    #[error("a text delta's dots must follow the receiver's version")]
+    TextDeltaGap,
+    /// Expected a whole text, found a delta.
+    #[error("expected a whole text, found a delta")]
+    TextDeltaNotWhole,
+    /// Containers nest too deep.
+    #[error("containers nest too deep")]
+    TooDeep,
+    /// Two counter dots of one replica.
+    #[error("two counter dots of one replica")]
+    TwoCounterDots,
+    /// Unknown container kind in a list item.
+    #[error("unknown container kind in a list item")]
+    UnknownItemKind,
+    /// Unknown left origin code.
+    #[error("unknown left origin code")]
+    UnknownLeftOrigin,
+    /// Unknown right origin code.
+    #[error("unknown right origin code")]
+    UnknownRightOrigin,
+    /// Unknown sequence flags.
+    #[error("unknown sequence flags")]
+    UnknownSeqFlags,
+    /// Unused explicit origins.
+    #[error("unused explicit origins")]
+    UnusedOrigins,
+    /// Value column does not match the dots.
+    #[error("value column does not match the dots")]
+    ValueColumnMismatch,
+    /// Version vector not canonical.
+    #[error("version vector not canonical")]
+    VersionVectorNotCanonical,
 }
 
 /// Why a document refused an operation or an input.

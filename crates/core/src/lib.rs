@@ -67,17 +67,11 @@ pub use doc::model::{Kind, MAX_DEPTH};
 pub use doc::observers::SubscriptionId;
 pub use doc::view::{Cursor, DocValue, ListRef, MapRef, SetRef, Side, TextRef, ValueRef};
 pub use doc::{ApplyOutcome, Doc, DocOptions};
-pub use encoding::{
-    open as open_blob, peek_kind, seal, BlobKind, FORMAT_VERSION, HEADER_LEN, MAGIC,
-};
-pub use error::{DecodeError, DocError};
+pub use encoding::BlobKind;
+pub use error::{DecodeError, DocError, Invalid};
 pub use id::{Dot, DotRange, ReplicaId};
 pub use seq::content::Unit;
-pub use store::{DotFun, DotMap, DotSet, DotStore, JoinMode};
-pub use types::{
-    AwSet, Causal, GCounter, Lattice, LwwRegister, MvRegister, OrMap, PnCounter, RwEntry, RwSet,
-    Text,
-};
+pub use types::{AwSet, GCounter, Lattice, LwwRegister, MvRegister, OrMap, PnCounter, RwSet, Text};
 pub use value::Value;
 
 #[cfg(doctest)]
@@ -85,14 +79,28 @@ pub use value::Value;
 struct ReadmeDoctests;
 pub use vv::VersionVector;
 
-/// serde helpers for layers that define their own wire payloads (the sync
-/// protocol): sequences and byte strings decoded without allocating ahead
-/// of the input.
-pub mod wire {
-    pub use crate::encoding::bounded::{bytes, BVec};
-}
-
-/// Re-exports for counters stored in a `Doc` or an [`OrMap`].
-pub mod counter {
+/// Building blocks for advanced users, below the [`Doc`]: the dot stores
+/// and the join of the delta-state framework (what [`OrMap`] values are
+/// made of), and the wire envelope every converge blob starts with (for
+/// layers that define their own payloads, like the sync protocol).
+/// Applications normally need none of it.
+pub mod kernel {
+    pub use crate::store::{DotFun, DotMap, DotSet, DotStore, JoinMode};
     pub use crate::types::counter::{CounterPart, CounterStore};
+    pub use crate::types::{Causal, RwEntry};
+
+    /// The envelope: magic bytes, format version, blob kind, length and
+    /// checksum before every payload (`docs/encoding.md`, section 1).
+    pub mod envelope {
+        pub use crate::encoding::{
+            open, peek_kind, seal, BlobKind, FORMAT_VERSION, HEADER_LEN, MAGIC,
+        };
+    }
+
+    /// serde helpers for layers that define their own wire payloads:
+    /// sequences and byte strings decoded without allocating ahead of the
+    /// input.
+    pub mod wire {
+        pub use crate::encoding::bounded::{bytes, BVec};
+    }
 }

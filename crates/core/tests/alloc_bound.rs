@@ -1,7 +1,8 @@
 //! Decoder memory is bounded by the input. Alone in its test binary so that
 //! no other test's allocations disturb the counting allocator.
 
-use converge_core::{seal, BlobKind};
+use converge_core::kernel::envelope::seal;
+use converge_core::BlobKind;
 use converge_testkit::alloc::{peak_bytes, reset_peak, CountingAlloc};
 
 #[global_allocator]

@@ -152,7 +152,7 @@ fn catch_up_uses_the_log_then_falls_back_to_a_snapshot() {
     a.transact().counter("n").add(1).unwrap();
     let small = a.encode_since(&b.version()).unwrap();
     assert_eq!(
-        converge_core::peek_kind(&small).unwrap(),
+        converge_core::kernel::envelope::peek_kind(&small).unwrap(),
         converge_core::BlobKind::DocDelta
     );
     for i in 0..50 {
@@ -160,7 +160,7 @@ fn catch_up_uses_the_log_then_falls_back_to_a_snapshot() {
     }
     let big = a.encode_since(&b.version()).unwrap();
     assert_eq!(
-        converge_core::peek_kind(&big).unwrap(),
+        converge_core::kernel::envelope::peek_kind(&big).unwrap(),
         converge_core::BlobKind::DocSnapshot,
         "the log was trimmed to 400 bytes, so the old part comes as a snapshot"
     );

@@ -1,7 +1,8 @@
 //! Hostile bytes: decoders return errors, never panic, never allocate out
 //! of proportion to the input, and a rejected blob leaves state unchanged.
 
-use converge_core::{seal, AwSet, BlobKind, DecodeError, Doc, ReplicaId, HEADER_LEN};
+use converge_core::kernel::envelope::{seal, HEADER_LEN};
+use converge_core::{AwSet, BlobKind, DecodeError, Doc, ReplicaId};
 use converge_testkit::Rng;
 
 mod common;
@@ -23,7 +24,7 @@ quickcheck! {
     fn mutated_valid_blobs_are_rejected_or_accepted_cleanly(seed: u64) -> bool {
         let mut rng = Rng::new(seed);
         for blob in valid_blobs() {
-            let kind = converge_core::peek_kind(&blob).unwrap();
+            let kind = converge_core::kernel::envelope::peek_kind(&blob).unwrap();
             let mut payload = blob[HEADER_LEN..].to_vec();
             for _ in 0..1 + rng.below(4) {
                 match rng.below(3) {
@@ -99,5 +100,8 @@ fn deep_nesting_in_a_blob_is_rejected_without_recursion() {
     }
     let blob = seal(BlobKind::DocDelta, &p);
     let err = Doc::new(ReplicaId::new(1)).apply(&blob).unwrap_err();
-    assert_eq!(err, DecodeError::Invalid("containers nest too deep").into());
+    assert_eq!(
+        err,
+        DecodeError::Invalid(converge_core::Invalid::TooDeep).into()
+    );
 }

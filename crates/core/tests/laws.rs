@@ -1,9 +1,9 @@
 //! quickcheck: every standalone type is a join-semilattice, deltas join
 //! like states, and encoding round-trips.
 
+use converge_core::kernel::DotFun;
 use converge_core::{
-    AwSet, DotFun, GCounter, Lattice, LwwRegister, MvRegister, OrMap, PnCounter, ReplicaId, RwSet,
-    Text,
+    AwSet, GCounter, Lattice, LwwRegister, MvRegister, OrMap, PnCounter, ReplicaId, RwSet, Text,
 };
 use converge_testkit::{check_laws, LawCase};
 use quickcheck::quickcheck;

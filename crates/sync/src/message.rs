@@ -4,12 +4,13 @@
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
-use converge_core::wire::BVec;
-use converge_core::{open_blob, seal, BlobKind, DecodeError, ReplicaId, VersionVector};
+use converge_core::kernel::envelope::{open as open_blob, seal};
+use converge_core::kernel::wire::BVec;
+use converge_core::{BlobKind, DecodeError, ReplicaId, VersionVector};
 
 /// Framing bytes a chunk adds around its data, at most: the envelope header
 /// plus the variant tag, three varints and the data length.
-pub const CHUNK_OVERHEAD: usize = converge_core::HEADER_LEN + 1 + 3 * 10 + 5;
+pub const CHUNK_OVERHEAD: usize = converge_core::kernel::envelope::HEADER_LEN + 1 + 3 * 10 + 5;
 
 /// Which transport a message is meant for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,7 +130,9 @@ impl Message {
             Wire::Chunk(transfer, offset, total, data) => {
                 let end = offset.checked_add(data.len() as u64);
                 if end.is_none_or(|e| e > total) || data.is_empty() {
-                    return Err(DecodeError::Invalid("chunk outside its transfer"));
+                    return Err(DecodeError::Invalid(
+                        converge_core::Invalid::ChunkOutsideTransfer,
+                    ));
                 }
                 Message::Chunk {
                     transfer,
@@ -152,13 +155,13 @@ impl Message {
 #[derive(Serialize, Deserialize)]
 enum Wire {
     Summary(WireVv),
-    Delta(#[serde(with = "converge_core::wire::bytes")] Vec<u8>),
+    Delta(#[serde(with = "converge_core::kernel::wire::bytes")] Vec<u8>),
     Request(WireVv),
     Chunk(
         u64,
         u64,
         u64,
-        #[serde(with = "converge_core::wire::bytes")] Vec<u8>,
+        #[serde(with = "converge_core::kernel::wire::bytes")] Vec<u8>,
     ),
     ChunkAck(u64, u64),
     Resume(u64, u64),
@@ -178,7 +181,9 @@ fn vv_to_wire(vv: &VersionVector) -> WireVv {
 fn vv_from_wire(w: WireVv) -> Result<VersionVector, DecodeError> {
     let pairs = w.0 .0;
     if !pairs.windows(2).all(|p| p[0].0 < p[1].0) || pairs.iter().any(|e| e.1 == 0) {
-        return Err(DecodeError::Invalid("version vector not canonical"));
+        return Err(DecodeError::Invalid(
+            converge_core::Invalid::VersionVectorNotCanonical,
+        ));
     }
     Ok(pairs
         .into_iter()

@@ -4,7 +4,9 @@
 
 use std::path::PathBuf;
 
-use converge_core::{AwSet, Doc, DotFun, OrMap, ReplicaId, HEADER_LEN};
+use converge_core::kernel::envelope::HEADER_LEN;
+use converge_core::kernel::DotFun;
+use converge_core::{AwSet, Doc, OrMap, ReplicaId};
 use converge_sync::Message;
 use converge_testkit::scenario::random_docs;
 use converge_testkit::Rng;

@@ -2,9 +2,9 @@
 //! three replica states built by random mutations and random merges, plus
 //! every delta the mutators returned.
 
+use converge_core::kernel::DotFun;
 use converge_core::{
-    AwSet, DotFun, GCounter, Lattice, LwwRegister, MvRegister, OrMap, PnCounter, ReplicaId, RwSet,
-    Text,
+    AwSet, GCounter, Lattice, LwwRegister, MvRegister, OrMap, PnCounter, ReplicaId, RwSet, Text,
 };
 use quickcheck::{Arbitrary, Gen};
 

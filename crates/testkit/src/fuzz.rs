@@ -10,9 +10,11 @@
 //!   while two honest replicas keep editing; they still converge.
 
 use arbitrary::Arbitrary;
+use converge_core::kernel::envelope::seal;
+use converge_core::kernel::DotFun;
 use converge_core::{
-    seal, AwSet, BlobKind, Doc, DotFun, GCounter, LwwRegister, MvRegister, OrMap, PnCounter,
-    ReplicaId, RwSet, Text, VersionVector,
+    AwSet, BlobKind, Doc, GCounter, LwwRegister, MvRegister, OrMap, PnCounter, ReplicaId, RwSet,
+    Text, VersionVector,
 };
 use converge_sync::{Config, Message, SyncNode};
 

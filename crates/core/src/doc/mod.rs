@@ -326,10 +326,7 @@ impl Doc {
         if !full && !delta.body.ctx.is_compact_over(&delta.deps) {
             // A delta introduces, per replica, one run of dots right after
             // its dependencies; anything else would leave gaps.
-            return Err(crate::DecodeError::Invalid(
-                "a delta's new dots must follow its dependencies",
-            )
-            .into());
+            return Err(crate::DecodeError::Invalid(crate::error::Invalid::DeltaGap).into());
         }
         self.apply_delta(delta, full, Some(bytes))
     }

@@ -80,7 +80,9 @@ pub(crate) struct Table {
 impl Table {
     pub(crate) fn decode(raw: &BVec<u64>) -> Result<Table> {
         if !raw.0.windows(2).all(|w| w[0] < w[1]) {
-            return Err(DecodeError::Invalid("replica table not strictly sorted"));
+            return Err(DecodeError::Invalid(
+                crate::error::Invalid::ReplicaTableUnsorted,
+            ));
         }
         Ok(Table {
             ids: raw.0.iter().map(|&r| ReplicaId::new(r)).collect(),
@@ -99,12 +101,14 @@ impl Table {
         self.ids
             .get(idx as usize)
             .copied()
-            .ok_or(DecodeError::Invalid("replica index out of the table"))
+            .ok_or(DecodeError::Invalid(
+                crate::error::Invalid::ReplicaIndexRange,
+            ))
     }
 
     pub(crate) fn dot(&self, w: WireDot) -> Result<Dot> {
         if w.1 == 0 {
-            return Err(DecodeError::Invalid("dot counter 0"));
+            return Err(DecodeError::Invalid(crate::error::Invalid::DotCounterZero));
         }
         Ok(Dot::new(self.replica(w.0)?, w.1))
     }
@@ -114,21 +118,25 @@ impl Table {
         let mut last_idx = None;
         for WireRanges(idx, ranges) in &wire.0 {
             if last_idx.is_some_and(|l| l >= *idx) || ranges.0.is_empty() {
-                return Err(DecodeError::Invalid("context replicas unsorted or empty"));
+                return Err(DecodeError::Invalid(
+                    crate::error::Invalid::ContextReplicasUnsorted,
+                ));
             }
             last_idx = Some(*idx);
             let replica = self.replica(*idx)?;
             let mut prev_hi: Option<u64> = None;
             for &(lo, span) in &ranges.0 {
-                let hi = lo
-                    .checked_add(span)
-                    .ok_or(DecodeError::Invalid("context range overflows"))?;
+                let hi = lo.checked_add(span).ok_or(DecodeError::Invalid(
+                    crate::error::Invalid::ContextRangeOverflow,
+                ))?;
                 let ordered = match prev_hi {
                     None => lo >= 1,
                     Some(p) => p.checked_add(1).is_some_and(|p1| lo > p1),
                 };
                 if !ordered || hi == u64::MAX {
-                    return Err(DecodeError::Invalid("context ranges not canonical"));
+                    return Err(DecodeError::Invalid(
+                        crate::error::Invalid::ContextRangesNotCanonical,
+                    ));
                 }
                 prev_hi = Some(hi);
                 ctx.insert_range(replica, lo, hi);
@@ -139,7 +147,9 @@ impl Table {
 
     pub(crate) fn version_vector(&self, wire: &BVec<(u32, u64)>) -> Result<VersionVector> {
         if !wire.0.windows(2).all(|w| w[0].0 < w[1].0) || wire.0.iter().any(|e| e.1 == 0) {
-            return Err(DecodeError::Invalid("version vector not canonical"));
+            return Err(DecodeError::Invalid(
+                crate::error::Invalid::VersionVectorNotCanonical,
+            ));
         }
         wire.0
             .iter()
@@ -199,7 +209,7 @@ impl WireDotSets {
         let runs_total: u64 = self.counts.0.iter().map(|r| u64::from(r.0)).sum();
         if runs_total != entries as u64 || self.counts.0.iter().any(|r| r.0 == 0) {
             return Err(DecodeError::Invalid(
-                "dot count column does not match the entries",
+                crate::error::Invalid::DotCountMismatch,
             ));
         }
         let dots_total: u64 = self
@@ -213,7 +223,9 @@ impl WireDotSets {
             || replica_total != dots_total
             || self.replicas.0.iter().any(|r| r.0 == 0)
         {
-            return Err(DecodeError::Invalid("dot columns disagree"));
+            return Err(DecodeError::Invalid(
+                crate::error::Invalid::DotColumnsDisagree,
+            ));
         }
         let mut out = Vec::with_capacity(entries);
         let mut reps = self
@@ -225,7 +237,7 @@ impl WireDotSets {
         let mut prev: u64 = 0;
         for &(run, count) in &self.counts.0 {
             if count == 0 && !allow_empty {
-                return Err(DecodeError::Invalid("empty dot set in a state"));
+                return Err(DecodeError::Invalid(crate::error::Invalid::EmptyDotSet));
             }
             for _ in 0..run {
                 let mut set = DotSet::default();
@@ -236,7 +248,7 @@ impl WireDotSets {
                     prev = prev.wrapping_add(delta as u64);
                     let dot = table.dot(WireDot(idx, prev))?;
                     if last.is_some_and(|l| l >= dot) {
-                        return Err(DecodeError::Invalid("dot set not strictly sorted"));
+                        return Err(DecodeError::Invalid(crate::error::Invalid::DotSetUnsorted));
                     }
                     last = Some(dot);
                     set.insert(dot);
@@ -249,7 +261,7 @@ impl WireDotSets {
 }
 
 /// Requires a strictly increasing sequence (canonical order, no duplicate).
-pub(crate) fn strictly_sorted<T: Ord>(items: &[T], what: &'static str) -> Result<()> {
+pub(crate) fn strictly_sorted<T: Ord>(items: &[T], what: crate::error::Invalid) -> Result<()> {
     if items.windows(2).all(|w| w[0] < w[1]) {
         Ok(())
     } else {
@@ -271,7 +283,7 @@ pub(crate) fn decode_dot_fun<W, V>(
         let d = table.dot(wd)?;
         dot_in_context(ctx, d)?;
         if items.last().is_some_and(|l| l.0 >= d) {
-            return Err(DecodeError::Invalid("dots unsorted"));
+            return Err(DecodeError::Invalid(crate::error::Invalid::DotsUnsorted));
         }
         items.push((d, value(w)));
     }
@@ -284,7 +296,7 @@ pub(crate) fn dot_in_context(ctx: &CausalContext, dot: Dot) -> Result<()> {
         Ok(())
     } else {
         Err(DecodeError::Invalid(
-            "a live dot is missing from the context",
+            crate::error::Invalid::DotOutsideContext,
         ))
     }
 }

@@ -228,7 +228,7 @@ pub(crate) fn decode_doc(bytes: &[u8], kind: BlobKind) -> Result<Delta> {
     let bases = Bases::new(table.replicas(), &ctx, is_delta.then_some(&deps));
     if !is_delta && !ctx.is_compact() {
         return Err(DecodeError::Invalid(
-            "a snapshot's context must be a version vector",
+            crate::error::Invalid::SnapshotContextGaps,
         ));
     }
     let slots = wire.slots.0;
@@ -240,7 +240,7 @@ pub(crate) fn decode_doc(bytes: &[u8], kind: BlobKind) -> Result<Delta> {
         let d = match (s.parent, &s.key) {
             (0, WireKey::Key(_)) => 1,
             (0, WireKey::Item(_)) => {
-                return Err(DecodeError::Invalid("the root map holds a list item"))
+                return Err(DecodeError::Invalid(crate::error::Invalid::RootHoldsItem))
             }
             (p, key) => {
                 let p = p as usize - 1;
@@ -249,15 +249,13 @@ pub(crate) fn decode_doc(bytes: &[u8], kind: BlobKind) -> Result<Delta> {
                     WireKey::Item(_) => p < i && has_list[p],
                 };
                 if !fits {
-                    return Err(DecodeError::Invalid(
-                        "slot parent is not an earlier map or list",
-                    ));
+                    return Err(DecodeError::Invalid(crate::error::Invalid::SlotParent));
                 }
                 depth[p] + 1
             }
         };
         if usize::from(d) > MAX_DEPTH {
-            return Err(DecodeError::Invalid("containers nest too deep"));
+            return Err(DecodeError::Invalid(crate::error::Invalid::TooDeep));
         }
         depth.push(d);
         has_map.push(matches!(s.nodes.0.first(), Some(WireNode::Map { .. })));
@@ -277,7 +275,7 @@ pub(crate) fn decode_doc(bytes: &[u8], kind: BlobKind) -> Result<Delta> {
                 // the delta, and no delivery order can drop the container).
                 if is_delta && !ctx.contains(d) && !deps.contains(d) {
                     return Err(DecodeError::Invalid(
-                        "a list item's container names an item outside the delta's history",
+                        crate::error::Invalid::ItemOutsideHistory,
                     ));
                 }
                 Seg::Item(d)
@@ -290,7 +288,9 @@ pub(crate) fn decode_doc(bytes: &[u8], kind: BlobKind) -> Result<Delta> {
         let (parent, key, slot) = built[i].take().expect("each slot is taken once");
         // Children are attached by now, so emptiness can be judged.
         if !is_delta && (slot.nodes.is_empty() || slot.nodes.iter().any(Node::is_bottom)) {
-            return Err(DecodeError::Invalid("empty container in a snapshot"));
+            return Err(DecodeError::Invalid(
+                crate::error::Invalid::EmptyContainerInSnapshot,
+            ));
         }
         if parent == 0 {
             let Seg::Key(key) = key else {
@@ -320,7 +320,7 @@ pub(crate) fn decode_doc(bytes: &[u8], kind: BlobKind) -> Result<Delta> {
                     let kind = path::item_kind(list, d);
                     if slot.nodes.iter().any(|n| Some(n.kind()) != kind) {
                         return Err(DecodeError::Invalid(
-                            "a container held by a list item that is not a visible container of its kind",
+                            crate::error::Invalid::ItemContainerKind,
                         ));
                     }
                 }
@@ -336,7 +336,7 @@ pub(crate) fn decode_doc(bytes: &[u8], kind: BlobKind) -> Result<Delta> {
 
 fn attach<K: Ord>(map: &mut DotMap<K, Slot>, key: K, slot: Slot) -> Result<()> {
     if map.get(&key).is_some() {
-        return Err(DecodeError::Invalid("duplicate key in a map or list"));
+        return Err(DecodeError::Invalid(crate::error::Invalid::DuplicateKey));
     }
     map.insert(key, slot);
     Ok(())
@@ -351,13 +351,17 @@ fn decode_slot(
     is_delta: bool,
 ) -> Result<Slot> {
     if scan && !is_delta {
-        return Err(DecodeError::Invalid("removal marker in a snapshot"));
+        return Err(DecodeError::Invalid(
+            crate::error::Invalid::RemovalMarkerInSnapshot,
+        ));
     }
     let mut nodes: SmallVec<[Node; 1]> = SmallVec::new();
     for w in wire {
         let node = decode_node(table, ctx, bases, w, is_delta)?;
         if nodes.last().is_some_and(|l: &Node| l.kind() >= node.kind()) {
-            return Err(DecodeError::Invalid("slot kinds unsorted or repeated"));
+            return Err(DecodeError::Invalid(
+                crate::error::Invalid::SlotKindsUnsorted,
+            ));
         }
         nodes.push(node);
     }
@@ -373,7 +377,9 @@ fn decode_node(
 ) -> Result<Node> {
     let check_scan = |scan: bool| {
         if scan && !is_delta {
-            Err(DecodeError::Invalid("removal marker in a snapshot"))
+            Err(DecodeError::Invalid(
+                crate::error::Invalid::RemovalMarkerInSnapshot,
+            ))
         } else {
             Ok(())
         }
@@ -387,7 +393,7 @@ fn decode_node(
         }
         WireNode::AwSet { scan, elems, dots } => {
             check_scan(scan)?;
-            strictly_sorted(&elems.0, "set elements not strictly sorted")?;
+            strictly_sorted(&elems.0, crate::error::Invalid::SetElementsUnsorted)?;
             let sets = dots.decode(table, elems.0.len(), is_delta)?;
             let mut m = DotMap::default();
             m.set_scan(scan);
@@ -406,7 +412,7 @@ fn decode_node(
             removes,
         } => {
             check_scan(scan)?;
-            strictly_sorted(&elems.0, "set elements not strictly sorted")?;
+            strictly_sorted(&elems.0, crate::error::Invalid::SetElementsUnsorted)?;
             let n = elems.0.len();
             let adds = adds.decode(table, n, true)?;
             let removes = removes.decode(table, n, true)?;
@@ -418,13 +424,15 @@ fn decode_node(
                     removes: r,
                 };
                 if !is_delta && entry.is_bottom() {
-                    return Err(DecodeError::Invalid("empty set entry in a snapshot"));
+                    return Err(DecodeError::Invalid(
+                        crate::error::Invalid::EmptySetEntryInSnapshot,
+                    ));
                 }
                 let mut bad = false;
                 entry.for_each_dot(&mut |d| bad |= !ctx.contains(d));
                 if bad {
                     return Err(DecodeError::Invalid(
-                        "a live dot is missing from the context",
+                        crate::error::Invalid::DotOutsideContext,
                     ));
                 }
                 m.insert(e, entry);
@@ -455,7 +463,7 @@ fn decode_node(
                 }
             });
             if !is_delta && items.len() != before {
-                return Err(DecodeError::Invalid("two counter dots of one replica"));
+                return Err(DecodeError::Invalid(crate::error::Invalid::TwoCounterDots));
             }
             Node::Counter(DotFun::from_entries(items))
         }
@@ -579,13 +587,10 @@ mod tests {
             };
             w.slots.0[first].key = WireKey::Item(WireDot(item.0, item.1 + 100));
         });
-        assert_eq!(
-            invalid(err),
-            "a list item's container names an item outside the delta's history"
-        );
+        assert_eq!(invalid(err), crate::error::Invalid::ItemOutsideHistory);
     }
 
-    fn invalid(r: Result<Delta>) -> &'static str {
+    fn invalid(r: Result<Delta>) -> crate::error::Invalid {
         match r {
             Err(DecodeError::Invalid(why)) => why,
             other => panic!("expected Invalid, got {:?}", other.map(|_| ())),
@@ -623,10 +628,7 @@ mod tests {
             // and the text's slot at the map's item: wrong kind
             w.slots.0[text].key = WireKey::Item(map_item);
         });
-        assert_eq!(
-            invalid(err),
-            "a container held by a list item that is not a visible container of its kind"
-        );
+        assert_eq!(invalid(err), crate::error::Invalid::ItemContainerKind);
     }
 
     #[test]
@@ -635,13 +637,13 @@ mod tests {
             let first = item_slots(w)[0];
             w.slots.0[first].parent = 0;
         });
-        assert_eq!(invalid(err), "the root map holds a list item");
+        assert_eq!(invalid(err), crate::error::Invalid::RootHoldsItem);
         let err = tampered(&snapshot(), |w| {
             // A map key under the list's slot.
             let first = item_slots(w)[0];
             w.slots.0[first].key = WireKey::Key(String::from("k"));
         });
-        assert_eq!(invalid(err), "slot parent is not an earlier map or list");
+        assert_eq!(invalid(err), crate::error::Invalid::SlotParent);
         let err = tampered(&snapshot(), |w| {
             let [a, b] = item_slots(w)[..] else {
                 unreachable!()

@@ -103,7 +103,7 @@ impl ContentColumn for ListBuf<ListItem> {
                 WireItem::Value(x) => ListItem::Value(x),
                 WireItem::Container(code) => match Kind::from_code(code) {
                     Some(k) if is_item_kind(k) => ListItem::Container(k),
-                    _ => return Err(invalid("unknown container kind in a list item")),
+                    _ => return Err(invalid(crate::error::Invalid::UnknownItemKind)),
                 },
             });
         }
@@ -243,7 +243,7 @@ pub(crate) fn seq_replicas<C: Content>(node: &SeqNode<C>, out: &mut Vec<crate::R
     out.extend(node.dels.iter().map(|(d, _)| d.replica));
 }
 
-fn invalid(what: &'static str) -> DecodeError {
+fn invalid(what: crate::error::Invalid) -> DecodeError {
     DecodeError::Invalid(what)
 }
 
@@ -260,7 +260,7 @@ pub(crate) fn decode_seq<C: ContentColumn>(
         return Ok(SeqNode::delta(parts.with_content(), dels));
     }
     if !parts.dels.is_empty() {
-        return Err(invalid("deleted runs in a snapshot"));
+        return Err(invalid(crate::error::Invalid::DeletedRunsInSnapshot));
     }
     let seq = parts.into_seq()?;
     Ok(SeqNode {
@@ -308,7 +308,7 @@ impl<C: Content> Parts<C> {
     /// The state these runs list in order (snapshots).
     pub(crate) fn into_seq(self) -> Result<Seq<C>> {
         Seq::from_listing(self.runs, &self.deleted, self.content)
-            .ok_or(invalid("sequence runs overlap or are too long"))
+            .ok_or(invalid(crate::error::Invalid::SeqRunsOverlap))
     }
 }
 
@@ -319,14 +319,14 @@ pub(crate) fn decode_parts<C: ContentColumn>(
     w: WireSeq<C::Wire>,
 ) -> Result<Parts<C>> {
     if bases.ctr.len() != table.len() {
-        return Err(invalid("sequence bases do not match the replica table"));
+        return Err(invalid(crate::error::Invalid::SeqBasesMismatch));
     }
     let n = w.lens.0.len();
     if w.ctrs.0.len() != n || w.flags.len() != n {
-        return Err(invalid("sequence columns differ in length"));
+        return Err(invalid(crate::error::Invalid::SeqColumnsLength));
     }
     if w.reps.0.iter().map(|r| r.1 as u64).sum::<u64>() != n as u64 {
-        return Err(invalid("sequence replica column does not cover the runs"));
+        return Err(invalid(crate::error::Invalid::SeqReplicaColumn));
     }
     let mut reps = Vec::with_capacity(n);
     for &(rep, count) in &w.reps.0 {
@@ -341,19 +341,21 @@ pub(crate) fn decode_parts<C: ContentColumn>(
         let ctr = (ends[rep] as i64)
             .checked_add(delta)
             .filter(|c| *c >= 1)
-            .ok_or(invalid("sequence counter out of range"))? as u64;
+            .ok_or(invalid(crate::error::Invalid::SeqCounterRange))? as u64;
         if len == 0 {
-            return Err(invalid("empty sequence run"));
+            return Err(invalid(crate::error::Invalid::EmptySeqRun));
         }
         if !ctx.contains_range(replica, ctr, ctr + u64::from(len) - 1) {
-            return Err(invalid("a sequence item is missing from the context"));
+            return Err(invalid(crate::error::Invalid::SeqItemOutsideContext));
         }
         ends[rep] = ctr + len as u64;
         ids.push(Dot::new(replica, ctr));
     }
     let mut origins = w.origins.0.into_iter();
     let mut explicit = |run: Dot| -> Result<Dot> {
-        let (rep, back) = origins.next().ok_or(invalid("missing explicit origin"))?;
+        let (rep, back) = origins
+            .next()
+            .ok_or(invalid(crate::error::Invalid::MissingOrigin))?;
         let replica = table.replica(rep)?;
         let from = if replica == run.replica {
             run.counter
@@ -363,7 +365,7 @@ pub(crate) fn decode_parts<C: ContentColumn>(
         let ctr = (from as i64)
             .checked_sub(back)
             .filter(|c| *c >= 1)
-            .ok_or(invalid("origin counter out of range"))?;
+            .ok_or(invalid(crate::error::Invalid::OriginCounterRange))?;
         Ok(Dot::new(replica, ctr as u64))
     };
     let mut runs: Vec<Loose<C>> = Vec::with_capacity(n);
@@ -372,30 +374,30 @@ pub(crate) fn decode_parts<C: ContentColumn>(
     for i in 0..n {
         let f = w.flags[i];
         if f & !(DELETED | LEFT_MASK | RIGHT_MASK) != 0 {
-            return Err(invalid("unknown sequence flags"));
+            return Err(invalid(crate::error::Invalid::UnknownSeqFlags));
         }
         let left = match f & LEFT_MASK {
             LEFT_NONE => None,
             LEFT_PREV => {
                 let p = i
                     .checked_sub(1)
-                    .ok_or(invalid("first run's left origin is its predecessor"))?;
+                    .ok_or(invalid(crate::error::Invalid::FirstRunLeftOrigin))?;
                 Some(Dot::new(
                     ids[p].replica,
                     ids[p].counter + w.lens.0[p] as u64 - 1,
                 ))
             }
             LEFT_EXPLICIT => Some(explicit(ids[i])?),
-            _ => return Err(invalid("unknown left origin code")),
+            _ => return Err(invalid(crate::error::Invalid::UnknownLeftOrigin)),
         };
         let right = match f & RIGHT_MASK {
             RIGHT_NONE => None,
             RIGHT_NEXT => Some(
                 *ids.get(i + 1)
-                    .ok_or(invalid("last run's right origin is its successor"))?,
+                    .ok_or(invalid(crate::error::Invalid::LastRunRightOrigin))?,
             ),
             RIGHT_EXPLICIT => Some(explicit(ids[i])?),
-            _ => return Err(invalid("unknown right origin code")),
+            _ => return Err(invalid(crate::error::Invalid::UnknownRightOrigin)),
         };
         let del = f & DELETED != 0;
         if !del {
@@ -411,16 +413,16 @@ pub(crate) fn decode_parts<C: ContentColumn>(
         });
     }
     if origins.next().is_some() {
-        return Err(invalid("unused explicit origins"));
+        return Err(invalid(crate::error::Invalid::UnusedOrigins));
     }
     let content = C::from_column(w.content)?;
     if content.items() != vis_total {
-        return Err(invalid("sequence content does not match the visible runs"));
+        return Err(invalid(crate::error::Invalid::SeqContentMismatch));
     }
     let mut dels = Vec::with_capacity(w.dels.0.len());
     for (rep, ctr, len) in w.dels.0 {
         if len == 0 || ctr == 0 || ctr + u64::from(len) - 1 > u64::from(u32::MAX) {
-            return Err(invalid("empty or out-of-range deleted run"));
+            return Err(invalid(crate::error::Invalid::BadDeletedRun));
         }
         dels.push((Dot::new(table.replica(rep)?, ctr), len));
     }
@@ -486,7 +488,7 @@ pub(crate) fn decode_text(bytes: &[u8]) -> Result<TextBlob> {
         Some(v) => Some(table.version_vector(v)?),
         None => {
             if !ctx.is_compact() {
-                return Err(invalid("a whole text's context must be a version vector"));
+                return Err(invalid(crate::error::Invalid::TextContextGaps));
             }
             None
         }
@@ -494,7 +496,7 @@ pub(crate) fn decode_text(bytes: &[u8]) -> Result<TextBlob> {
     let bases = Bases::new(table.replicas(), &ctx, since.as_ref());
     let parts = decode_parts::<TextBuf>(&table, &ctx, &bases, wire.seq)?;
     if since.is_none() && !parts.dels.is_empty() {
-        return Err(invalid("deleted runs in a whole text"));
+        return Err(invalid(crate::error::Invalid::DeletedRunsInWholeText));
     }
     Ok(TextBlob { ctx, since, parts })
 }

@@ -26,7 +26,9 @@ fn totals_to_wire(c: &GCounter) -> BVec<(u64, u64)> {
 
 fn totals_from_wire(w: BVec<(u64, u64)>) -> Result<GCounter> {
     if !w.0.windows(2).all(|p| p[0].0 < p[1].0) || w.0.iter().any(|e| e.1 == 0) {
-        return Err(DecodeError::Invalid("counter totals not canonical"));
+        return Err(DecodeError::Invalid(
+            crate::error::Invalid::CounterTotalsNotCanonical,
+        ));
     }
     Ok(GCounter {
         totals: w
@@ -170,7 +172,7 @@ impl<T: Ord + Clone + fmt::Debug + Serialize + DeserializeOwned> AwSet<T> {
             bytes,
             BlobKind::AwSet,
             |t, ctx, (elems, dots): (BVec<T>, WireDotSets)| {
-                strictly_sorted(&elems.0, "set elements not strictly sorted")?;
+                strictly_sorted(&elems.0, crate::error::Invalid::SetElementsUnsorted)?;
                 let sets = dots.decode(t, elems.0.len(), false)?;
                 check_sets(ctx, &sets)?;
                 let mut m = DotMap::default();
@@ -203,7 +205,7 @@ impl<T: Ord + Clone + fmt::Debug + Serialize + DeserializeOwned> RwSet<T> {
             bytes,
             BlobKind::RwSet,
             |t, ctx, (elems, adds, removes): (BVec<T>, WireDotSets, WireDotSets)| {
-                strictly_sorted(&elems.0, "set elements not strictly sorted")?;
+                strictly_sorted(&elems.0, crate::error::Invalid::SetElementsUnsorted)?;
                 let n = elems.0.len();
                 let adds = adds.decode(t, n, true)?;
                 let removes = removes.decode(t, n, true)?;
@@ -212,7 +214,7 @@ impl<T: Ord + Clone + fmt::Debug + Serialize + DeserializeOwned> RwSet<T> {
                 let mut m = DotMap::default();
                 for ((e, a), r) in elems.0.into_iter().zip(adds).zip(removes) {
                     if a.is_empty() && r.is_empty() {
-                        return Err(DecodeError::Invalid("empty set entry in a state"));
+                        return Err(DecodeError::Invalid(crate::error::Invalid::EmptySetEntry));
                     }
                     m.insert(
                         e,
@@ -261,12 +263,14 @@ where
             bytes,
             BlobKind::MvMap,
             |t, ctx, (keys, dots, values): (BVec<K>, WireDotSets, BVec<T>)| {
-                strictly_sorted(&keys.0, "map keys not strictly sorted")?;
+                strictly_sorted(&keys.0, crate::error::Invalid::MapKeysUnsorted)?;
                 let sets = dots.decode(t, keys.0.len(), false)?;
                 check_sets(ctx, &sets)?;
                 let total: usize = sets.iter().map(DotSet::len).sum();
                 if total != values.0.len() {
-                    return Err(DecodeError::Invalid("value column does not match the dots"));
+                    return Err(DecodeError::Invalid(
+                        crate::error::Invalid::ValueColumnMismatch,
+                    ));
                 }
                 let mut values = values.0.into_iter();
                 let mut m = DotMap::default();

@@ -97,6 +97,9 @@ pub(crate) enum SeqError {
     TooLarge,
 }
 
+/// The ids of deleted items, as runs of consecutive dots.
+pub(crate) type DeletedIds = SmallVec<[(Dot, u32); 2]>;
+
 /// The most items (deleted ones included) one sequence holds.
 pub(crate) const MAX_ITEMS: u32 = u32::MAX / 2;
 
@@ -426,25 +429,42 @@ impl<C: Content> Seq<C> {
     }
 
     /// Deletes `n` visible items from `pos`.
-    pub(crate) fn delete_local(&mut self, pos: usize, n: usize) -> Result<(), SeqError> {
+    pub(crate) fn delete_local(&mut self, pos: usize, n: usize) -> Result<DeletedIds, SeqError> {
         let len = self.len();
         if pos.checked_add(n).is_none_or(|e| e > len) {
             return Err(SeqError::OutOfBounds { pos: pos + n, len });
         }
+        let mut ids = DeletedIds::new();
         // Backspace right after typing: the hint holds the item.
         if let Some(h) = self.hint.take() {
             if n == 1 && pos + 1 == h.pos as usize {
+                ids.push((self.dot_of(h.at), 1));
                 let _ = self.tree.delete_at(h.at, 1);
-                return Ok(());
+                return Ok(ids);
             }
         }
         let mut left = n as u32;
         while left > 0 {
             let c = self.tree.find_vis(pos as u32).expect("in bounds");
+            let first = self.dot_of(c);
             let (took, _) = self.tree.delete_at(c, left);
+            match ids.last_mut() {
+                Some((d, k))
+                    if d.replica == first.replica && d.counter + u64::from(*k) == first.counter =>
+                {
+                    *k += took
+                }
+                _ => ids.push((first, took)),
+            }
             left -= took;
         }
-        Ok(())
+        Ok(ids)
+    }
+
+    /// The dot of the item at `c`.
+    fn dot_of(&self, c: Place) -> Dot {
+        let r = self.tree.run(c);
+        Dot::new(self.reps[r.id.rep as usize], u64::from(r.id.ctr + c.off))
     }
 
     /// Deletes the items `first .. first + len` (those present and not

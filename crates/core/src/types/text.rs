@@ -156,7 +156,7 @@ impl Text {
         if first > u32::MAX as u64 {
             return Err(DocError::TooLarge);
         }
-        self.seq.delete_local(pos, len)?;
+        let _ = self.seq.delete_local(pos, len)?;
         self.ctx.insert(Dot::new(self.replica, first));
         Ok(())
     }
@@ -202,7 +202,9 @@ impl Text {
     pub fn from_bytes(replica: ReplicaId, bytes: &[u8]) -> Result<Text, DecodeError> {
         let blob = crate::encoding::seq::decode_text(bytes)?;
         if blob.since.is_some() {
-            return Err(DecodeError::Invalid("expected a whole text, found a delta"));
+            return Err(DecodeError::Invalid(
+                crate::error::Invalid::TextDeltaNotWhole,
+            ));
         }
         let seq = blob.parts.into_seq()?;
         Ok(Text {
@@ -281,10 +283,7 @@ impl Text {
                 // What it adds must follow what this text has, without
                 // gaps (a delta from `encode_since` always does).
                 if !blob.ctx.is_compact_over(&mine) {
-                    return Err(DecodeError::Invalid(
-                        "a text delta's dots must follow the receiver's version",
-                    )
-                    .into());
+                    return Err(DecodeError::Invalid(crate::error::Invalid::TextDeltaGap).into());
                 }
                 let dels = blob.parts.dels.clone();
                 self.seq.integrate_all(blob.parts.with_content(), &mut None);

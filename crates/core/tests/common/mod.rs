@@ -1,8 +1,9 @@
 //! Helpers shared by the hostile-input test binaries.
 #![allow(dead_code, unreachable_pub)]
 
+use converge_core::kernel::DotFun;
 use converge_core::{
-    AwSet, Doc, DotFun, GCounter, LwwRegister, MvRegister, OrMap, PnCounter, ReplicaId, RwSet,
+    AwSet, Doc, GCounter, LwwRegister, MvRegister, OrMap, PnCounter, ReplicaId, RwSet,
 };
 
 pub fn sample_doc() -> Doc {

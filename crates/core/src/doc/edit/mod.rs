@@ -44,7 +44,7 @@ pub struct Transaction<'d> {
     delta: Causal<MapStore>,
     /// Text and list edits made directly on the state, not yet joined into
     /// `delta`.
-    seq_edits: SmallVec<[SeqEdit; 1]>,
+    seq_edits: Vec<SeqEdit>,
     /// Records changes when the document has observers.
     rec: Option<EventBuilder>,
     /// Where this transaction's edits begin in the document's typing run,
@@ -92,7 +92,7 @@ impl<'d> Transaction<'d> {
             doc,
             first,
             delta: Causal::default(),
-            seq_edits: SmallVec::new(),
+            seq_edits: Vec::new(),
             rec,
             typing: None,
             done: false,

@@ -143,8 +143,8 @@ impl Transaction<'_> {
         self.close_step::<C>(id);
         // Typing into a text that reads as absent makes it (and the maps
         // holding it) appear.
-        let before = match (&self.rec, self.seq::<C>(id)) {
-            (Some(_), Some(seq)) if seq.is_empty() => {
+        let before = match self.rec.is_some().then(|| self.seq::<C>(id)) {
+            Some(Some(seq)) if seq.is_empty() => {
                 Some(key_chain(&self.doc.state().store, id.path()))
             }
             _ => None,
@@ -163,13 +163,7 @@ impl Transaction<'_> {
                 };
                 rec.seq_op(id.path(), op);
             }
-            self.record_seq_edit(
-                id,
-                Some((dot, left, right, content)),
-                Vec::new(),
-                dot,
-                n as u64,
-            );
+            self.record_seq_edit(id, Some((dot, left, right, content)), &[], dot, n as u64);
             return Ok(());
         }
         let pos = char_index(self.seq::<C>(id), pos, unit)?;
@@ -228,8 +222,8 @@ impl Transaction<'_> {
         self.close_step::<C>(id);
         // Deleting the last items makes the text (and the maps holding
         // only it) read as absent.
-        let before = match (&self.rec, self.seq::<C>(id)) {
-            (Some(_), Some(seq)) if seq.len() <= len => {
+        let before = match self.rec.is_some().then(|| self.seq::<C>(id)) {
+            Some(Some(seq)) if seq.len() <= len => {
                 Some(key_chain(&self.doc.state().store, id.path()))
             }
             _ => None,
@@ -240,8 +234,7 @@ impl Transaction<'_> {
             if n == 0 {
                 return Ok(());
             }
-            let ids = node.seq.visible_ids(from, n)?;
-            node.seq.delete_local(from, n)?;
+            let ids = node.seq.delete_local(from, n)?;
             node.prune_children_in(&ids);
             let root = &self.doc.state().store;
             if let Some(rec) = self.rec.as_mut().map(|e| &mut e.rec) {
@@ -254,7 +247,7 @@ impl Transaction<'_> {
                     key_changes(rec, id.path(), &before, &key_chain(root, id.path()));
                 }
             }
-            self.record_seq_edit::<C>(id, None, ids, dot, 1);
+            self.record_seq_edit::<C>(id, None, &ids, dot, 1);
             return Ok(());
         }
         let seq = self.seq::<C>(id);
@@ -283,7 +276,7 @@ impl Transaction<'_> {
         &mut self,
         id: &ContainerId,
         insert: Option<(Dot, Option<Dot>, Option<Dot>, &C)>,
-        dels: Vec<(Dot, u32)>,
+        dels: &[(Dot, u32)],
         first: Dot,
         n: u64,
     ) {
@@ -294,7 +287,7 @@ impl Transaction<'_> {
             .insert_range(first.replica, first.counter, last);
         if self.typing_into::<C>(id, n) {
             let run = self.doc.typing_mut().expect("a typing run");
-            run.push(insert, &dels, n);
+            run.push(insert, dels, n);
         } else {
             let i = match self.seq_edits.iter().position(|e| e.id == *id) {
                 Some(i) => i,
@@ -316,7 +309,7 @@ impl Transaction<'_> {
             if let Some((id, left, right, content)) = insert {
                 delta.push_inserted(id, left, right, content);
             }
-            for (d, k) in dels {
+            for &(d, k) in dels {
                 delta.push_del(d, k);
             }
         }
