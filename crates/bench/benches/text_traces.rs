@@ -76,7 +76,25 @@ fn converge_load(bytes: &[u8]) -> String {
         .to_string()
 }
 
+/// A `Doc` typed into through an owned handle, one transaction per edit
+/// (what an editor binding does).
 fn doc_apply(trace: &Trace) -> Doc {
+    let mut d = Doc::new(ReplicaId::new(1));
+    let text = d.get_text("text");
+    for (pos, del, ins) in edits(trace) {
+        let mut tx = d.transact();
+        if del > 0 {
+            text.delete(&mut tx, pos, del).expect("in bounds");
+        }
+        if !ins.is_empty() {
+            text.insert(&mut tx, pos, ins).expect("in bounds");
+        }
+    }
+    d
+}
+
+/// The same through the borrowing handles (`tx.text("text")` each time).
+fn doc_apply_named(trace: &Trace) -> Doc {
     let mut d = Doc::new(ReplicaId::new(1));
     for (pos, del, ins) in edits(trace) {
         let mut tx = d.transact();
@@ -87,7 +105,6 @@ fn doc_apply(trace: &Trace) -> Doc {
         if !ins.is_empty() {
             t.insert(pos, ins).expect("in bounds");
         }
-        drop(tx);
     }
     d
 }
@@ -292,6 +309,7 @@ fn bench_paper(c: &mut Criterion, trace: &Trace, f: &Figures) {
     let mut g = c.benchmark_group("local_apply");
     g.bench_function("converge", |b| b.iter(|| converge_apply(trace)));
     g.bench_function("converge_doc", |b| b.iter(|| doc_apply(trace)));
+    g.bench_function("converge_doc_named", |b| b.iter(|| doc_apply_named(trace)));
     g.bench_function("diamond_types", |b| b.iter(|| dt_apply(trace)));
     g.bench_function("yrs", |b| b.iter(|| yrs_apply(trace)));
     g.bench_function("loro", |b| b.iter(|| loro_apply(trace)));
@@ -544,6 +562,18 @@ fn report(
         &|l| Some(f.heap[idx(l)] as f64),
         &|b| format!("{:.2} MB", b / 1e6),
     ));
+    let text = med("local_apply", "converge");
+    let doc_ratio = |lib: &str| match (text, med("local_apply", lib)) {
+        (Some(t), Some(d)) => format!("{:.2}x", d / t),
+        _ => String::from("—"),
+    };
+    let _ = writeln!(
+        out,
+        "\nTyping through a `Doc` (a transaction per edit) against the standalone `Text`: \
+         owned handle {}, borrowing handle (`tx.text(\"text\")`) {}.",
+        doc_ratio("converge_doc"),
+        doc_ratio("converge_doc_named")
+    );
     let _ = writeln!(
         out,
         "\nfriendsforever concurrent replay (26,078 txns, 2 agents):\n"

@@ -182,6 +182,15 @@ impl CausalContext {
         out
     }
 
+    /// A context holding exactly the dots of `ranges`.
+    pub fn from_ranges(ranges: &[DotRange]) -> Self {
+        let mut ctx = CausalContext::new();
+        for r in ranges {
+            ctx.insert_dots(*r);
+        }
+        ctx
+    }
+
     /// Adds the dots of `range`.
     pub fn insert_dots(&mut self, range: DotRange) {
         self.insert_range(range.replica, range.first, range.last);

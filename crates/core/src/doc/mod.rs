@@ -118,6 +118,9 @@ pub struct Doc {
     options: DocOptions,
     /// Reused for inserted text, so typing allocates nothing.
     scratch: crate::seq::content::TextBuf,
+    /// Ids of recently named root containers, so `tx.text("notes")` on
+    /// every keystroke allocates nothing.
+    root_ids: Vec<model::path::ContainerId>,
     /// Set while [`Doc::load`] restores this replica's own saved state.
     restoring: bool,
 }
@@ -146,6 +149,7 @@ impl Clone for Doc {
             observers: Observers::default(),
             options: self.options.clone(),
             scratch: Default::default(),
+            root_ids: Vec::new(),
             restoring: false,
         }
     }
@@ -176,6 +180,7 @@ impl Doc {
             observers: Observers::default(),
             options,
             scratch: Default::default(),
+            root_ids: Vec::new(),
             restoring: false,
         }
     }
@@ -221,6 +226,7 @@ impl Doc {
     }
 
     /// Starts a transaction: mutations made through it form one delta.
+    #[inline]
     pub fn transact(&mut self) -> Transaction<'_> {
         Transaction::new(self)
     }
@@ -386,8 +392,8 @@ impl Doc {
     }
 
     /// Delivers the event `events` built.
-    fn emit(&mut self, origin: Origin, events: EventBuilder) {
-        let changes = events.finish(&self.state.store);
+    fn emit(&mut self, origin: Origin, events: impl Into<Box<EventBuilder>>) {
+        let changes = (*events.into()).finish(&self.state.store);
         if !changes.is_empty() {
             self.observers.emit(DocEvent { origin, changes });
         }
@@ -488,7 +494,7 @@ impl Doc {
 
     /// Records a committed local delta (if the transaction mutated
     /// anything) and publishes its changes.
-    pub(crate) fn commit_local(&mut self, delta: Option<Delta>, events: Option<EventBuilder>) {
+    pub(crate) fn commit_local(&mut self, delta: Option<Delta>, events: Option<Box<EventBuilder>>) {
         if let Some(delta) = delta {
             self.flush_typing();
             self.history.record_local(delta);
@@ -496,6 +502,23 @@ impl Doc {
         if let Some(events) = events {
             self.emit(Origin::Local, events);
         }
+    }
+
+    /// The id of the root container `name` of `kind` (from a small cache).
+    pub(crate) fn root_id(&mut self, name: &str, kind: model::Kind) -> model::path::ContainerId {
+        use model::path::{ContainerId, Seg};
+        let hit = self.root_ids.iter().find(|id| {
+            id.kind() == kind && matches!(id.path(), [Seg::Key(k)] if k.as_str() == name)
+        });
+        if let Some(id) = hit {
+            return id.clone();
+        }
+        let id = ContainerId::root(name, kind);
+        if self.root_ids.len() >= 8 {
+            self.root_ids.remove(0);
+        }
+        self.root_ids.push(id.clone());
+        id
     }
 
     pub(crate) fn scratch_mut(&mut self) -> &mut crate::seq::content::TextBuf {

@@ -9,7 +9,6 @@
 //! typing takes its part back out ([`TypingRun::split_off`]).
 
 use super::delta::Delta;
-use super::edit::context_of;
 use super::model::item::{SeqEdits, SeqKind};
 use super::model::path::{wrap, ContainerId};
 use super::model::seq_node::SeqDelta;
@@ -157,7 +156,7 @@ impl TypingRun {
             deps: self.deps,
             body: Causal {
                 store: wrap(self.id.path(), self.edits.into_node(), &replace),
-                ctx: context_of(&[self.dots]),
+                ctx: crate::context::CausalContext::from_ranges(&[self.dots]),
             },
         })
     }

@@ -101,42 +101,50 @@ impl<'d> Transaction<'d> {
 
     /// The map named `name` at the root.
     pub fn map(&mut self, name: &str) -> MapMut<'_, 'd> {
-        self.with(MapHandle::root(name))
+        let id = self.doc_mut().root_id(name, Kind::Map);
+        self.with(MapHandle::at(id))
     }
 
     /// The counter named `name` at the root.
     pub fn counter(&mut self, name: &str) -> CounterMut<'_, 'd> {
-        self.with(CounterHandle::root(name))
+        let id = self.doc_mut().root_id(name, Kind::Counter);
+        self.with(CounterHandle::at(id))
     }
 
     /// The last-writer-wins register named `name` at the root.
     pub fn lww(&mut self, name: &str) -> LwwMut<'_, 'd> {
-        self.with(LwwHandle::root(name))
+        let id = self.doc_mut().root_id(name, Kind::LwwRegister);
+        self.with(LwwHandle::at(id))
     }
 
     /// The multi-value register named `name` at the root.
     pub fn mv(&mut self, name: &str) -> MvMut<'_, 'd> {
-        self.with(MvHandle::root(name))
+        let id = self.doc_mut().root_id(name, Kind::MvRegister);
+        self.with(MvHandle::at(id))
     }
 
     /// The add-wins set named `name` at the root.
     pub fn aw_set(&mut self, name: &str) -> AwSetMut<'_, 'd> {
-        self.with(AwSetHandle::root(name))
+        let id = self.doc_mut().root_id(name, Kind::AwSet);
+        self.with(AwSetHandle::at(id))
     }
 
     /// The remove-wins set named `name` at the root.
     pub fn rw_set(&mut self, name: &str) -> RwSetMut<'_, 'd> {
-        self.with(RwSetHandle::root(name))
+        let id = self.doc_mut().root_id(name, Kind::RwSet);
+        self.with(RwSetHandle::at(id))
     }
 
     /// The text named `name` at the root.
     pub fn text(&mut self, name: &str) -> TextMut<'_, 'd> {
-        self.with(TextHandle::root(name))
+        let id = self.doc_mut().root_id(name, Kind::Text);
+        self.with(TextHandle::at(id))
     }
 
     /// The list named `name` at the root.
     pub fn list(&mut self, name: &str) -> ListMut<'_, 'd> {
-        self.with(ListHandle::root(name))
+        let id = self.doc_mut().root_id(name, Kind::List);
+        self.with(ListHandle::at(id))
     }
 }
 

@@ -365,12 +365,14 @@ set_handle!(
 
 impl TextHandle {
     /// Inserts `text` at `char` index `pos`.
+    #[inline]
     pub fn insert(&self, tx: &mut Transaction<'_>, pos: usize, text: &str) -> Result<(), DocError> {
         self.insert_in(tx, Unit::Char, pos, text)
     }
 
     /// Inserts `text` at `pos` counted in `unit` (UTF-16 code units for
     /// positions from JavaScript, UTF-8 bytes for Rust `str` indices).
+    #[inline]
     pub fn insert_in(
         &self,
         tx: &mut Transaction<'_>,
@@ -382,11 +384,13 @@ impl TextHandle {
     }
 
     /// Deletes `len` `char`s from `pos`.
+    #[inline]
     pub fn delete(&self, tx: &mut Transaction<'_>, pos: usize, len: usize) -> Result<(), DocError> {
         self.delete_in(tx, Unit::Char, pos, len)
     }
 
     /// Deletes the range `pos .. pos + len` counted in `unit`.
+    #[inline]
     pub fn delete_in(
         &self,
         tx: &mut Transaction<'_>,

@@ -10,6 +10,7 @@ pub(crate) mod borrowed;
 pub(crate) mod handles;
 mod seq;
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -46,7 +47,7 @@ pub struct Transaction<'d> {
     /// `delta`.
     seq_edits: Vec<SeqEdit>,
     /// Records changes when the document has observers.
-    rec: Option<EventBuilder>,
+    rec: Option<Box<EventBuilder>>,
     /// Where this transaction's edits begin in the document's typing run,
     /// while it only types into one sequence.
     typing: Option<Mark>,
@@ -75,19 +76,11 @@ pub(crate) fn push_dots(dots: &mut Dots, r: DotRange) {
     dots.push(r);
 }
 
-/// The causal context holding `dots`.
-pub(crate) fn context_of(dots: &[DotRange]) -> CausalContext {
-    let mut ctx = CausalContext::new();
-    for r in dots {
-        ctx.insert_dots(*r);
-    }
-    ctx
-}
-
 impl<'d> Transaction<'d> {
+    #[inline]
     pub(crate) fn new(doc: &'d mut Doc) -> Self {
         let first = doc.next_dot().counter;
-        let rec = doc.observed().then(EventBuilder::default);
+        let rec = doc.observed().then(Box::default);
         Transaction {
             doc,
             first,
@@ -140,6 +133,10 @@ impl<'d> Transaction<'d> {
         let bytes = encode.then(|| delta.encode());
         self.doc.commit_local(Some(delta), rec);
         bytes
+    }
+
+    pub(crate) fn doc_mut(&mut self) -> &mut Doc {
+        self.doc
     }
 
     pub(crate) fn next_dot(&self) -> Dot {
@@ -295,7 +292,7 @@ impl<'d> Transaction<'d> {
         for edit in core::mem::take(&mut self.seq_edits) {
             let replace = alloc::vec![false; edit.id.path().len()];
             let store = wrap(edit.id.path(), edit.edits.into_node(), &replace);
-            let ctx = context_of(&edit.dots);
+            let ctx = CausalContext::from_ranges(&edit.dots);
             if self.delta.ctx.is_empty() {
                 self.delta = Causal { store, ctx };
                 continue;
