@@ -225,9 +225,6 @@ pub enum DocError {
     /// this replica never made (two replicas share one id, or the peer lies).
     #[error("the input claims mutations of this replica ({0}) that it never made: replica ids must be unique")]
     ForeignDotsOfOwnReplica(ReplicaId),
-    /// Too many deltas wait for their causal dependencies.
-    #[error("the buffer of deltas waiting for their dependencies is full ({0} deltas); sync the missing history first")]
-    PendingFull(usize),
     /// The path nests maps deeper than the limit.
     #[error("maps nest deeper than {0} levels")]
     TooDeep(usize),

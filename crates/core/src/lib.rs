@@ -65,6 +65,7 @@ pub use doc::model::item::ListItem;
 pub use doc::model::path::{ContainerId, PathSeg};
 pub use doc::model::{Kind, MAX_DEPTH};
 pub use doc::observers::SubscriptionId;
+pub use doc::pending::PendingStats;
 pub use doc::view::{Cursor, DocValue, ListRef, MapRef, SetRef, Side, TextRef, ValueRef};
 pub use doc::{ApplyOutcome, Doc, DocOptions};
 pub use encoding::BlobKind;

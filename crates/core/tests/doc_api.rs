@@ -258,7 +258,39 @@ fn pending_buffer_is_bounded() {
     );
     assert_eq!(b.apply(&later[0]).unwrap(), ApplyOutcome::Pending);
     assert_eq!(b.apply(&later[1]).unwrap(), ApplyOutcome::Pending);
-    assert_eq!(b.apply(&later[2]), Err(DocError::PendingFull(2)));
+    // Full: the oldest waiting delta is dropped to make room.
+    assert_eq!(b.apply(&later[2]).unwrap(), ApplyOutcome::Pending);
+    let stats = b.pending_stats();
+    assert_eq!((stats.deltas, stats.evicted), (2, 1));
+    // Catch-up fills the gap and applies what waited.
+    let _ = b.apply(&a.encode_since(&b.version()).unwrap()).unwrap();
+    assert_eq!(b.pending_len(), 0);
+    assert_eq!(a.snapshot(), b.snapshot());
+}
+
+#[test]
+fn pending_buffer_is_bounded_in_bytes() {
+    let mut a = Doc::new(ReplicaId::new(1));
+    let _first = a.transact().lww("x").set("0", 1);
+    let mut later = Vec::new();
+    for i in 0..20 {
+        let mut tx = a.transact();
+        tx.lww("x").set("y".repeat(1000), i).unwrap();
+        later.push(tx.commit().unwrap());
+    }
+    let mut b = Doc::with_options(
+        ReplicaId::new(2),
+        DocOptions {
+            max_pending_bytes: 5_000,
+            ..DocOptions::default()
+        },
+    );
+    for d in &later {
+        assert_eq!(b.apply(d).unwrap(), ApplyOutcome::Pending);
+    }
+    let stats = b.pending_stats();
+    assert!(stats.bytes <= 5_000, "{stats:?}");
+    assert!(stats.deltas >= 3 && stats.evicted >= 15, "{stats:?}");
 }
 
 #[test]

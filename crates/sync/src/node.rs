@@ -4,7 +4,7 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use core::fmt::Debug;
 
-use converge_core::{ApplyOutcome, Doc, DocError, Transaction, VersionVector};
+use converge_core::{ApplyOutcome, Doc, Transaction, VersionVector};
 
 use crate::config::Config;
 use crate::error::SessionError;
@@ -221,9 +221,7 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
                 self.push(doc, &from, now_ms, out);
             }
             Message::Delta { delta } => match doc.apply(&delta) {
-                Ok(ApplyOutcome::Pending) | Err(DocError::PendingFull(_)) => {
-                    self.request(doc, &from, now_ms, out)
-                }
+                Ok(ApplyOutcome::Pending) => self.request(doc, &from, now_ms, out),
                 Ok(_) => {}
                 Err(e) => self.cut_off(&from, SessionError::Refused(e), out),
             },
@@ -372,7 +370,6 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
                     self.request(doc, from, now_ms, out);
                 }
             }
-            Err(DocError::PendingFull(_)) => self.request(doc, from, now_ms, out),
             Err(e) => self.cut_off(from, SessionError::Refused(e), out),
         }
     }

@@ -45,16 +45,25 @@ use events::{DocEvent, EventBuilder, Origin};
 use history::{History, HistoryStats, MemoryHistory};
 use model::MapStore;
 use observers::{Observers, SubscriptionId};
-use pending::{CausalBuffer, Held};
+use pending::{CausalBuffer, Held, PendingStats};
 use state::State;
 use typing::TypingRun;
 use view::{DocValue, MapRef};
 
+/// Above this size, a catch-up group is compared with a snapshot and the
+/// smaller is sent.
+const SNAPSHOT_CHECK_BYTES: usize = 16 << 10;
+
 /// Limits of a document. The defaults suit interactive documents.
 #[derive(Clone, Debug)]
 pub struct DocOptions {
-    /// How many deltas may wait for their causal dependencies (default 4096).
+    /// How many deltas may wait for their causal dependencies (default
+    /// 4096); beyond it the oldest waiting delta is dropped (a peer sends
+    /// it again when asked for what this replica lacks).
     pub max_pending: usize,
+    /// How many bytes of encoded deltas may wait for their causal
+    /// dependencies (default 4 MiB), likewise.
+    pub max_pending_bytes: usize,
     /// How many bytes of deltas the in-memory history keeps for catch-up;
     /// older deltas are dropped and a peer behind them gets a snapshot
     /// (default 16 MiB).
@@ -65,6 +74,7 @@ impl Default for DocOptions {
     fn default() -> Self {
         DocOptions {
             max_pending: 4096,
+            max_pending_bytes: 4 << 20,
             max_log_bytes: 16 << 20,
         }
     }
@@ -306,7 +316,16 @@ impl Doc {
         // The receiver has everything up to the meet: it applies the group
         // at once, and what the group repeats of it is a no-op.
         group.deps = ours.meet(theirs);
-        Some(group.encode())
+        let bytes = group.encode();
+        // A long history (every keystroke of a text, deleted ones
+        // included) can outweigh the state it led to: send the smaller.
+        if bytes.len() > SNAPSHOT_CHECK_BYTES {
+            let snapshot = self.snapshot();
+            if snapshot.len() < bytes.len() {
+                return Some(snapshot);
+            }
+        }
+        Some(bytes)
     }
 
     /// Applies a delta or a snapshot from another replica.
@@ -350,20 +369,29 @@ impl Doc {
         if self.state.ctx.includes(&delta.body.ctx) {
             return Ok(ApplyOutcome::Duplicate);
         }
-        if !self.version().dominates(&delta.deps) {
-            return match self.pending.hold(delta, self.options.max_pending) {
+        let version = self.version();
+        if !version.dominates(&delta.deps) {
+            let size = bytes.map_or(0, <[u8]>::len);
+            let o = &self.options;
+            let (max_deltas, max_bytes) = (o.max_pending, o.max_pending_bytes);
+            return match self
+                .pending
+                .hold(delta, size, &version, max_deltas, max_bytes)
+            {
                 Held::Added | Held::Duplicate => Ok(ApplyOutcome::Pending),
-                Held::Full(n) => Err(DocError::PendingFull(n)),
             };
         }
         self.join_remote(delta, full, bytes);
         while !self.pending.is_empty() {
-            let Some(next) = self.pending.take_ready(&self.version()) else {
+            let ready = self.pending.take_ready(&self.version());
+            if ready.is_empty() {
                 break;
-            };
-            if !self.state.ctx.includes(&next.body.ctx) {
-                let bytes = next.encode();
-                self.join_remote(next, false, Some(&bytes));
+            }
+            for next in ready {
+                if !self.state.ctx.includes(&next.body.ctx) {
+                    let bytes = next.encode();
+                    self.join_remote(next, false, Some(&bytes));
+                }
             }
         }
         Ok(ApplyOutcome::Applied)
@@ -435,6 +463,11 @@ impl Doc {
     /// How many deltas wait for their dependencies.
     pub fn pending_len(&self) -> usize {
         self.pending.len()
+    }
+
+    /// What the causal buffer holds, and how many deltas it dropped.
+    pub fn pending_stats(&self) -> PendingStats {
+        self.pending.stats()
     }
 
     /// What the pending deltas wait for: the join of their dependencies
