@@ -140,11 +140,11 @@ fuzz_step() {
     cargo install cargo-fuzz
   fi
   local secs="${CONVERGE_FUZZ_SECONDS:-60}" t total=0 runs
-  (cd fuzz && cargo +nightly fuzz build -O -s none)
+  (cd fuzz && cargo +nightly fuzz build -O -a -s none)
   for t in $(cd fuzz && cargo +nightly fuzz list); do
     mkdir -p "fuzz/corpus/$t"
     echo "fuzz: $t for ${secs}s"
-    (cd fuzz && cargo +nightly fuzz run -O -s none "$t" "corpus/$t" "seeds/$t" -- \
+    (cd fuzz && cargo +nightly fuzz run -O -a -s none "$t" "corpus/$t" "seeds/$t" -- \
       -max_total_time="$secs" -rss_limit_mb=2048 -timeout=30 2>&1) | tee "/tmp/converge-fuzz-$t.log" |
       grep -E '^(Done|==|SUMMARY)|panicked|ERROR' || true
     if ! grep -q '^Done ' "/tmp/converge-fuzz-$t.log"; then

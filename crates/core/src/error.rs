@@ -225,6 +225,18 @@ pub enum DocError {
     /// this replica never made (two replicas share one id, or the peer lies).
     #[error("the input claims mutations of this replica ({0}) that it never made: replica ids must be unique")]
     ForeignDotsOfOwnReplica(ReplicaId),
+    /// The input uses a dot this replica already holds with other content
+    /// (a counter total, a register value, a sequence item): two writers
+    /// share one replica id, or the peer lies. Nothing was applied.
+    #[error("the input uses {0:?} for other content than this replica holds: two writers share one replica id (a cloned document, a restart from an old save) or the peer is faulty")]
+    ConflictingDot(crate::id::Dot),
+    /// A read-only copy of a document (made by `clone`) was asked to write.
+    #[error("this document is a read-only copy of replica {0}: clones never write under their original's id; make a writable copy with `fork` and a fresh replica id")]
+    ReadOnly(ReplicaId),
+    /// A save was loaded as the replica that wrote it without
+    /// `LoadOptions::resume`.
+    #[error("this save was written by replica {0}: load it with a fresh replica id, or with `LoadOptions::resume` only if the save holds every edit that replica ever published")]
+    ReplicaIdInUse(ReplicaId),
     /// The path nests maps deeper than the limit.
     #[error("maps nest deeper than {0} levels")]
     TooDeep(usize),

@@ -367,3 +367,69 @@ fn catch_up_groups_with_superseded_counter_dots_are_accepted() {
     assert_eq!(p.root().counter("c"), Some(5));
     assert_eq!(p.snapshot(), x.snapshot());
 }
+
+/// Issue #12, hole 1: a clone kept the replica id and wrote as a second
+/// replica under it, reusing dots. A clone is now a read-only copy.
+#[test]
+fn clones_are_read_only_and_forks_write() {
+    let mut a = Doc::new(ReplicaId::new(1));
+    a.transact().counter("n").add(1).unwrap();
+    let mut copy = a.clone();
+    assert!(copy.is_read_only());
+    assert_eq!(
+        copy.transact().counter("n").add(1),
+        Err(DocError::ReadOnly(ReplicaId::new(1)))
+    );
+    assert_eq!(
+        copy.transact().text("t").insert(0, "x"),
+        Err(DocError::ReadOnly(ReplicaId::new(1)))
+    );
+    // It still receives and reads.
+    let d = {
+        let mut tx = a.transact();
+        tx.counter("n").add(5).unwrap();
+        tx.commit().unwrap()
+    };
+    let _ = copy.apply(&d).unwrap();
+    assert_eq!(copy.root().counter("n"), Some(6));
+    assert_eq!(copy.snapshot(), a.snapshot());
+    let mut writer = copy.fork(ReplicaId::new(2));
+    assert!(!writer.is_read_only());
+    writer.transact().counter("n").add(1).unwrap();
+    assert_eq!(writer.root().counter("n"), Some(7));
+}
+
+/// Issue #12, hole 4: a replica restarted from a save older than its last
+/// published edit reused those dots and was cut off forever. Loading a
+/// save as the replica that wrote it is refused unless the caller says the
+/// save is complete.
+#[test]
+fn a_save_does_not_load_as_its_own_writer_without_resume() {
+    let me = ReplicaId::new(7);
+    let mut a = Doc::new(me);
+    a.transact().counter("n").add(1).unwrap();
+    let save = a.snapshot();
+    assert_eq!(
+        Doc::load(me, &save).err(),
+        Some(DocError::ReplicaIdInUse(me))
+    );
+    let fresh = Doc::load(ReplicaId::new(8), &save).unwrap();
+    assert_eq!(fresh.root().counter("n"), Some(1));
+    let resumed = Doc::load_with(me, &save, converge_core::LoadOptions::resume()).unwrap();
+    assert_eq!(resumed.replica(), me);
+    assert_eq!(resumed.snapshot(), save);
+    // The danger resume guards against: edits published after the save.
+    let published = {
+        let mut tx = a.transact();
+        tx.counter("n").add(1).unwrap();
+        tx.commit().unwrap()
+    };
+    let mut stale = Doc::load_with(me, &save, converge_core::LoadOptions::resume()).unwrap();
+    stale.transact().counter("n").add(10).unwrap(); // reuses the published dot
+    let before = stale.snapshot();
+    assert_eq!(
+        stale.apply(&published),
+        Err(DocError::ConflictingDot(converge_core::Dot::new(me, 2)))
+    );
+    assert_eq!(stale.snapshot(), before, "a refused delta changes nothing");
+}

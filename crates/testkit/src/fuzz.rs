@@ -44,6 +44,26 @@ pub enum Action {
         /// Which replica (modulo the count).
         replica: u8,
     },
+    /// A replica restarts from its last save under a fresh replica id.
+    RestartFresh {
+        /// Which replica (modulo the count).
+        replica: u8,
+    },
+    /// A replica's document is cloned: the clone refuses to write, and
+    /// reads and receives like the original.
+    Clone {
+        /// Which replica (modulo the count).
+        replica: u8,
+    },
+    /// A hostile peer resumes a replica's old save under that replica's
+    /// id and publishes an edit, reusing dots the replica already
+    /// published with other content: honest nodes must refuse it.
+    ReuseDots {
+        /// Whose id is reused (modulo the count).
+        replica: u8,
+        /// Chooses the forged edit.
+        seed: u64,
+    },
     /// New fault rates.
     Faults {
         /// Percent of messages dropped (modulo 60).
@@ -78,13 +98,74 @@ pub fn run_convergence(case: &ConvergenceCase) {
             Action::Split => sim.split(),
             Action::Heal => sim.heal(),
             Action::Crash { replica } => sim.crash(usize::from(replica) % n),
+            Action::RestartFresh { replica } => sim.restart_fresh(usize::from(replica) % n),
+            Action::Clone { replica } => check_clone(&sim, usize::from(replica) % n),
+            Action::ReuseDots { replica, seed } => {
+                reuse_dots(&mut sim, usize::from(replica) % n, seed)
+            }
             Action::Faults { drop_pct, dup_pct } => {
                 sim.set_faults(u64::from(drop_pct % 60), u64::from(dup_pct % 60))
             }
         }
         sim.check_invariants();
+        sim.check_snapshots();
     }
     sim.finish();
+}
+
+/// A clone of replica `i` refuses writes, and otherwise is the replica.
+fn check_clone(sim: &Sim, i: usize) {
+    let original = sim.nodes[i].doc();
+    let mut copy = original.clone();
+    assert!(copy.is_read_only());
+    let refused = copy.transact().counter("clone").add(1);
+    assert!(
+        matches!(refused, Err(converge_core::DocError::ReadOnly(_))),
+        "a clone wrote: {refused:?}"
+    );
+    assert!(copy.snapshot() == original.snapshot());
+}
+
+/// A forger writes as replica `i` from a state older than what `i`
+/// published (its empty start, or its last save), so its edit may reuse
+/// dots `i` already used for other content. Every replica, probed through
+/// a copy, either refuses it without changing (the dots it can check) or
+/// accepts it and still holds a state whose snapshot loads.
+fn reuse_dots(sim: &mut Sim, i: usize, seed: u64) {
+    use converge_core::LoadOptions;
+    let id = sim.nodes[i].doc().replica();
+    let mut forger = if seed % 2 == 0 {
+        Doc::new(id)
+    } else {
+        match Doc::load_with(id, sim.saved(i), LoadOptions::resume()) {
+            Ok(d) => d,
+            Err(_) => return,
+        }
+    };
+    let mut rng = crate::rng::Rng::new(seed);
+    let mut model = crate::model::DocModel::default();
+    let forged = {
+        let mut tx = forger.transact();
+        crate::scenario::random_op(&mut rng, &mut tx, &mut model);
+        tx.commit()
+    };
+    let Some(forged) = forged else { return };
+    for node in &sim.nodes {
+        let doc = node.doc();
+        let before = doc.snapshot();
+        let mut probe = doc.clone();
+        match probe.apply(&forged) {
+            Ok(_) => {
+                let snap = probe.snapshot();
+                Doc::load(ReplicaId::new(u64::MAX - 1), &snap)
+                    .expect("whatever apply accepts, load accepts");
+            }
+            Err(_) => assert!(
+                probe.snapshot() == before,
+                "a refused delta changed the document"
+            ),
+        }
+    }
 }
 
 /// A small document with every container kind, built once per process.
@@ -158,7 +239,14 @@ pub fn decode_doc(data: &[u8]) {
     ] {
         let before = doc.snapshot();
         match doc.apply(&blob) {
-            Ok(_) => doc.check_invariants(),
+            Ok(_) => {
+                doc.check_invariants();
+                // Whatever apply accepts, load accepts.
+                let snap = doc.snapshot();
+                let reloaded =
+                    Doc::load(ReplicaId::new(10), &snap).expect("an applied state loads");
+                assert!(reloaded.snapshot() == snap, "an applied state round-trips");
+            }
             Err(_) => assert_eq!(
                 doc.snapshot(),
                 before,
@@ -348,6 +436,7 @@ pub fn run_sync_peer(case: &SyncPeerCase) {
         sim.inject(HOSTILE, usize::from(*to_second), &msg.bytes());
         sim.advance(20);
         sim.check_invariants();
+        sim.check_snapshots();
     }
     sim.finish();
 }

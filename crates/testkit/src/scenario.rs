@@ -253,7 +253,12 @@ pub fn assert_converged(docs: &[Doc], model: &DocModel) {
     for d in docs {
         d.check_invariants();
         assert_eq!(d.version(), first.version(), "versions differ");
-        assert_eq!(d.pending_len(), 0, "deltas still pending");
+        // A delta may wait only for what nobody has: an edit lost with a
+        // replica that crashed before saving or sending it.
+        assert!(
+            d.pending_len() == 0 || !first.version().dominates(&d.missing()),
+            "deltas still pending that the others could supply"
+        );
         assert!(
             d.snapshot() == snapshot,
             "snapshots differ between {:?} and {:?}",

@@ -7,7 +7,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use converge_core::Doc;
+use converge_core::{Doc, LoadOptions, ReplicaId};
 use converge_sync::{Config, Effect, SyncNode};
 
 use crate::model::DocModel;
@@ -35,6 +35,15 @@ pub struct SimConfig {
     pub partition_pct: u64,
     /// Per-step percent chance (×0.1) that a replica crashes and restarts.
     pub crash_permille: u64,
+    /// How replicas save: `true`, every edit is saved before it is
+    /// published (commit-before-publish storage) and a restarted replica
+    /// resumes its own id; `false`, replicas save at random moments
+    /// (`save_pct` per step) and a restarted replica takes a fresh id, as
+    /// `Doc::load` requires.
+    pub durable: bool,
+    /// With `durable` off: per-step percent chance that a random replica
+    /// saves.
+    pub save_pct: u64,
     /// The protocol configuration of every node.
     pub protocol: Config,
 }
@@ -52,6 +61,8 @@ impl SimConfig {
             latency_ms: (1, 60),
             partition_pct: 2,
             crash_permille: 5,
+            durable: true,
+            save_pct: 10,
             protocol: Config {
                 summary_interval_ms: 200,
                 retransmit_ms: 300,
@@ -129,6 +140,9 @@ pub struct Sim {
     /// Counters.
     pub report: SimReport,
     faults: bool,
+    /// Restarts of each replica (a restart without durable saves takes a
+    /// fresh replica id).
+    incarnations: Vec<u64>,
 }
 
 impl Sim {
@@ -151,6 +165,7 @@ impl Sim {
             model: DocModel::default(),
             report: SimReport::default(),
             faults: true,
+            incarnations: vec![0; n],
         };
         for i in 0..n {
             for j in 0..n {
@@ -230,14 +245,31 @@ impl Sim {
         let model = &mut self.model;
         let (_, out) = self.nodes[i].edit(|tx| random_op(&mut rng, tx, model));
         self.report.edits += 1;
-        self.saved[i] = self.nodes[i].doc().snapshot();
+        if self.cfg.durable {
+            self.saved[i] = self.nodes[i].doc().snapshot();
+        }
         self.route(i, out);
     }
 
-    /// Replica `i` crashes and restarts from its last saved snapshot.
+    /// Replica `i` saves its state now.
+    pub fn save(&mut self, i: usize) {
+        self.saved[i] = self.nodes[i].doc().snapshot();
+    }
+
+    /// Replica `i` crashes and restarts from its last saved snapshot: as
+    /// itself when every edit was saved before it was published, else
+    /// under a fresh replica id.
     pub fn crash(&mut self, i: usize) {
         self.report.crashes += 1;
-        let doc = Doc::load(replica_id(i), &self.saved[i]).expect("own snapshot loads");
+        let id = self.nodes[i].doc().replica();
+        let doc = if self.cfg.durable {
+            Doc::load_with(id, &self.saved[i], LoadOptions::resume()).expect("own snapshot loads")
+        } else {
+            self.incarnations[i] += 1;
+            // Drawn at random, as an application does on every load.
+            let fresh = ReplicaId::new(self.rng.next_u64());
+            Doc::load(fresh, &self.saved[i]).expect("a save loads under a fresh id")
+        };
         self.nodes[i] = SyncNode::new(doc, self.cfg.protocol.clone());
         for j in 0..self.nodes.len() {
             if i != j {
@@ -245,6 +277,53 @@ impl Sim {
                 self.route(j, out);
                 let out = self.nodes[i].add_peer(j, self.now);
                 self.route(i, out);
+            }
+        }
+    }
+
+    /// Replica `i` restarts from its last save under a fresh replica id,
+    /// the way an application without commit-before-publish storage must
+    /// (the save may lack edits it published).
+    pub fn restart_fresh(&mut self, i: usize) {
+        let durable = self.cfg.durable;
+        self.cfg.durable = false;
+        self.crash(i);
+        self.cfg.durable = durable;
+    }
+
+    /// The last save of replica `i`.
+    pub fn saved(&self, i: usize) -> &[u8] {
+        &self.saved[i]
+    }
+
+    /// Checks what every replica's state must allow: its snapshot loads
+    /// (whatever `apply` accepted, `load` accepts) and reproduces it, and
+    /// replicas with equal versions hold byte-identical snapshots.
+    pub fn check_snapshots(&self) {
+        let snaps: Vec<Vec<u8>> = self.nodes.iter().map(|n| n.doc().snapshot()).collect();
+        for (i, snap) in snaps.iter().enumerate() {
+            let loaded = Doc::load(ReplicaId::new(u64::MAX), snap).unwrap_or_else(|e| {
+                panic!(
+                    "seed {}: replica {i}'s snapshot does not load: {e}",
+                    self.cfg.seed
+                )
+            });
+            assert!(
+                loaded.snapshot() == *snap,
+                "seed {}: replica {i}'s snapshot does not round-trip",
+                self.cfg.seed
+            );
+        }
+        for i in 0..snaps.len() {
+            for j in i + 1..snaps.len() {
+                let (a, b) = (self.nodes[i].doc(), self.nodes[j].doc());
+                if a.version() == b.version() && a.pending_len() == 0 && b.pending_len() == 0 {
+                    assert!(
+                        snaps[i] == snaps[j],
+                        "seed {}: replicas {i} and {j} have equal versions and different snapshots",
+                        self.cfg.seed
+                    );
+                }
             }
         }
     }
@@ -316,12 +395,16 @@ impl Sim {
         self.group.iter_mut().for_each(|g| *g = 0);
     }
 
-    /// Whether every replica has the same version and nothing pending.
+    /// Whether every replica has the same version and nothing pending
+    /// that any replica could still supply (without durable saves, a
+    /// replica may crash after publishing an edit nobody received: the
+    /// edits that depend on it wait forever, everywhere alike).
     pub fn converged(&self) -> bool {
         let v = self.nodes[0].doc().version();
-        self.nodes
-            .iter()
-            .all(|n| n.doc().version() == v && n.doc().pending_len() == 0)
+        self.nodes.iter().all(|n| {
+            n.doc().version() == v
+                && (n.doc().pending_len() == 0 || !v.dominates(&n.doc().missing()))
+        })
     }
 
     /// Heals, stops faults, and runs until convergence (at most
@@ -360,6 +443,10 @@ impl Sim {
                 } else {
                     self.heal();
                 }
+            }
+            if !self.cfg.durable && self.rng.chance(self.cfg.save_pct) {
+                let i = self.rng.below(n);
+                self.save(i);
             }
             if self.rng.below(1000) < self.cfg.crash_permille as usize {
                 let i = self.rng.below(n);

@@ -62,3 +62,36 @@ fn decoders_over_seeds() {
         decode_sync(&data);
     }
 }
+
+/// Issue #12's holes in one run: a replica's edits, clones that must not
+/// write, a forger reusing a replica's dots (refused or harmless, and every
+/// state still loads), and restarts from saves under fresh ids.
+#[test]
+fn clones_forgers_and_stale_restarts_converge() {
+    for seed in 0..20u64 {
+        let mut actions = Vec::new();
+        for k in 0..60u64 {
+            let replica = (k % 3) as u8;
+            actions.push(Action::Edit {
+                replica,
+                seed: seed * 1000 + k,
+            });
+            actions.push(match k % 6 {
+                0 => Action::Clone { replica },
+                1 => Action::ReuseDots {
+                    replica,
+                    seed: seed ^ k,
+                },
+                2 => Action::RestartFresh { replica },
+                3 => Action::Split,
+                4 => Action::Heal,
+                _ => Action::Advance { ms: 50 },
+            });
+        }
+        run_convergence(&ConvergenceCase {
+            seed,
+            replicas: 1,
+            actions,
+        });
+    }
+}

@@ -80,6 +80,30 @@ impl Default for DocOptions {
     }
 }
 
+/// How [`Doc::load_with`] opens a save.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct LoadOptions {
+    /// Limits of the loaded document.
+    pub limits: DocOptions,
+    /// The replica that wrote the save resumes editing it. Only correct
+    /// when the save holds every edit that replica ever published
+    /// (commit-before-publish storage); otherwise its next edits would
+    /// reuse dots its peers already have with other content, and they
+    /// could never converge. Default: `false`.
+    pub resume: bool,
+}
+
+impl LoadOptions {
+    /// Options that resume the saving replica (see [`LoadOptions::resume`]).
+    pub fn resume() -> Self {
+        LoadOptions {
+            resume: true,
+            ..LoadOptions::default()
+        }
+    }
+}
+
 /// What [`Doc::apply`] did with a blob.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[must_use]
@@ -131,8 +155,11 @@ pub struct Doc {
     /// Ids of recently named root containers, so `tx.text("notes")` on
     /// every keystroke allocates nothing.
     root_ids: Vec<model::path::ContainerId>,
-    /// Set while [`Doc::load`] restores this replica's own saved state.
+    /// Set while [`Doc::load_with`] resumes this replica's own saved state.
     restoring: bool,
+    /// A copy made by `clone`: it reads and receives, but never writes
+    /// (two documents writing as one replica would reuse dots).
+    read_only: bool,
 }
 
 impl core::fmt::Debug for Doc {
@@ -147,8 +174,11 @@ impl core::fmt::Debug for Doc {
 }
 
 impl Clone for Doc {
-    /// Clones the state, history and pending deltas; subscriptions are not
-    /// cloned.
+    /// A read-only copy: the state, history and pending deltas, without the
+    /// subscriptions. It applies remote deltas and can be read, merged,
+    /// snapshotted and synced, but its transactions refuse to write
+    /// ([`DocError::ReadOnly`]): a second writer under the same replica id
+    /// would reuse dots. [`Doc::fork`] makes a writable copy with a new id.
     fn clone(&self) -> Self {
         Doc {
             replica: self.replica,
@@ -161,6 +191,7 @@ impl Clone for Doc {
             scratch: Default::default(),
             root_ids: Vec::new(),
             restoring: false,
+            read_only: true,
         }
     }
 }
@@ -192,19 +223,45 @@ impl Doc {
             scratch: Default::default(),
             root_ids: Vec::new(),
             restoring: false,
+            read_only: false,
         }
     }
 
-    /// Loads a snapshot (or applies a delta to an empty document) as
-    /// `replica`. `replica` may be the id that wrote the snapshot only if
-    /// that replica will never edit again elsewhere.
+    /// Loads a snapshot (or applies a delta to an empty document), to be
+    /// edited as `replica`: a fresh id, drawn at random for this session.
+    ///
+    /// A save made by `replica` itself is refused
+    /// ([`DocError::ReplicaIdInUse`]): an older save lacks edits that
+    /// replica may have published since, and resuming it would reuse their
+    /// dots. Draw a new id, as Automerge and Yjs do on every load, or use
+    /// [`Doc::load_with`] and [`LoadOptions::resume`] when the save is
+    /// known to hold every edit the replica ever published (a store that
+    /// commits before publishing, as `converge-store` does).
     pub fn load(replica: ReplicaId, bytes: &[u8]) -> Result<Doc, DocError> {
-        let mut doc = Doc::new(replica);
+        Doc::load_with(replica, bytes, LoadOptions::default())
+    }
+
+    /// [`Doc::load`] with options: limits, and whether `replica` resumes
+    /// its own save.
+    pub fn load_with(
+        replica: ReplicaId,
+        bytes: &[u8],
+        options: LoadOptions,
+    ) -> Result<Doc, DocError> {
+        let mut doc = Doc::with_options(replica, options.limits);
         doc.restoring = true;
         let result = doc.apply(bytes);
         doc.restoring = false;
         let _ = result?;
+        if !options.resume && doc.state.ctx.max_counter(replica) > 0 {
+            return Err(DocError::ReplicaIdInUse(replica));
+        }
         Ok(doc)
+    }
+
+    /// Whether this document is a read-only copy (made by `clone`).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// This document's replica id.
@@ -263,6 +320,7 @@ impl Doc {
         );
         let mut doc = self.clone();
         doc.replica = replica;
+        doc.read_only = false;
         doc
     }
 
@@ -363,14 +421,25 @@ impl Doc {
         bytes: Option<&[u8]>,
     ) -> Result<ApplyOutcome, DocError> {
         let own = self.replica;
-        if !self.restoring && delta.body.ctx.max_counter(own) > self.state.ctx.max_counter(own) {
+        let writer = !self.restoring && !self.read_only;
+        if writer && delta.body.ctx.max_counter(own) > self.state.ctx.max_counter(own) {
             return Err(DocError::ForeignDotsOfOwnReplica(own));
         }
-        if self.state.ctx.includes(&delta.body.ctx) {
+        let version = self.version();
+        let ready = version.dominates(&delta.deps);
+        let known = self.state.ctx.includes(&delta.body.ctx);
+        // Checked only against a state that has the delta's causes: before
+        // them, a counter or register may legitimately still show what the
+        // delta's author had already seen replaced.
+        if ready || known {
+            if let Some(dot) = state::conflicting_dot(&self.state, &delta.body) {
+                return Err(DocError::ConflictingDot(dot));
+            }
+        }
+        if known {
             return Ok(ApplyOutcome::Duplicate);
         }
-        let version = self.version();
-        if !version.dominates(&delta.deps) {
+        if !ready {
             let size = bytes.map_or(0, <[u8]>::len);
             let o = &self.options;
             let (max_deltas, max_bytes) = (o.max_pending, o.max_pending_bytes);
@@ -388,7 +457,9 @@ impl Doc {
                 break;
             }
             for next in ready {
-                if !self.state.ctx.includes(&next.body.ctx) {
+                // Checked again: what arrived meanwhile may conflict.
+                let conflict = state::conflicting_dot(&self.state, &next.body).is_some();
+                if !conflict && !self.state.ctx.includes(&next.body.ctx) {
                     let bytes = next.encode();
                     self.join_remote(next, false, Some(&bytes));
                 }
@@ -517,6 +588,14 @@ impl Doc {
     #[doc(hidden)]
     pub fn check_invariants(&self) {
         state::check_invariants(&self.state);
+    }
+
+    /// Refuses writes on a read-only copy.
+    pub(crate) fn check_writable(&self) -> Result<(), DocError> {
+        if self.read_only {
+            return Err(DocError::ReadOnly(self.replica));
+        }
+        Ok(())
     }
 
     /// The next dot this replica will use.

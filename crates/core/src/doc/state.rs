@@ -3,6 +3,8 @@
 
 use super::model::observe::Recorder;
 use super::model::{join_map, path, MapStore, Node, Slot, MAX_DEPTH};
+use crate::context::CausalContext;
+use crate::id::Dot;
 use crate::store::{DotStore, JoinMode};
 use crate::types::Causal;
 
@@ -68,4 +70,78 @@ fn check_slot(slot: &Slot, depth: usize) {
             _ => {}
         }
     }
+}
+
+/// Checks, where it is cheap, that `delta` uses no dot that `state` knows
+/// with other content: the same counter dot with another total, the same
+/// register dot with another value, the same sequence item with another
+/// character or value; and that a counter contribution supersedes its
+/// author's previous one (else the state would hold two live dots of one
+/// replica, which no snapshot may). Such a delta comes from two writers
+/// sharing a replica id (a clone, a restart from an old save) or from a
+/// lying peer. Returns the offending dot.
+pub(crate) fn conflicting_dot(state: &State, delta: &State) -> Option<Dot> {
+    let (s, d) = (&state.ctx, &delta.ctx);
+    delta
+        .store
+        .iter()
+        .find_map(|(k, slot)| conflict_slot(state.store.get(k), s, slot, d))
+}
+
+fn conflict_slot(
+    mine: Option<&Slot>,
+    mctx: &CausalContext,
+    theirs: &Slot,
+    tctx: &CausalContext,
+) -> Option<Dot> {
+    let mine = mine?;
+    theirs
+        .nodes
+        .iter()
+        .find_map(|t| conflict_node(mine.get(t.kind())?, mctx, t, tctx))
+}
+
+fn conflict_node(
+    mine: &Node,
+    mctx: &CausalContext,
+    theirs: &Node,
+    tctx: &CausalContext,
+) -> Option<Dot> {
+    match (mine, theirs) {
+        (Node::Map(m), Node::Map(t)) => t
+            .iter()
+            .find_map(|(k, slot)| conflict_slot(m.get(k), mctx, slot, tctx)),
+        (Node::Counter(m), Node::Counter(t)) => t.iter().find_map(|(dot, part)| {
+            if mctx.contains(dot) {
+                return m.get(dot).filter(|p| *p != part).map(|_| dot);
+            }
+            m.iter()
+                .find(|(e, _)| e.replica == dot.replica && !tctx.contains(*e))
+                .map(|(e, _)| e)
+        }),
+        (Node::Mv(m), Node::Mv(t)) => same_values(m, t, mctx),
+        (Node::Lww(m), Node::Lww(t)) => same_values(m, t, mctx),
+        (Node::Text(m), Node::Text(t)) => t.loose.iter().find_map(|r| m.seq.conflicting_item(r)),
+        (Node::List(m), Node::List(t)) => t
+            .loose
+            .iter()
+            .find_map(|r| m.seq.conflicting_item(r))
+            .or_else(|| {
+                t.children
+                    .iter()
+                    .find_map(|(item, slot)| conflict_slot(m.children.get(item), mctx, slot, tctx))
+            }),
+        _ => None,
+    }
+}
+
+fn same_values<V: PartialEq>(
+    mine: &crate::store::DotFun<V>,
+    theirs: &crate::store::DotFun<V>,
+    mctx: &CausalContext,
+) -> Option<Dot> {
+    theirs
+        .iter()
+        .find(|(dot, v)| mctx.contains(*dot) && mine.get(*dot).is_some_and(|m| m != *v))
+        .map(|(dot, _)| dot)
 }

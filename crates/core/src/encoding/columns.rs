@@ -55,6 +55,7 @@ impl TableBuilder {
         BVec(self.ids.iter().map(|r| r.get()).collect())
     }
 
+    #[allow(clippy::arithmetic_side_effects)] // encodes in-memory state (trusted)
     pub(crate) fn context(&self, ctx: &CausalContext) -> BVec<WireRanges> {
         let mut out: Vec<WireRanges> = Vec::new();
         for r in ctx.iter_ranges() {
@@ -176,6 +177,7 @@ pub(crate) struct WireDotSets {
     counters: BVec<i64>,
 }
 
+#[allow(clippy::arithmetic_side_effects)] // guarded: `*run < u32::MAX`
 fn push_run(col: &mut Vec<(u32, u32)>, value: u32) {
     match col.last_mut() {
         Some((run, v)) if *v == value && *run < u32::MAX => *run += 1,
@@ -206,19 +208,28 @@ impl WireDotSets {
         entries: usize,
         allow_empty: bool,
     ) -> Result<Vec<DotSet>> {
-        let runs_total: u64 = self.counts.0.iter().map(|r| u64::from(r.0)).sum();
+        // Sums of counts from the input: checked, a hostile column may
+        // overflow them.
+        let mismatch = DecodeError::Invalid(crate::error::Invalid::DotCountMismatch);
+        fn sum(it: impl Iterator<Item = Option<u64>>) -> Option<u64> {
+            let mut it = it;
+            it.try_fold(0u64, |acc, x| acc.checked_add(x?))
+        }
+        let runs_total =
+            sum(self.counts.0.iter().map(|r| Some(u64::from(r.0)))).ok_or(mismatch.clone())?;
         if runs_total != entries as u64 || self.counts.0.iter().any(|r| r.0 == 0) {
             return Err(DecodeError::Invalid(
                 crate::error::Invalid::DotCountMismatch,
             ));
         }
-        let dots_total: u64 = self
+        let dots_total = sum(self
             .counts
             .0
             .iter()
-            .map(|r| u64::from(r.0) * u64::from(r.1))
-            .sum();
-        let replica_total: u64 = self.replicas.0.iter().map(|r| u64::from(r.0)).sum();
+            .map(|r| u64::from(r.0).checked_mul(u64::from(r.1))))
+        .ok_or(mismatch.clone())?;
+        let replica_total =
+            sum(self.replicas.0.iter().map(|r| Some(u64::from(r.0)))).ok_or(mismatch)?;
         if dots_total != self.counters.0.len() as u64
             || replica_total != dots_total
             || self.replicas.0.iter().any(|r| r.0 == 0)
@@ -298,5 +309,31 @@ pub(crate) fn dot_in_context(ctx: &CausalContext, dot: Dot) -> Result<()> {
         Err(DecodeError::Invalid(
             crate::error::Invalid::DotOutsideContext,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::id::ReplicaId;
+
+    /// Issue #12, hole 2: the sums of a dot-set column's counts come from
+    /// the input and used to overflow (a debug-build panic).
+    #[test]
+    fn dot_set_columns_with_overflowing_counts_are_refused() {
+        let ids = BVec(alloc::vec![ReplicaId::new(1).get()]);
+        let table = Table::decode(&ids).expect("a table");
+        let hostile = WireDotSets {
+            counts: BVec(alloc::vec![
+                (u32::MAX, u32::MAX),
+                (u32::MAX, u32::MAX),
+                (2, 0)
+            ]),
+            replicas: BVec(alloc::vec![(u32::MAX, 0)]),
+            counters: BVec(Vec::new()),
+        };
+        assert!(hostile.decode(&table, 2, false).is_err());
+        let entries = u32::MAX as usize * 2 + 2;
+        assert!(hostile.decode(&table, entries, true).is_err());
     }
 }

@@ -1,5 +1,6 @@
 //! CRC-32C (Castagnoli), the checksum of every blob.
 
+#[allow(clippy::arithmetic_side_effects)] // constant tables, bounded loops
 const fn make_table() -> [u32; 256] {
     let mut table = [0u32; 256];
     let mut i = 0;
@@ -22,6 +23,7 @@ const fn make_table() -> [u32; 256] {
 
 /// Slicing-by-8 tables: `TABLES[k][b]` is the CRC of byte `b` followed by
 /// `k` zero bytes, so eight input bytes are folded per step.
+#[allow(clippy::arithmetic_side_effects)] // constant tables, bounded loops
 const fn make_tables() -> [[u32; 256]; 8] {
     let base = make_table();
     let mut tables = [[0u32; 256]; 8];

@@ -144,6 +144,7 @@ fn flatten(
 }
 
 /// Writes `slot` and then, in pre-order, what its map and list hold.
+#[allow(clippy::arithmetic_side_effects)] // encodes in-memory state (trusted)
 fn flatten_slot(
     table: &TableBuilder,
     bases: &Bases,
@@ -243,7 +244,9 @@ pub(crate) fn decode_doc(bytes: &[u8], kind: BlobKind) -> Result<Delta> {
                 return Err(DecodeError::Invalid(crate::error::Invalid::RootHoldsItem))
             }
             (p, key) => {
-                let p = p as usize - 1;
+                let p = (p as usize)
+                    .checked_sub(1)
+                    .ok_or(DecodeError::Invalid(crate::error::Invalid::SlotParent))?;
                 let fits = match key {
                     WireKey::Key(_) => p < i && has_map[p],
                     WireKey::Item(_) => p < i && has_list[p],
@@ -251,7 +254,9 @@ pub(crate) fn decode_doc(bytes: &[u8], kind: BlobKind) -> Result<Delta> {
                 if !fits {
                     return Err(DecodeError::Invalid(crate::error::Invalid::SlotParent));
                 }
-                depth[p] + 1
+                depth[p]
+                    .checked_add(1)
+                    .ok_or(DecodeError::Invalid(crate::error::Invalid::TooDeep))?
             }
         };
         if usize::from(d) > MAX_DEPTH {
@@ -299,7 +304,7 @@ pub(crate) fn decode_doc(bytes: &[u8], kind: BlobKind) -> Result<Delta> {
             attach(&mut root, key, slot)?;
             continue;
         }
-        let entry = built[parent as usize - 1]
+        let entry = built[(parent as usize).saturating_sub(1)]
             .as_mut()
             .expect("parents are taken after their children");
         match key {

@@ -88,6 +88,7 @@ impl BlobKind {
 /// Wraps a payload in a valid envelope (header and checksum). The core
 /// uses it for every blob; tools and fuzzers use it to reach the payload
 /// parser with arbitrary payloads.
+#[allow(clippy::arithmetic_side_effects)] // the length is checked first
 pub fn seal(kind: BlobKind, payload: &[u8]) -> Vec<u8> {
     assert!(payload.len() <= MAX_PAYLOAD_LEN, "payload over 1 GiB");
     let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
@@ -102,6 +103,7 @@ pub fn seal(kind: BlobKind, payload: &[u8]) -> Vec<u8> {
 
 /// Serializes `value` with postcard straight after a header, then fills
 /// the header in: one allocation per blob.
+#[allow(clippy::arithmetic_side_effects)] // the buffer starts with the header
 pub(crate) fn seal_value<T: serde::Serialize>(kind: BlobKind, value: &T) -> Vec<u8> {
     let mut out = Vec::with_capacity(128);
     out.resize(HEADER_LEN, 0);

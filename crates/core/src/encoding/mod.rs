@@ -1,4 +1,9 @@
 //! The wire format: an envelope, then a postcard payload (`docs/encoding.md`).
+//!
+//! Every number decoded here comes from untrusted input: arithmetic on it
+//! is checked (`clippy::arithmetic_side_effects` is denied in this module;
+//! the encoders, which see only in-memory state, opt out one by one).
+#![deny(clippy::arithmetic_side_effects)]
 
 pub(crate) mod bounded;
 pub(crate) mod columns;

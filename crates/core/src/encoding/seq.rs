@@ -146,6 +146,7 @@ pub(crate) fn encode_seq<C: ContentColumn>(
 }
 
 /// Encodes a state (`seq` not empty) or loose runs and deletions.
+#[allow(clippy::arithmetic_side_effects)] // encodes in-memory state (trusted)
 pub(crate) fn encode_parts<C: ContentColumn>(
     table: &TableBuilder,
     bases: &Bases,
@@ -325,7 +326,12 @@ pub(crate) fn decode_parts<C: ContentColumn>(
     if w.ctrs.0.len() != n || w.flags.len() != n {
         return Err(invalid(crate::error::Invalid::SeqColumnsLength));
     }
-    if w.reps.0.iter().map(|r| r.1 as u64).sum::<u64>() != n as u64 {
+    let covered = w
+        .reps
+        .0
+        .iter()
+        .try_fold(0u64, |acc, r| acc.checked_add(u64::from(r.1)));
+    if covered != Some(n as u64) {
         return Err(invalid(crate::error::Invalid::SeqReplicaColumn));
     }
     let mut reps = Vec::with_capacity(n);
@@ -338,17 +344,20 @@ pub(crate) fn decode_parts<C: ContentColumn>(
     for ((&rep_idx, &delta), &len) in reps.iter().zip(&w.ctrs.0).zip(&w.lens.0) {
         let rep = rep_idx as usize;
         let replica = table.replica(rep_idx)?;
-        let ctr = (ends[rep] as i64)
-            .checked_add(delta)
+        let range = crate::error::Invalid::SeqCounterRange;
+        let ctr = i64::try_from(ends[rep])
+            .ok()
+            .and_then(|end| end.checked_add(delta))
             .filter(|c| *c >= 1)
-            .ok_or(invalid(crate::error::Invalid::SeqCounterRange))? as u64;
+            .ok_or(invalid(range))? as u64;
         if len == 0 {
             return Err(invalid(crate::error::Invalid::EmptySeqRun));
         }
-        if !ctx.contains_range(replica, ctr, ctr + u64::from(len) - 1) {
+        let end = ctr.checked_add(u64::from(len)).ok_or(invalid(range))?;
+        if !ctx.contains_range(replica, ctr, end.saturating_sub(1)) {
             return Err(invalid(crate::error::Invalid::SeqItemOutsideContext));
         }
-        ends[rep] = ctr + len as u64;
+        ends[rep] = end;
         ids.push(Dot::new(replica, ctr));
     }
     let mut origins = w.origins.0.into_iter();
@@ -362,8 +371,9 @@ pub(crate) fn decode_parts<C: ContentColumn>(
         } else {
             bases.origin[rep as usize]
         };
-        let ctr = (from as i64)
-            .checked_sub(back)
+        let ctr = i64::try_from(from)
+            .ok()
+            .and_then(|from| from.checked_sub(back))
             .filter(|c| *c >= 1)
             .ok_or(invalid(crate::error::Invalid::OriginCounterRange))?;
         Ok(Dot::new(replica, ctr as u64))
@@ -382,9 +392,13 @@ pub(crate) fn decode_parts<C: ContentColumn>(
                 let p = i
                     .checked_sub(1)
                     .ok_or(invalid(crate::error::Invalid::FirstRunLeftOrigin))?;
+                // The run's last item: its counter range was checked above.
                 Some(Dot::new(
                     ids[p].replica,
-                    ids[p].counter + w.lens.0[p] as u64 - 1,
+                    ids[p]
+                        .counter
+                        .saturating_add(u64::from(w.lens.0[p]))
+                        .saturating_sub(1),
                 ))
             }
             LEFT_EXPLICIT => Some(explicit(ids[i])?),
@@ -393,7 +407,7 @@ pub(crate) fn decode_parts<C: ContentColumn>(
         let right = match f & RIGHT_MASK {
             RIGHT_NONE => None,
             RIGHT_NEXT => Some(
-                *ids.get(i + 1)
+                *ids.get(i.saturating_add(1))
                     .ok_or(invalid(crate::error::Invalid::LastRunRightOrigin))?,
             ),
             RIGHT_EXPLICIT => Some(explicit(ids[i])?),
@@ -401,7 +415,9 @@ pub(crate) fn decode_parts<C: ContentColumn>(
         };
         let del = f & DELETED != 0;
         if !del {
-            vis_total += w.lens.0[i] as usize;
+            vis_total = vis_total
+                .checked_add(w.lens.0[i] as usize)
+                .ok_or(invalid(crate::error::Invalid::SeqContentMismatch))?;
         }
         deleted.push(del);
         runs.push(Loose {
@@ -421,7 +437,8 @@ pub(crate) fn decode_parts<C: ContentColumn>(
     }
     let mut dels = Vec::with_capacity(w.dels.0.len());
     for (rep, ctr, len) in w.dels.0 {
-        if len == 0 || ctr == 0 || ctr + u64::from(len) - 1 > u64::from(u32::MAX) {
+        let last = ctr.checked_add(u64::from(len)).map(|e| e.saturating_sub(1));
+        if len == 0 || ctr == 0 || last.is_none_or(|l| l > u64::from(u32::MAX)) {
             return Err(invalid(crate::error::Invalid::BadDeletedRun));
         }
         dels.push((Dot::new(table.replica(rep)?, ctr), len));
@@ -612,6 +629,40 @@ mod tests {
             super::super::envelope::seal_value(super::super::envelope::BlobKind::Text, &wire);
         let mut t = Text::new(ReplicaId::new(9));
         assert!(t.apply(&wire_dels).is_err());
+    }
+
+    /// Issue #12, hole 2: `ctr + len - 1` overflowed on a deleted run at
+    /// counter u64::MAX (a panic in debug builds, a wrapped bogus range in
+    /// release ones). Every decoded number now meets checked arithmetic.
+    #[test]
+    fn a_deleted_run_at_the_largest_counter_is_refused_without_overflow() {
+        for (ctr, len) in [
+            (u64::MAX, 2),
+            (u64::MAX - 1, u32::MAX),
+            (i64::MAX as u64, 5),
+        ] {
+            let wire = WireText {
+                replicas: BVec(alloc::vec![1]),
+                context: BVec(alloc::vec![super::super::columns::WireRanges(
+                    0,
+                    BVec(alloc::vec![(1, 10)]),
+                )]),
+                since: Some(BVec(Vec::new())),
+                seq: WireSeq {
+                    reps: BVec(Vec::new()),
+                    ctrs: BVec(Vec::new()),
+                    lens: BVec(Vec::new()),
+                    flags: Vec::new(),
+                    origins: BVec(Vec::new()),
+                    content: String::new(),
+                    dels: BVec(alloc::vec![(0, ctr, len)]),
+                },
+            };
+            let blob =
+                super::super::envelope::seal_value(super::super::envelope::BlobKind::Text, &wire);
+            let mut t = Text::new(ReplicaId::new(9));
+            assert!(t.apply(&blob).is_err(), "({ctr}, {len}) accepted");
+        }
     }
 
     #[test]

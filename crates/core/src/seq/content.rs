@@ -42,6 +42,8 @@ pub(crate) trait Content: Clone + Default + PartialEq + Debug {
     }
     /// Cuts into consecutive pieces of `lens` items.
     fn cut(&self, lens: &[usize]) -> Vec<Self>;
+    /// Whether item `i` of `self` equals item `j` of `other`.
+    fn same_item(&self, i: usize, other: &Self, j: usize) -> bool;
     /// The item index at or after `pos` units (for text units).
     fn item_at_unit(&self, pos: usize, unit: Unit) -> usize;
     /// Units before item `at`.
@@ -123,6 +125,11 @@ impl Content for TextBuf {
         self.0.push_str(&other.0);
     }
 
+    fn same_item(&self, i: usize, other: &Self, j: usize) -> bool {
+        let a = self.0.chars().nth(i);
+        a.is_some() && a == other.0.chars().nth(j)
+    }
+
     fn cut(&self, lens: &[usize]) -> Vec<Self> {
         let mut out = Vec::with_capacity(lens.len());
         let mut it = self.0.char_indices();
@@ -200,6 +207,11 @@ impl<V: Clone + PartialEq + Debug> Content for ListBuf<V> {
 
     fn split_off(&mut self, at: usize) -> Self {
         ListBuf(self.0.split_off(at))
+    }
+
+    fn same_item(&self, i: usize, other: &Self, j: usize) -> bool {
+        let a = self.0.get(i);
+        a.is_some() && a == other.0.get(j)
     }
 
     fn cut(&self, lens: &[usize]) -> Vec<Self> {

@@ -345,6 +345,17 @@ impl<C: Content> Seq<C> {
         Some(self.content_of(c))
     }
 
+    /// The first item of `run` that this sequence holds, visible, with
+    /// other content (a dot used twice for different items), if any.
+    pub(crate) fn conflicting_item(&self, run: &Loose<C>) -> Option<Dot> {
+        let content = run.content.as_ref()?;
+        (0..run.len).find_map(|k| {
+            let d = Dot::new(run.id.replica, run.id.counter + u64::from(k));
+            let (mine, i) = self.item_of(d)?;
+            (!mine.same_item(i, content, k as usize)).then_some(d)
+        })
+    }
+
     /// The contents of the leaves, in order.
     pub(crate) fn leaf_contents(&self) -> impl Iterator<Item = &C> + '_ {
         let mut leaf = 0u32;

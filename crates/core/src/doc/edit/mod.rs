@@ -158,6 +158,7 @@ impl<'d> Transaction<'d> {
         kind: Kind,
         kernel: impl FnOnce(Option<&Node>, Dot) -> (Node, CausalContext),
     ) -> Result<(), DocError> {
+        self.doc.check_writable()?;
         if path.len() > MAX_DEPTH {
             return Err(DocError::TooDeep(MAX_DEPTH));
         }
@@ -208,6 +209,7 @@ impl<'d> Transaction<'d> {
 
     /// Removes `key` from the map at `path`.
     pub(crate) fn remove(&mut self, path: &[Seg], key: &str) -> Result<bool, DocError> {
+        self.doc.check_writable()?;
         if path.len() >= MAX_DEPTH {
             return Err(DocError::TooDeep(MAX_DEPTH));
         }

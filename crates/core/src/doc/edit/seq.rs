@@ -136,6 +136,7 @@ impl Transaction<'_> {
         if n == 0 {
             return Ok(());
         }
+        self.doc.check_writable()?;
         let dot = self.next_dot();
         if dot.counter.saturating_add(n as u64) > u64::from(u32::MAX) {
             return Err(DocError::TooLarge);
@@ -215,6 +216,7 @@ impl Transaction<'_> {
         if len == 0 {
             return Ok(());
         }
+        self.doc.check_writable()?;
         let dot = self.next_dot();
         if dot.counter >= u64::from(u32::MAX) {
             return Err(DocError::TooLarge);
