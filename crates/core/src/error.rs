@@ -161,6 +161,9 @@ pub enum Invalid {
     /// Sequence runs overlap or are too long.
     #[error("sequence runs overlap or are too long")]
     SeqRunsOverlap,
+    /// Inserted runs name each other as origins.
+    #[error("inserted runs name each other as origins")]
+    OriginCycle,
     /// Set elements not strictly sorted.
     #[error("set elements not strictly sorted")]
     SetElementsUnsorted,
@@ -230,6 +233,11 @@ pub enum DocError {
     /// share one replica id, or the peer lies. Nothing was applied.
     #[error("the input uses {0:?} for other content than this replica holds: two writers share one replica id (a cloned document, a restart from an old save) or the peer is faulty")]
     ConflictingDot(crate::id::Dot),
+    /// An inserted text or list item names, as its neighbour, an item this
+    /// replica does not have and the input does not bring. Nothing was
+    /// applied.
+    #[error("the input inserts next to {0:?}, an item this replica does not have: the input is corrupt or its causes are missing")]
+    MissingOrigin(crate::id::Dot),
     /// A read-only copy of a document (made by `clone`) was asked to write.
     #[error("this document is a read-only copy of replica {0}: clones never write under their original's id; make a writable copy with `fork` and a fresh replica id")]
     ReadOnly(ReplicaId),

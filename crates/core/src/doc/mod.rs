@@ -432,9 +432,7 @@ impl Doc {
         // them, a counter or register may legitimately still show what the
         // delta's author had already seen replaced.
         if ready || known {
-            if let Some(dot) = state::conflicting_dot(&self.state, &delta.body) {
-                return Err(DocError::ConflictingDot(dot));
-            }
+            state::check_delta(&self.state, &delta.body)?;
         }
         if known {
             return Ok(ApplyOutcome::Duplicate);
@@ -458,8 +456,8 @@ impl Doc {
             }
             for next in ready {
                 // Checked again: what arrived meanwhile may conflict.
-                let conflict = state::conflicting_dot(&self.state, &next.body).is_some();
-                if !conflict && !self.state.ctx.includes(&next.body.ctx) {
+                let refused = state::check_delta(&self.state, &next.body).is_err();
+                if !refused && !self.state.ctx.includes(&next.body.ctx) {
                     let bytes = next.encode();
                     self.join_remote(next, false, Some(&bytes));
                 }

@@ -2,9 +2,13 @@
 //! the causal context (every mutation seen), joined by one join.
 
 use super::model::observe::Recorder;
+use super::model::seq_node::SeqNode;
 use super::model::{join_map, path, MapStore, Node, Slot, MAX_DEPTH};
 use crate::context::CausalContext;
+use crate::error::DocError;
 use crate::id::Dot;
+use crate::seq::content::Content;
+use crate::seq::Seq;
 use crate::store::{DotStore, JoinMode};
 use crate::types::Causal;
 
@@ -72,46 +76,60 @@ fn check_slot(slot: &Slot, depth: usize) {
     }
 }
 
-/// Checks, where it is cheap, that `delta` uses no dot that `state` knows
-/// with other content: the same counter dot with another total, the same
-/// register dot with another value, the same sequence item with another
-/// character or value; and that a counter contribution supersedes its
-/// author's previous one (else the state would hold two live dots of one
-/// replica, which no snapshot may). Such a delta comes from two writers
-/// sharing a replica id (a clone, a restart from an old save) or from a
-/// lying peer. Returns the offending dot.
-pub(crate) fn conflicting_dot(state: &State, delta: &State) -> Option<Dot> {
+/// Checks a ready remote delta against the state it joins (its causes are
+/// present), so that a delta the join cannot take whole is refused before
+/// anything changes:
+///
+/// - where it is cheap, that it uses no dot the state holds with other
+///   content (a counter total, a register value, a sequence item), and that
+///   a counter contribution supersedes its author's previous one (else the
+///   state would hold two live dots of one replica, which no snapshot may):
+///   [`DocError::ConflictingDot`], from two writers sharing a replica id (a
+///   clone, a restart from an old save) or a lying peer;
+/// - that every inserted text or list item names as neighbours items the
+///   state or the delta has ([`DocError::MissingOrigin`]), without cycles,
+///   within the size limit.
+///
+/// Containers held by list items the state has deleted are not checked:
+/// the join drops them.
+pub(crate) fn check_delta(state: &State, delta: &State) -> Result<(), DocError> {
     let (s, d) = (&state.ctx, &delta.ctx);
-    delta
-        .store
-        .iter()
-        .find_map(|(k, slot)| conflict_slot(state.store.get(k), s, slot, d))
+    for (k, slot) in delta.store.iter() {
+        delta_slot(state.store.get(k), s, slot, d)?;
+    }
+    Ok(())
 }
 
-fn conflict_slot(
+fn delta_slot(
     mine: Option<&Slot>,
     mctx: &CausalContext,
     theirs: &Slot,
     tctx: &CausalContext,
-) -> Option<Dot> {
-    let mine = mine?;
-    theirs
-        .nodes
-        .iter()
-        .find_map(|t| conflict_node(mine.get(t.kind())?, mctx, t, tctx))
+) -> Result<(), DocError> {
+    for t in &theirs.nodes {
+        delta_node(mine.and_then(|m| m.get(t.kind())), mctx, t, tctx)?;
+    }
+    Ok(())
 }
 
-fn conflict_node(
-    mine: &Node,
+fn delta_node(
+    mine: Option<&Node>,
     mctx: &CausalContext,
     theirs: &Node,
     tctx: &CausalContext,
-) -> Option<Dot> {
-    match (mine, theirs) {
-        (Node::Map(m), Node::Map(t)) => t
-            .iter()
-            .find_map(|(k, slot)| conflict_slot(m.get(k), mctx, slot, tctx)),
-        (Node::Counter(m), Node::Counter(t)) => t.iter().find_map(|(dot, part)| {
+) -> Result<(), DocError> {
+    let conflict = match (mine, theirs) {
+        (m, Node::Map(t)) => {
+            let m = match m {
+                Some(Node::Map(m)) => Some(m),
+                _ => None,
+            };
+            for (k, slot) in t.iter() {
+                delta_slot(m.and_then(|m| m.get(k)), mctx, slot, tctx)?;
+            }
+            None
+        }
+        (Some(Node::Counter(m)), Node::Counter(t)) => t.iter().find_map(|(dot, part)| {
             if mctx.contains(dot) {
                 return m.get(dot).filter(|p| *p != part).map(|_| dot);
             }
@@ -119,20 +137,49 @@ fn conflict_node(
                 .find(|(e, _)| e.replica == dot.replica && !tctx.contains(*e))
                 .map(|(e, _)| e)
         }),
-        (Node::Mv(m), Node::Mv(t)) => same_values(m, t, mctx),
-        (Node::Lww(m), Node::Lww(t)) => same_values(m, t, mctx),
-        (Node::Text(m), Node::Text(t)) => t.loose.iter().find_map(|r| m.seq.conflicting_item(r)),
-        (Node::List(m), Node::List(t)) => t
-            .loose
-            .iter()
-            .find_map(|r| m.seq.conflicting_item(r))
-            .or_else(|| {
-                t.children
-                    .iter()
-                    .find_map(|(item, slot)| conflict_slot(m.children.get(item), mctx, slot, tctx))
-            }),
+        (Some(Node::Mv(m)), Node::Mv(t)) => same_values(m, t, mctx),
+        (Some(Node::Lww(m)), Node::Lww(t)) => same_values(m, t, mctx),
+        (m, Node::Text(t)) => {
+            let m = match m {
+                Some(Node::Text(m)) => Some(&**m),
+                _ => None,
+            };
+            check_seq(m, t)?
+        }
+        (m, Node::List(t)) => {
+            let m = match m {
+                Some(Node::List(m)) => Some(&**m),
+                _ => None,
+            };
+            let conflict = check_seq(m, t)?;
+            for (item, slot) in t.children.iter() {
+                let deleted = m
+                    .and_then(|m| m.seq.index_of(*item))
+                    .is_some_and(|(_, v)| !v);
+                if !deleted {
+                    delta_slot(m.and_then(|m| m.children.get(item)), mctx, slot, tctx)?;
+                }
+            }
+            conflict
+        }
         _ => None,
+    };
+    match conflict {
+        Some(dot) => Err(DocError::ConflictingDot(dot)),
+        None => Ok(()),
     }
+}
+
+/// The sequence part of [`check_delta`]: the delta's runs fit `mine` (or an
+/// empty sequence), and reuse none of its items for other content.
+fn check_seq<C: Content>(
+    mine: Option<&SeqNode<C>>,
+    theirs: &SeqNode<C>,
+) -> Result<Option<Dot>, DocError> {
+    let empty = Seq::default();
+    let seq = mine.map_or(&empty, |m| &m.seq);
+    seq.check_runs(&theirs.loose)?;
+    Ok(theirs.loose.iter().find_map(|r| seq.conflicting_item(r)))
 }
 
 fn same_values<V: PartialEq>(

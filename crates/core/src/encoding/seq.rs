@@ -666,7 +666,7 @@ mod tests {
     }
 
     #[test]
-    fn items_with_missing_origins_are_dropped_not_guessed() {
+    fn items_with_missing_origins_are_refused_not_guessed() {
         // Left origin: replica 2's item 4, which nobody has.
         let blob = text_blob(
             &[(1, 2, LEFT_EXPLICIT | RIGHT_NONE)],
@@ -675,8 +675,12 @@ mod tests {
             true,
         );
         let mut t = Text::new(ReplicaId::new(9));
-        t.apply(&blob).expect("applies");
+        let before = t.to_bytes();
+        assert!(matches!(
+            t.apply(&blob),
+            Err(crate::DocError::MissingOrigin(_))
+        ));
+        assert_eq!(t.to_bytes(), before);
         t.check_invariants();
-        assert_eq!(t.len(), 0);
     }
 }

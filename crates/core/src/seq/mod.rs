@@ -93,8 +93,15 @@ pub(crate) enum SeqOp<C> {
 /// Why a sequence edit was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum SeqError {
-    OutOfBounds { pos: usize, len: usize },
+    OutOfBounds {
+        pos: usize,
+        len: usize,
+    },
     TooLarge,
+    /// An inserted run names an origin nobody has (input).
+    MissingOrigin(Dot),
+    /// Inserted runs name each other as origins (input).
+    OriginCycle,
 }
 
 /// The ids of deleted items, as runs of consecutive dots.
@@ -509,9 +516,40 @@ impl<C: Content> Seq<C> {
         }
     }
 
+    /// Checks that `runs` (inserted items from another replica) can be
+    /// integrated here: every origin is an item of this sequence or of
+    /// `runs`, no two runs are each other's origins, and the sequence stays
+    /// within its size limit. Input that fails is refused before anything
+    /// changes.
+    pub(crate) fn check_runs(&self, runs: &[Loose<C>]) -> Result<(), SeqError> {
+        let added: u64 = runs.iter().map(|r| u64::from(r.len)).sum();
+        if u64::from(self.tree.counts().total).saturating_add(added) > u64::from(MAX_ITEMS) {
+            return Err(SeqError::TooLarge);
+        }
+        let in_runs = |d: Dot| {
+            runs.iter().any(|r| {
+                r.id.replica == d.replica
+                    && d.counter >= r.id.counter
+                    && d.counter - r.id.counter < u64::from(r.len)
+            })
+        };
+        for r in runs {
+            for o in [r.left, r.right].into_iter().flatten() {
+                if self.find(o).is_none() && !in_runs(o) {
+                    return Err(SeqError::MissingOrigin(o));
+                }
+            }
+        }
+        if runs.len() > 1 && causal_order(runs).1 {
+            return Err(SeqError::OriginCycle);
+        }
+        Ok(())
+    }
+
     /// Integrates inserted items from another replica, skipping the ones
-    /// already present, in an order where origins come first. Items whose
-    /// origins are nowhere (possible only in corrupt input) are dropped.
+    /// already present, in an order where origins come first. The runs
+    /// must have passed [`Seq::check_runs`]: every origin present, here or
+    /// in `runs`, and no origin cycle.
     pub(crate) fn integrate_all(&mut self, runs: Vec<Loose<C>>, ops: &mut Option<Vec<SeqOp<C>>>) {
         let mut pieces = Vec::new();
         if let [only] = runs.as_slice() {
@@ -519,7 +557,7 @@ impl<C: Content> Seq<C> {
             if self.is_unknown(only) {
                 self.hint = None;
                 let r = runs.into_iter().next().expect("one run");
-                let _ = self.integrate(r, ops);
+                self.integrate(r, ops);
                 return;
             }
         }
@@ -532,11 +570,13 @@ impl<C: Content> Seq<C> {
         self.hint = None;
         if pieces.len() == 1 {
             let p = pieces.pop().expect("one piece");
-            let _ = self.integrate(p, ops);
+            self.integrate(p, ops);
             return;
         }
         let mut now = Vec::new();
-        for i in causal_order(&pieces) {
+        let (order, cyclic) = causal_order(&pieces);
+        debug_assert!(!cyclic, "runs are checked for origin cycles first");
+        for i in order {
             let p = core::mem::replace(
                 &mut pieces[i],
                 Loose {
@@ -551,7 +591,7 @@ impl<C: Content> Seq<C> {
             // items (overlapping runs in corrupt input): trim again.
             self.unknown_pieces(p, &mut now);
             for q in now.drain(..) {
-                let _ = self.integrate(q, ops);
+                self.integrate(q, ops);
             }
         }
     }
@@ -595,23 +635,20 @@ impl<C: Content> Seq<C> {
     }
 
     /// Integrates one run of new items (YjsMod / FugueMax rules).
-    fn integrate(&mut self, r: Loose<C>, ops: &mut Option<Vec<SeqOp<C>>>) -> Option<()> {
-        if r.len == 0 || u32::try_from(r.id.counter + r.len as u64).is_err() || r.id.counter == 0 {
-            return None;
-        }
-        let total = self.tree.counts().total as u64 + r.len as u64;
-        if total > MAX_ITEMS as u64 {
-            return None;
-        }
-        let left_c = match r.left {
-            Some(d) => Some(self.find(d)?),
-            None => None,
-        };
+    fn integrate(&mut self, r: Loose<C>, ops: &mut Option<Vec<SeqOp<C>>>) {
+        // Decoding guarantees these; `check_runs` the rest.
+        assert!(
+            r.len > 0 && r.id.counter > 0 && u32::try_from(r.id.counter + r.len as u64).is_ok(),
+            "a run with a valid id range"
+        );
+        assert!(
+            self.tree.counts().total as u64 + r.len as u64 <= MAX_ITEMS as u64,
+            "the size limit is checked first"
+        );
+        let origin = |d: Dot| self.find(d).expect("origins are checked first");
+        let left_c = r.left.map(origin);
         let right_id = match r.right {
-            Some(d) => {
-                let c = self.find(d)?;
-                self.tree.id_at(c)
-            }
+            Some(d) => self.tree.id_at(origin(d)),
             None => ItemId::NONE,
         };
         let left_id = left_c.map_or(ItemId::NONE, |c| self.tree.id_at(c));
@@ -662,7 +699,10 @@ impl<C: Content> Seq<C> {
                         let c = self.tree.find_id(right_id).expect("right origin present");
                         self.tree.position(c).1
                     });
-                    let oc = self.tree.find_id(run.right)?;
+                    let oc = self
+                        .tree
+                        .find_id(run.right)
+                        .expect("an item's right origin is in the tree");
                     self.tree.position(oc).1.cmp(&rp)
                 };
                 if or == Ordering::Equal && me < self.reps[run.id.rep as usize] {
@@ -691,10 +731,11 @@ impl<C: Content> Seq<C> {
         let id = ItemId::new(rep, r.id.counter as u32);
         match r.content {
             Some(content) => {
-                let n = content.items() as u32;
-                if n != r.len {
-                    return None;
-                }
+                assert_eq!(
+                    content.items(),
+                    r.len as usize,
+                    "decoding matches content to runs"
+                );
                 let _ = self.place(dest, id, left_id, right_id, &content);
                 if let Some(ops) = ops.as_mut() {
                     let c = self.tree.find_id(id).expect("just placed");
@@ -716,7 +757,6 @@ impl<C: Content> Seq<C> {
                 self.place_deleted(at, id, left_id, right_id, r.len);
             }
         }
-        Some(())
     }
 
     fn place_deleted(&mut self, mut at: Place, id: ItemId, left: ItemId, right: ItemId, len: u32) {
@@ -907,8 +947,10 @@ impl<C: Content> Seq<C> {
 }
 
 /// An order of `pieces` in which every piece comes after the pieces that
-/// hold its origins (depth-first, iterative; cycles are cut).
-fn causal_order<C>(pieces: &[Loose<C>]) -> Vec<usize> {
+/// hold its origins (depth-first, iterative; cycles are cut), and whether
+/// there was a cycle (two runs that are each other's origins: impossible
+/// in a real history).
+fn causal_order<C>(pieces: &[Loose<C>]) -> (Vec<usize>, bool) {
     let mut by_id: Vec<usize> = (0..pieces.len()).collect();
     by_id.sort_by_key(|&i| (pieces[i].id.replica, pieces[i].id.counter));
     let holder = |d: Option<Dot>| -> Option<usize> {
@@ -927,6 +969,7 @@ fn causal_order<C>(pieces: &[Loose<C>]) -> Vec<usize> {
     // 0 = new, 1 = on the stack, 2 = done
     let mut state = alloc::vec![0u8; pieces.len()];
     let mut order = Vec::with_capacity(pieces.len());
+    let mut cyclic = false;
     for start in 0..pieces.len() {
         if state[start] != 0 {
             continue;
@@ -942,6 +985,8 @@ fn causal_order<C>(pieces: &[Loose<C>]) -> Vec<usize> {
                     if state[d] == 0 {
                         state[d] = 1;
                         stack.push((d, 0));
+                    } else if state[d] == 1 {
+                        cyclic = true;
                     }
                 }
                 continue;
@@ -951,5 +996,5 @@ fn causal_order<C>(pieces: &[Loose<C>]) -> Vec<usize> {
             stack.pop();
         }
     }
-    order
+    (order, cyclic)
 }

@@ -286,7 +286,9 @@ impl Text {
                     return Err(DecodeError::Invalid(crate::error::Invalid::TextDeltaGap).into());
                 }
                 let dels = blob.parts.dels.clone();
-                self.seq.integrate_all(blob.parts.with_content(), &mut None);
+                let runs = blob.parts.with_content();
+                self.seq.check_runs(&runs)?;
+                self.seq.integrate_all(runs, &mut None);
                 for (d, n) in dels {
                     self.seq.delete_ids(d, n, &mut None);
                 }
@@ -314,6 +316,10 @@ impl From<SeqError> for DocError {
         match e {
             SeqError::OutOfBounds { pos, len } => DocError::OutOfBounds { pos, len },
             SeqError::TooLarge => DocError::TooLarge,
+            SeqError::MissingOrigin(d) => DocError::MissingOrigin(d),
+            SeqError::OriginCycle => {
+                DocError::Decode(DecodeError::Invalid(crate::error::Invalid::OriginCycle))
+            }
         }
     }
 }

@@ -257,6 +257,14 @@ impl<C: Content> SeqNode<C> {
                 rec.push(C::observed(ops));
             }
         }
+        // Containers of items that are not visible (deleted, by this delta
+        // or before) are dropped, not joined: their edits are discarded with
+        // the item, and their sequences may name items long gone.
+        let mut children = children;
+        if !children.is_empty() {
+            let seq = &self.seq;
+            children.retain(|d, _| seq.index_of(*d).is_some_and(|(_, visible)| visible));
+        }
         match rec {
             Some(rec) => self.children.join_with(children, mode, |d, slot, o, m| {
                 rec.path.push(Seg::Item(*d));
