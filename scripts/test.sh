@@ -1,35 +1,59 @@
 #!/usr/bin/env bash
 # scripts/test.sh: the converge test command. Run from anywhere; works on the
-# whole workspace.
+# whole workspace. Three tiers:
 #
-# Steps (each one is run even if an earlier one failed; the script exits
-# non-zero if any step failed):
-#   fmt      cargo fmt --all --check
-#   clippy   cargo clippy --workspace --all-targets -- -D warnings
-#   test     cargo test --workspace            (unit, integration and doc tests)
-#   doc      RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
-#            (broken intra-doc links are errors)
-#   no-std-deps  converge-core's dependency tree has no tokio/libp2p/getrandom/...
-#                and no std features (scripts/setup-wasm.sh check-deps)
-#   fuzz     every cargo-fuzz target for 60 s (needs the nightly toolchain;
-#            skipped, and said so, without it)
-#   wasm32   converge-core builds for wasm32-unknown-unknown with only core+alloc
-#            available: the no_std proof (scripts/setup-wasm.sh build-core).
-#            Sets up the toolchain first; as root it may apt-get install
-#            Debian's rustc-web/cargo-web/rust-web-src/lld.
+#   scripts/test.sh           the default (the README's command): format,
+#                             clippy, every unit/integration/doc test, rustdoc,
+#                             the no_std dependency check, and a short run of
+#                             every fuzz target when a nightly toolchain is
+#                             there. The benchmark crate, which builds yrs,
+#                             loro, automerge and diamond-types, is left to
+#                             --full. About 10-15 minutes on a fresh 2-core
+#                             machine, build included.
+#   scripts/test.sh --quick   for iterating: format, then the tests of core,
+#                             sync and testkit (no clippy, rustdoc or fuzzing).
+#                             A few minutes once built.
+#   scripts/test.sh --full    what CI runs (.ci/run): the default tier plus the
+#                             benchmark crate (clippy and tests), the
+#                             wasm32 no_std build, longer fuzzing and the long
+#                             seeded tiers.
+#
+# Before it installs anything (cargo-fuzz from crates.io; for --full, a wasm32
+# toolchain, possibly Debian packages), it says what and why. It never asks a
+# question. Each step runs even if an earlier one failed; the exit status is
+# non-zero if any failed. The last line is
+# `test.sh: N passed, M failed[, K skipped]`.
 #
 # Environment knobs
-#   CONVERGE_SKIP_WASM=1    skip the wasm32 step (reported as skipped)
 #   CONVERGE_FAIL_FAST=1    stop at the first failing step
-#   CONVERGE_SKIP_FUZZ=1    skip the fuzz step; CONVERGE_FUZZ_SECONDS=N per target (default 60)
+#   CONVERGE_SKIP_FUZZ=1    skip fuzzing; CONVERGE_FUZZ_SECONDS=N per target
+#                           (default 15, or 120 with --full)
+#   CONVERGE_SKIP_WASM=1    skip the wasm32 step of --full
+#   CONVERGE_TRACES=DIR     the full editing traces (default
+#                           ../shared/data/editing-traces); without them the
+#                           full-trace tests skip and the committed excerpts run
 #   CONVERGE_WASM_MODE, CONVERGE_WASM_TARGET_DIR: see scripts/setup-wasm.sh
-#
-# The last line is `test.sh: N passed, M failed[, K skipped]`.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/setup-wasm.sh
 source scripts/setup-wasm.sh
+
+tier=default
+for arg in "$@"; do
+  case "$arg" in
+    --quick) tier=quick ;;
+    --full) tier=full ;;
+    -h | --help)
+      sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'
+      exit 0
+      ;;
+    *)
+      echo "test.sh: unknown argument '$arg' (use --quick, --full or nothing; --help explains)" >&2
+      exit 2
+      ;;
+  esac
+done
 
 step_names=()
 step_results=()
@@ -37,9 +61,13 @@ step_times=()
 n_pass=0
 n_fail=0
 n_skip=0
-step_total=7
 step_index=0
 script_start=$(date +%s)
+case "$tier" in
+  quick) step_total=2 ;;
+  default) step_total=6 ;;
+  full) step_total=9 ;;
+esac
 
 # Run one step: a name, a description, then the command (run in a subshell with
 # errexit active, so a failure inside a shell function also fails the step).
@@ -86,9 +114,9 @@ skip() {
 
 summary() {
   local i total=$(($(date +%s) - script_start))
-  printf '\n===== summary (%ss) =====\n' "$total"
+  printf '\n===== summary: %s tier (%ss) =====\n' "$tier" "$total"
   for i in "${!step_names[@]}"; do
-    printf '  %-12s %-6s %s\n' "${step_names[$i]}" "${step_times[$i]}" "${step_results[$i]}"
+    printf '  %-14s %-6s %s\n' "${step_names[$i]}" "${step_times[$i]}" "${step_results[$i]}"
   done
   if [[ $n_skip -gt 0 ]]; then
     printf 'test.sh: %d passed, %d failed, %d skipped\n' "$n_pass" "$n_fail" "$n_skip"
@@ -97,49 +125,62 @@ summary() {
   fi
 }
 
-echo "test.sh: $(cargo --version), $(rustc --version)"
+echo "test.sh: $tier tier; $(cargo --version), $(rustc --version)"
 echo "test.sh: CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-<default: ./target>}"
 
-step fmt "cargo fmt --all --check" \
-  cargo fmt --all --check
-
-step clippy "cargo clippy --workspace --all-targets -- -D warnings" \
-  cargo clippy --workspace --all-targets -- -D warnings
-
-step test "cargo test --workspace (unit, integration, doc tests)" \
-  cargo test --workspace
-
-step doc "RUSTDOCFLAGS='-D warnings' cargo doc --workspace --no-deps" \
-  env RUSTDOCFLAGS="-D warnings ${RUSTDOCFLAGS:-}" cargo doc --workspace --no-deps
-
-nostd_deps() {
-  converge_nostd_dep_check converge-core
-  converge_nostd_dep_check converge-sync
-}
-step no-std-deps "converge-core and converge-sync dependency trees: no tokio/libp2p/getrandom/..., no std features" \
-  nostd_deps
-
-wasm_step() {
-  converge_wasm_setup
-  converge_wasm_build_core
-}
-if [[ "${CONVERGE_SKIP_WASM:-0}" == 1 ]]; then
-  skip wasm32 "CONVERGE_SKIP_WASM=1"
-else
-  step wasm32 "converge-core for wasm32-unknown-unknown with only core+alloc (no_std proof)" \
-    wasm_step
+# What will be installed, said once before anything runs.
+nightly=0
+if cargo +nightly --version >/dev/null 2>&1; then nightly=1; fi
+fuzz_wanted=0
+if [[ "$tier" != quick && "${CONVERGE_SKIP_FUZZ:-0}" != 1 && $nightly == 1 ]]; then fuzz_wanted=1; fi
+installs=()
+if [[ $fuzz_wanted == 1 ]] && ! command -v cargo-fuzz >/dev/null 2>&1; then
+  installs+=("cargo-fuzz (crates.io, 'cargo install cargo-fuzz', about a minute): runs the fuzz targets")
+fi
+if [[ "$tier" == full && "${CONVERGE_SKIP_WASM:-0}" != 1 ]]; then
+  installs+=("a wasm32-unknown-unknown toolchain if missing (rustup target, else Debian's rustc-web cargo-web rust-web-src lld with apt-get as root): the no_std proof of converge-core")
+fi
+if [[ ${#installs[@]} -gt 0 ]]; then
+  echo "test.sh: this run may install:"
+  for i in "${installs[@]}"; do echo "  - $i"; done
 fi
 
-# Fuzzing: every cargo-fuzz target for CONVERGE_FUZZ_SECONDS (default 60)
-# when a nightly toolchain is present. Crashes fail the step; libFuzzer
-# leaves the input in fuzz/artifacts/<target>/ (turn it into a regression:
-# docs/testing.md).
+# The full editing traces, or the committed excerpts.
+traces_dir="${CONVERGE_TRACES:-$(cd .. && pwd)/shared/data/editing-traces}"
+if [[ -f "$traces_dir/automerge-paper.json.gz" && -f "$traces_dir/friendsforever.json.gz" ]]; then
+  echo "test.sh: editing traces found at $traces_dir: the full-trace tests run"
+else
+  echo "test.sh: skipped: editing traces not found at $traces_dir; the full-trace tests skip and the committed excerpts run (see README, 'Tests')"
+fi
+
+# Every manifest declares the Rust version it needs (cargo refuses older
+# toolchains with a clear message).
+rust_versions() {
+  local missing=0 m
+  for m in crates/*/Cargo.toml fuzz/Cargo.toml; do
+    if ! grep -q '^rust-version' "$m"; then
+      echo "rust-version missing in $m"
+      missing=1
+    fi
+  done
+  grep -q '^rust-version = ' Cargo.toml || {
+    echo "rust-version missing in the workspace Cargo.toml"
+    missing=1
+  }
+  [[ $missing == 0 ]] && echo "every manifest declares rust-version ($(sed -n 's/^rust-version = //p' Cargo.toml))"
+  [[ $missing == 0 ]]
+}
+
+# Fuzzing: every cargo-fuzz target for CONVERGE_FUZZ_SECONDS, optimized with
+# debug assertions and overflow checks on (-O -a). Crashes fail the step;
+# libFuzzer leaves the input in fuzz/artifacts/<target>/ (turn it into a
+# regression: docs/testing.md).
 fuzz_step() {
+  local secs="$1" t total=0 runs
   if ! command -v cargo-fuzz >/dev/null 2>&1; then
     echo "fuzz: installing cargo-fuzz from crates.io"
     cargo install cargo-fuzz
   fi
-  local secs="${CONVERGE_FUZZ_SECONDS:-60}" t total=0 runs
   (cd fuzz && cargo +nightly fuzz build -O -a -s none)
   for t in $(cd fuzz && cargo +nightly fuzz list); do
     mkdir -p "fuzz/corpus/$t"
@@ -156,12 +197,77 @@ fuzz_step() {
   done
   echo "fuzz: $total executions in total, no crash"
 }
-if [[ "${CONVERGE_SKIP_FUZZ:-0}" == 1 ]]; then
-  skip fuzz "CONVERGE_SKIP_FUZZ=1"
-elif ! cargo +nightly --version >/dev/null 2>&1; then
-  skip fuzz "no nightly toolchain, so no cargo-fuzz: fuzzing skipped"
+
+run_fuzz() {
+  local secs="$1"
+  if [[ "${CONVERGE_SKIP_FUZZ:-0}" == 1 ]]; then
+    skip fuzz "CONVERGE_SKIP_FUZZ=1"
+  elif [[ $nightly == 0 ]]; then
+    skip fuzz "no nightly toolchain, so no cargo-fuzz: fuzzing skipped"
+  else
+    step fuzz "every cargo-fuzz target, ${secs}s each, with debug assertions (-O -a)" fuzz_step "$secs"
+  fi
+}
+
+core_packages=(-p converge-core -p converge-sync -p converge-testkit)
+
+if [[ "$tier" == quick ]]; then
+  step fmt "cargo fmt --all --check" cargo fmt --all --check
+  step test "cargo test (core, sync, testkit)" cargo test "${core_packages[@]}"
+  summary
+  [[ $n_fail -eq 0 ]]
+  exit
+fi
+
+step fmt "cargo fmt --all --check" cargo fmt --all --check
+
+if [[ "$tier" == full ]]; then
+  step clippy "cargo clippy --workspace --all-targets -- -D warnings" \
+    cargo clippy --workspace --all-targets -- -D warnings
+  step test "cargo test --workspace (unit, integration, doc tests)" \
+    cargo test --workspace
 else
-  step fuzz "cargo-fuzz targets, ${CONVERGE_FUZZ_SECONDS:-60}s each" fuzz_step
+  step clippy "cargo clippy (all crates but the benchmarks) --all-targets -- -D warnings" \
+    cargo clippy --workspace --exclude converge-bench --all-targets -- -D warnings
+  step test "cargo test (all crates but the benchmarks: unit, integration, doc tests)" \
+    cargo test --workspace --exclude converge-bench
+fi
+
+docs_and_deps() {
+  rust_versions
+  env RUSTDOCFLAGS="-D warnings ${RUSTDOCFLAGS:-}" cargo doc --workspace --no-deps --exclude converge-bench
+  converge_nostd_dep_check converge-core
+  converge_nostd_dep_check converge-sync
+}
+step docs-deps "rustdoc with -D warnings, rust-version declared, no std/tokio/libp2p under core and sync" \
+  docs_and_deps
+
+if [[ "$tier" == full ]]; then
+  wasm_step() {
+    converge_wasm_setup
+    converge_wasm_build_core
+  }
+  if [[ "${CONVERGE_SKIP_WASM:-0}" == 1 ]]; then
+    skip wasm32 "CONVERGE_SKIP_WASM=1"
+  else
+    step wasm32 "converge-core for wasm32-unknown-unknown with only core+alloc (no_std proof)" \
+      wasm_step
+  fi
+  long_tiers() {
+    CONVERGE_LONG_SEEDS=3000 cargo test --release -p converge-core --test doc_scenario long -- --ignored
+    CONVERGE_LONG_SEEDS=1500 cargo test --release -p converge-sync --test simulated_network long_mode -- --ignored
+    CONVERGE_LONG_SEEDS=600 cargo test --release -p converge-testkit --test seq_reference long -- --ignored
+    CONVERGE_MIRROR_SEEDS=600 cargo test --release -p converge-core --test events_mirror
+  }
+  step long "long seeded tiers (release): scenarios, simulated network, sequences, events" long_tiers
+  run_fuzz "${CONVERGE_FUZZ_SECONDS:-120}"
+  step bench-build "the benchmarks build (cargo bench --no-run)" \
+    cargo bench -p converge-bench --no-run
+  step examples "the examples run (two replicas; a README snippet)" \
+    cargo run -q -p converge-core --example two_replicas
+else
+  run_fuzz "${CONVERGE_FUZZ_SECONDS:-15}"
+  skip full-only "wasm32, long tiers, benchmarks: scripts/test.sh --full"
 fi
 
 summary

@@ -34,6 +34,7 @@
 //! exchange [`Text::encode_since`] blobs.
 
 #![no_std]
+#![doc(test(attr(deny(warnings))))]
 #![warn(missing_docs, unreachable_pub)]
 #![forbid(unsafe_code)]
 

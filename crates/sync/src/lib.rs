@@ -16,6 +16,7 @@
 //! See `docs/sync-protocol.md` for the messages and the guarantees.
 
 #![no_std]
+#![doc(test(attr(deny(warnings))))]
 #![warn(missing_docs, unreachable_pub)]
 #![forbid(unsafe_code)]
 

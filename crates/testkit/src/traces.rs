@@ -287,6 +287,19 @@ impl std::error::Error for TraceError {
     }
 }
 
+/// The folder of the trace excerpts committed with the project
+/// (`crates/testkit/data/editing-traces`): a few kilobytes cut from each
+/// public trace by `examples/cut_trace_excerpts.rs`, so that the replay
+/// code is tested on a clone that has nothing beside it.
+pub fn excerpts_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/editing-traces")
+}
+
+/// The committed excerpt of trace `name` (`<name>-excerpt.json.gz`).
+pub fn load_excerpt(name: &str) -> Result<Trace, TraceError> {
+    load_path(&format!("{name}-excerpt"), &excerpts_dir(), false)
+}
+
 /// Loads `<traces_dir()>/<name>.json.gz`, e.g. `load(AUTOMERGE_PAPER)`.
 pub fn load(name: &str) -> Result<Trace, TraceError> {
     let from_env = std::env::var_os(TRACES_ENV).is_some_and(|dir| !dir.is_empty());

@@ -104,9 +104,9 @@ impl LoadOptions {
     }
 }
 
-/// What [`Doc::apply`] did with a blob.
+/// What [`Doc::apply`] did with a blob (informative: a delta that waits is
+/// applied by itself when its causes arrive).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[must_use]
 pub enum ApplyOutcome {
     /// The blob was joined (and any buffered deltas it unblocked).
     Applied,
@@ -122,7 +122,7 @@ pub enum ApplyOutcome {
 /// edit independently and merge deterministically.
 ///
 /// ```
-/// use converge_core::{Doc, ReplicaId, Value};
+/// use converge_core::{Doc, ReplicaId};
 ///
 /// let mut alice = Doc::new(ReplicaId::new(1));
 /// let mut bob = Doc::new(ReplicaId::new(2));

@@ -4,11 +4,13 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::context::CausalContext;
+use crate::doc::model::seq_node::SeqNode;
 use crate::doc::view::TextRef;
 use crate::error::{DecodeError, DocError};
 use crate::id::{Dot, ReplicaId};
 use crate::seq::content::{TextBuf, Unit};
 use crate::seq::{Seq, SeqError, MAX_ITEMS};
+use crate::store::JoinMode;
 use crate::vv::VersionVector;
 
 /// A replicated text on its own (the same CRDT as a [`Doc`](crate::Doc)'s
@@ -288,10 +290,14 @@ impl Text {
                 let dels = blob.parts.dels.clone();
                 let runs = blob.parts.with_content();
                 self.seq.check_runs(&runs)?;
-                self.seq.integrate_all(runs, &mut None);
-                for (d, n) in dels {
-                    self.seq.delete_ids(d, n, &mut None);
-                }
+                // The document's own sequence join, on this text's items.
+                let mut node = SeqNode::<TextBuf> {
+                    seq: core::mem::take(&mut self.seq),
+                    ..SeqNode::default()
+                };
+                let delta = SeqNode::delta(runs, dels);
+                node.join(&self.ctx, delta, &blob.ctx, JoinMode::DELTA, None);
+                self.seq = node.seq;
             }
         }
         self.ctx.join(&blob.ctx);
