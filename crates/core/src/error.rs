@@ -238,6 +238,16 @@ pub enum DocError {
     /// applied.
     #[error("the input inserts next to {0:?}, an item this replica does not have: the input is corrupt or its causes are missing")]
     MissingOrigin(crate::id::Dot),
+    /// A key holds a container of another kind than the write asks for.
+    /// Kinds never change silently: remove the key first (in the same
+    /// transaction, if the change must travel as one delta).
+    #[error("the key holds a {found:?}, not a {wanted:?}: remove the key first to put a {wanted:?} there")]
+    KindMismatch {
+        /// The kind the key shows.
+        found: crate::Kind,
+        /// The kind the write needs.
+        wanted: crate::Kind,
+    },
     /// A read-only copy of a document (made by `clone`) was asked to write.
     #[error("this document is a read-only copy of replica {0}: clones never write under their original's id; make a writable copy with `fork` and a fresh replica id")]
     ReadOnly(ReplicaId),

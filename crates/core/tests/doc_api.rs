@@ -433,3 +433,43 @@ fn a_save_does_not_load_as_its_own_writer_without_resume() {
     );
     assert_eq!(stale.snapshot(), before, "a refused delta changes nothing");
 }
+
+/// Issue #13: setting a key that holds a text to a counter used to replace
+/// the text silently. Kinds change only through a removal.
+#[test]
+fn kinds_never_change_silently() {
+    use converge_core::Kind;
+    let mut a = Doc::new(ReplicaId::new(1));
+    a.transact().text("k").insert(0, "notes").unwrap();
+    assert_eq!(
+        a.transact().counter("k").add(1),
+        Err(DocError::KindMismatch {
+            found: Kind::Text,
+            wanted: Kind::Counter
+        })
+    );
+    assert_eq!(
+        a.transact().map("k").lww("x").set(1, 1),
+        Err(DocError::KindMismatch {
+            found: Kind::Text,
+            wanted: Kind::Map
+        })
+    );
+    assert_eq!(a.get_text("k").get(&a), "notes");
+    let mut b = a.fork(ReplicaId::new(2));
+    // Remove, then write: one transaction, one delta.
+    let delta = {
+        let mut tx = a.transact();
+        assert!(tx.root().remove("k").unwrap());
+        tx.counter("k").add(1).unwrap();
+        tx.commit().unwrap()
+    };
+    assert_eq!(a.root().counter("k"), Some(1));
+    // Meanwhile b typed into the text: both kinds are kept (a conflict),
+    // and a write of either kind present resolves it.
+    b.transact().text("k").push_str("!").unwrap();
+    let _ = b.apply(&delta).unwrap();
+    assert_eq!(b.root().kinds("k"), vec![Kind::Counter, Kind::Text]);
+    b.transact().text("k").push_str("?").unwrap();
+    assert_eq!(b.root().kinds("k"), vec![Kind::Text]);
+}

@@ -43,6 +43,20 @@ pub enum OpKind {
     RemoveKey,
 }
 
+impl OpKind {
+    /// The container kind the operation writes (`None` for a removal).
+    pub fn kind(&self) -> Option<Kind> {
+        Some(match self {
+            OpKind::Counter(_) => Kind::Counter,
+            OpKind::Lww(..) => Kind::LwwRegister,
+            OpKind::Mv(_) | OpKind::MvClear => Kind::MvRegister,
+            OpKind::AwInsert(_) | OpKind::AwRemove(_) => Kind::AwSet,
+            OpKind::RwInsert(_) | OpKind::RwRemove(_) => Kind::RwSet,
+            OpKind::RemoveKey => return None,
+        })
+    }
+}
+
 /// One recorded operation.
 #[derive(Clone, Debug)]
 pub struct ModelOp {

@@ -99,6 +99,14 @@ fn random_seq_op(rng: &mut Rng, tx: &mut Transaction<'_>) {
     } else {
         vec![SEQ_KEYS[1].to_string()]
     };
+    let mut kinds = vec![Kind::Map; path.len() - 1];
+    kinds.push(if is_text { Kind::Text } else { Kind::List });
+    if let Some(depth) = clash_at(tx.doc(), &path, &kinds) {
+        // Another kind shows there: remove it rather than write over it.
+        let removed = tx.map_at(&path[..depth]).remove(&path[depth]);
+        assert_eq!(removed, Ok(true), "a key that shows a kind is removed");
+        return;
+    }
     let (parents, last) = path.split_at(path.len() - 1);
     let mut map = tx.map_at(parents);
     let key = &last[0];
@@ -188,6 +196,23 @@ fn random_list_op(rng: &mut Rng, list: &mut ListMut<'_, '_>, depth: usize) {
     }
 }
 
+/// The depth of the first key of `path` that shows a kind other than
+/// `kinds` needs there (`kinds[i]` for key `i`; missing entries need
+/// nothing).
+fn clash_at(doc: &Doc, path: &[String], kinds: &[Kind]) -> Option<usize> {
+    let mut map = Some(doc.root());
+    for (i, key) in path.iter().enumerate() {
+        let m = map?;
+        let want = *kinds.get(i)?;
+        let present = m.kinds(key);
+        if !present.is_empty() && !present.contains(&want) {
+            return Some(i);
+        }
+        map = m.map(key);
+    }
+    None
+}
+
 /// Performs one random operation in `tx` and records it in `model`
 /// (texts and lists, about one operation in six, are not modelled).
 pub fn random_op(rng: &mut Rng, tx: &mut Transaction<'_>, model: &mut DocModel) {
@@ -198,14 +223,11 @@ pub fn random_op(rng: &mut Rng, tx: &mut Transaction<'_>, model: &mut DocModel) 
     let past = tx.doc().version();
     let before = past.get(me);
     let path = random_path(rng);
-    let (parents, last) = path.split_at(path.len() - 1);
-    let mut kinds = vec![Kind::Map; parents.len()];
     let small = Value::Int(rng.below(4) as i64);
-    let op = if rng.chance(10) {
+    let mut op = if rng.chance(10) {
         OpKind::RemoveKey
     } else {
         let kind = *rng.pick(&LEAF_KINDS);
-        kinds.push(kind);
         match kind {
             Kind::AwSet if rng.chance(60) => OpKind::AwInsert(small),
             Kind::AwSet => OpKind::AwRemove(small),
@@ -217,6 +239,23 @@ pub fn random_op(rng: &mut Rng, tx: &mut Transaction<'_>, model: &mut DocModel) 
             _ => OpKind::Lww(Value::Int(rng.below(100) as i64), rng.below(6) as u64),
         }
     };
+    // Kinds never change silently: where the path meets a key showing
+    // another kind than the operation needs there, the operation removes
+    // that key instead.
+    let mut kinds = vec![Kind::Map; path.len() - 1];
+    kinds.extend(op.kind());
+    let path = match clash_at(tx.doc(), &path, &kinds) {
+        Some(depth) => {
+            op = OpKind::RemoveKey;
+            kinds.truncate(depth);
+            path[..=depth].to_vec()
+        }
+        None => path,
+    };
+    if op == OpKind::RemoveKey {
+        kinds.truncate(path.len() - 1);
+    }
+    let (parents, last) = path.split_at(path.len() - 1);
     let mut map = tx.map_at(parents);
     let key = &last[0];
     match &op {

@@ -189,6 +189,18 @@ impl<'d> Transaction<'d> {
             };
             let mut replaced = false;
             if let (Seg::Key(_), Some(slot)) = (seg, slot) {
+                // Writing a kind the key does not hold over one it shows is
+                // refused: remove the key first. A kind the key holds
+                // (visible or from a concurrent writer) may be written, and
+                // then replaces the others (a kind conflict resolved).
+                if slot.get(want).is_none() {
+                    if let Some(found) = slot.visible() {
+                        return Err(DocError::KindMismatch {
+                            found: found.kind(),
+                            wanted: want,
+                        });
+                    }
+                }
                 for n in slot.nodes.iter().filter(|n| n.kind() != want) {
                     n.collect_dots(&mut ctx);
                     replaced = true;
