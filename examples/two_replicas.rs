@@ -12,7 +12,7 @@ fn main() -> Result<(), DocError> {
     let mut tx = laptop.transact();
     tx.map("trip")
         .lww("title")
-        .set("Lisbon", 1_700_000_000_000)?;
+        .set_at("Lisbon", 1_700_000_000_000)?;
     tx.map("trip").aw_set("packing").insert("passport")?;
     tx.commit();
 

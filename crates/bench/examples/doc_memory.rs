@@ -83,12 +83,12 @@ fn main() {
 
     println!("## Deltas whose cause is withheld\n");
     let mut a = Doc::new(ReplicaId::new(1));
-    let _withheld = a.transact().lww("cause").set("x", 1);
+    let _withheld = a.transact().lww("cause").set_at("x", 1);
     let big = "y".repeat(60_000);
     let deltas: Vec<Vec<u8>> = (0..4000)
         .map(|i| {
             let mut tx = a.transact();
-            tx.lww("v").set(big.as_str(), i).expect("set");
+            tx.lww("v").set_at(big.as_str(), i).expect("set");
             tx.commit().expect("a delta")
         })
         .collect();

@@ -14,7 +14,7 @@
 //! let mut b = a.fork(ReplicaId::new(0xB));
 //!
 //! let mut tx = a.transact();
-//! tx.map("settings").lww("theme").set("dark", 1_700_000_000_000)?;
+//! tx.map("settings").lww("theme").set("dark")?;
 //! let da = tx.commit().unwrap();
 //!
 //! let mut tx = b.transact();
@@ -39,6 +39,8 @@
 #![forbid(unsafe_code)]
 
 extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
 
 mod context;
 mod doc;

@@ -27,11 +27,18 @@ impl VersionVector {
     /// Builds a vector from entries in any order. Zero counters are dropped;
     /// a replica named twice keeps its greatest counter.
     pub fn from_entries(entries: impl IntoIterator<Item = (ReplicaId, u64)>) -> Self {
-        let mut vv = VersionVector::new();
-        for (replica, counter) in entries {
-            vv.advance(replica, counter);
+        // Sort, then keep each replica's greatest counter: O(n log n) for
+        // entries in any order (inserting one by one would be quadratic).
+        let mut entries: Vec<(ReplicaId, u64)> = entries.into_iter().filter(|e| e.1 != 0).collect();
+        entries.sort_unstable();
+        let mut out: Vec<(ReplicaId, u64)> = Vec::with_capacity(entries.len());
+        for (r, c) in entries {
+            match out.last_mut() {
+                Some(last) if last.0 == r => last.1 = c, // sorted: c is the greatest so far
+                _ => out.push((r, c)),
+            }
         }
-        vv
+        VersionVector { entries: out }
     }
 
     /// The counter known for `replica` (0 when none).
@@ -127,6 +134,27 @@ impl fmt::Debug for VersionVector {
         f.debug_map()
             .entries(self.entries.iter().map(|(r, c)| (r, c)))
             .finish()
+    }
+}
+
+impl serde::Serialize for VersionVector {
+    /// The entries as a sequence of `(replica, counter)` pairs, sorted by
+    /// replica, no zero counter. With postcard that is a length and, per
+    /// replica, two varints: the compact form to send a version over an
+    /// application's own channel (`docs/encoding.md`).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.entries.iter())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for VersionVector {
+    /// Reads `(replica, counter)` pairs in any order and canonicalizes them
+    /// ([`VersionVector::from_entries`]): zero counters are dropped, a
+    /// replica named twice keeps its greatest counter.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let entries: crate::encoding::bounded::BVec<(ReplicaId, u64)> =
+            serde::Deserialize::deserialize(d)?;
+        Ok(VersionVector::from_entries(entries.0))
     }
 }
 

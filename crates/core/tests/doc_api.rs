@@ -31,7 +31,7 @@ fn concurrently_created_nested_containers_merge() {
     tx.map("profile")
         .map("address")
         .lww("city")
-        .set("Paris", 1)
+        .set_at("Paris", 1)
         .unwrap();
     drop(tx);
     let mut tx = b.transact();
@@ -79,7 +79,7 @@ fn removing_a_key_keeps_concurrent_edits_under_it() {
     let (mut a, mut b) = pair();
     let mut tx = a.transact();
     tx.map("m").aw_set("s").insert(1).unwrap();
-    tx.map("m").lww("r").set("old", 1).unwrap();
+    tx.map("m").lww("r").set_at("old", 1).unwrap();
     drop(tx);
     exchange(&mut a, &mut b);
     a.transact().root().remove("m").unwrap();
@@ -111,12 +111,12 @@ fn counter_removed_concurrently_with_an_increment_keeps_that_replicas_total() {
 #[test]
 fn lww_concurrent_writes_pick_greatest_timestamp_then_replica() {
     let (mut a, mut b) = pair();
-    a.transact().lww("r").set("from a", 7).unwrap();
-    b.transact().lww("r").set("from b", 7).unwrap();
+    a.transact().lww("r").set_at("from a", 7).unwrap();
+    b.transact().lww("r").set_at("from b", 7).unwrap();
     exchange(&mut a, &mut b);
     // Equal timestamps: the greater replica id (0xB2) wins.
     assert_eq!(a.root().lww("r"), Some(&Value::from("from b")));
-    a.transact().lww("r").set("later", 3).unwrap();
+    a.transact().lww("r").set_at("later", 3).unwrap();
     exchange(&mut a, &mut b);
     // A write that saw the others replaces them, whatever its timestamp.
     assert_eq!(b.root().lww("r"), Some(&Value::from("later")));
@@ -271,11 +271,11 @@ fn pending_buffer_is_bounded() {
 #[test]
 fn pending_buffer_is_bounded_in_bytes() {
     let mut a = Doc::new(ReplicaId::new(1));
-    let _first = a.transact().lww("x").set("0", 1);
+    let _first = a.transact().lww("x").set_at("0", 1);
     let mut later = Vec::new();
     for i in 0..20 {
         let mut tx = a.transact();
-        tx.lww("x").set("y".repeat(1000), i).unwrap();
+        tx.lww("x").set_at("y".repeat(1000), i).unwrap();
         later.push(tx.commit().unwrap());
     }
     let mut b = Doc::with_options(
@@ -339,7 +339,7 @@ fn catch_up_groups_with_superseded_counter_dots_are_accepted() {
     };
     let e1 = {
         let mut tx = e.transact();
-        tx.lww("e").set("x", 1).unwrap();
+        tx.lww("e").set_at("x", 1).unwrap();
         tx.commit().unwrap()
     };
     let _ = y.apply(&d1).unwrap();
@@ -449,7 +449,7 @@ fn kinds_never_change_silently() {
         })
     );
     assert_eq!(
-        a.transact().map("k").lww("x").set(1, 1),
+        a.transact().map("k").lww("x").set_at(1, 1),
         Err(DocError::KindMismatch {
             found: Kind::Text,
             wanted: Kind::Map
@@ -472,4 +472,104 @@ fn kinds_never_change_silently() {
     assert_eq!(b.root().kinds("k"), vec![Kind::Counter, Kind::Text]);
     b.transact().text("k").push_str("?").unwrap();
     assert_eq!(b.root().kinds("k"), vec![Kind::Text]);
+}
+
+/// Issue #13: a document has a plain JSON form (like Automerge's and
+/// Loro's `toJSON`), and versions travel over an application's channels.
+#[test]
+fn documents_speak_json_and_versions_speak_serde() {
+    let mut a = Doc::new(ReplicaId::new(1));
+    {
+        let mut tx = a.transact();
+        tx.text("title").insert(0, "Trip").unwrap();
+        tx.counter("budget").add(450).unwrap();
+        tx.map("meta").lww("done").set_at(false, 1).unwrap();
+        tx.map("meta").aw_set("tags").insert("travel").unwrap();
+        tx.map("meta").mv("owner").set("ana").unwrap();
+        let mut todos = tx.list("todos");
+        todos.push("passport").unwrap();
+        todos
+            .push_map()
+            .unwrap()
+            .lww("what")
+            .set_at("tickets", 1)
+            .unwrap();
+        todos.push_text().unwrap().push_str("pack").unwrap();
+    }
+    let json = a.to_json();
+    let expected = serde_json::json!({
+        "budget": 450,
+        "meta": { "done": false, "owner": ["ana"], "tags": ["travel"] },
+        "title": "Trip",
+        "todos": ["passport", { "what": "tickets" }, "pack"],
+    });
+    assert_eq!(json, expected);
+    // The read views serialize the same way, without copying.
+    assert_eq!(
+        serde_json::to_value(a.root().list("todos").unwrap()).unwrap(),
+        expected["todos"]
+    );
+    assert_eq!(serde_json::to_value(a.to_value()).unwrap(), expected);
+
+    let v = a.version();
+    let bytes = postcard::to_allocvec(&v).unwrap();
+    assert!(bytes.len() <= 1 + 10 + 10, "{} bytes", bytes.len());
+    let back: converge_core::VersionVector = postcard::from_bytes(&bytes).unwrap();
+    assert_eq!(back, v);
+    let text = serde_json::to_string(&v).unwrap();
+    assert_eq!(
+        text,
+        format!("[[{},{}]]", ReplicaId::new(1).get(), v.total())
+    );
+    let back: converge_core::VersionVector = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, v);
+}
+
+/// Issue #13: last-writer-wins registers need no invented timestamps: the
+/// document's hybrid logical clock stamps writes after the wall clock and
+/// after what the register holds; explicit timestamps stay possible.
+#[test]
+fn lww_writes_are_stamped_by_the_documents_clock() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    let now = Arc::new(AtomicU64::new(1_000));
+    let mut a = Doc::new(ReplicaId::new(1));
+    let clock = now.clone();
+    a.set_clock(move || clock.load(Ordering::Relaxed));
+    let t1 = a.transact().lww("x").set("one").unwrap();
+    assert_eq!(t1, 1_000);
+    // The wall clock stands still or goes back: the clock still advances.
+    let t2 = a.transact().lww("x").set("two").unwrap();
+    assert_eq!(t2, 1_001);
+    now.store(10, Ordering::Relaxed);
+    let t3 = a.transact().lww("x").set("three").unwrap();
+    assert!(t3 > t2);
+    // A write beats what its register holds, even from a far-ahead clock.
+    let mut b = a.fork(ReplicaId::new(2));
+    b.transact().lww("y").set_at("future", 1 << 40).unwrap();
+    let t = b.transact().lww("y").set("now").unwrap();
+    assert!(t > 1 << 40);
+    assert_eq!(b.root().lww("y"), Some(&converge_core::Value::from("now")));
+    // Concurrent writes: the later wall time wins on every replica.
+    let mut c = a.fork(ReplicaId::new(3));
+    c.set_clock(|| 5_000);
+    let mut d = a.fork(ReplicaId::new(4));
+    d.set_clock(|| 4_000);
+    let dc = {
+        let mut tx = c.transact();
+        tx.lww("z").set("later").unwrap();
+        tx.commit().unwrap()
+    };
+    let dd = {
+        let mut tx = d.transact();
+        tx.lww("z").set("earlier").unwrap();
+        tx.commit().unwrap()
+    };
+    c.apply(&dd).unwrap();
+    d.apply(&dc).unwrap();
+    assert_eq!(
+        c.root().lww("z"),
+        Some(&converge_core::Value::from("later"))
+    );
+    assert_eq!(c.snapshot(), d.snapshot());
 }

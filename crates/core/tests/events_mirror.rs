@@ -124,7 +124,7 @@ fn removing_any_container_is_an_event_locally_and_remotely() {
         tx.rw_set("r").insert(1).unwrap();
         tx.counter("c").add(1).unwrap();
         tx.mv("v").set(1).unwrap();
-        tx.lww("l").set(1, 1).unwrap();
+        tx.lww("l").set_at(1, 1).unwrap();
         tx.list("li").push(1).unwrap();
         tx.text("t").push_str("x").unwrap();
     }

@@ -25,8 +25,8 @@ fn todo(doc: &mut Doc, index: usize, title: &str) {
     let mut tx = doc.transact();
     let mut todos = tx.list("todos");
     let mut item = todos.insert_map(index).unwrap();
-    item.lww("title").set(title, 1).unwrap();
-    item.lww("done").set(false, 1).unwrap();
+    item.lww("title").set_at(title, 1).unwrap();
+    item.lww("done").set_at(false, 1).unwrap();
 }
 
 fn titles(doc: &Doc) -> Vec<String> {
@@ -86,7 +86,7 @@ fn concurrent_edits_inside_one_item_merge() {
         let mut tx = a.transact();
         let mut todos = tx.list("todos");
         let mut item = todos.map(0).unwrap();
-        item.lww("done").set(true, 2).unwrap();
+        item.lww("done").set_at(true, 2).unwrap();
         item.counter("votes").add(1).unwrap();
     }
     {
@@ -117,7 +117,7 @@ fn deleting_an_item_deletes_what_it_holds_even_concurrent_edits() {
         let mut tx = b.transact();
         let mut todos = tx.list("todos");
         todos.map(0).unwrap().counter("votes").add(5).unwrap();
-        todos.map(1).unwrap().lww("done").set(true, 3).unwrap();
+        todos.map(1).unwrap().lww("done").set_at(true, 3).unwrap();
     }
     exchange(&mut a, &mut b);
     assert_eq!(titles(&a), ["bread"]);
@@ -223,7 +223,7 @@ fn events_name_list_items_by_their_current_index() {
     {
         let mut tx = a.transact();
         let mut todos = tx.list("todos");
-        todos.map(1).unwrap().lww("done").set(true, 2).unwrap();
+        todos.map(1).unwrap().lww("done").set_at(true, 2).unwrap();
         todos.insert(0, "first").unwrap();
         todos.map(2).unwrap().text("note").push_str("hi").unwrap();
     }
@@ -325,7 +325,12 @@ fn events_name_list_items_by_their_current_index() {
         let mut tx = a.transact();
         let mut todos = tx.list("todos");
         // [new map, "first", milk, bread]: milk's title, then an insert.
-        todos.map(2).unwrap().lww("title").set("MILK", 9).unwrap();
+        todos
+            .map(2)
+            .unwrap()
+            .lww("title")
+            .set_at("MILK", 9)
+            .unwrap();
         todos.insert(0, 0).unwrap();
     }
     let event = local.lock().unwrap()[0].clone();

@@ -186,7 +186,7 @@ fn build_sample_doc() -> Doc {
         .counter("c")
         .add(-4)
         .expect("shallow");
-    tx.lww("l").set(1.5, 9).expect("shallow");
+    tx.lww("l").set_at(1.5, 9).expect("shallow");
     tx.mv("v").set(vec![1u8, 2, 3]).expect("shallow");
     tx.text("t").insert(0, "héllo wörld 😀").expect("in bounds");
     tx.map("m")
@@ -195,7 +195,7 @@ fn build_sample_doc() -> Doc {
         .expect("in bounds");
     let mut todos = tx.list("todos");
     let mut item = todos.insert_map(0).expect("in bounds");
-    item.lww("title").set("milk", 3).expect("shallow");
+    item.lww("title").set_at("milk", 3).expect("shallow");
     item.list("tags").push("shop").expect("in bounds");
     todos
         .insert_text(1)

@@ -141,7 +141,7 @@ fn random_list_op(rng: &mut Rng, list: &mut ListMut<'_, '_>, depth: usize) {
                     0 => m.counter("n").add(1).expect("counter"),
                     1 => m
                         .lww("v")
-                        .set(rng.below(9) as i64, rng.below(5) as u64)
+                        .set_at(rng.below(9) as i64, rng.below(5) as u64)
                         .expect("lww"),
                     2 => m.text("t").push_str("x").expect("text"),
                     3 => {
@@ -260,7 +260,7 @@ pub fn random_op(rng: &mut Rng, tx: &mut Transaction<'_>, model: &mut DocModel) 
     let key = &last[0];
     match &op {
         OpKind::Counter(by) => map.counter(key).add(*by),
-        OpKind::Lww(v, ts) => map.lww(key).set(v.clone(), *ts),
+        OpKind::Lww(v, ts) => map.lww(key).set_at(v.clone(), *ts),
         OpKind::Mv(v) => map.mv(key).set(v.clone()),
         OpKind::MvClear => map.mv(key).clear(),
         OpKind::AwInsert(v) => map.aw_set(key).insert(v.clone()),

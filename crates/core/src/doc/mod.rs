@@ -16,6 +16,7 @@
 //! (`edit/`: transactions, owned handles and the borrowing handles), and
 //! change events (`events/`).
 
+pub(crate) mod clock;
 pub(crate) mod delta;
 pub(crate) mod edit;
 pub(crate) mod events;
@@ -152,6 +153,8 @@ pub struct Doc {
     options: DocOptions,
     /// Reused for inserted text, so typing allocates nothing.
     scratch: crate::seq::content::TextBuf,
+    /// The hybrid logical clock of last-writer-wins writes.
+    clock: clock::Clock,
     /// Ids of recently named root containers, so `tx.text("notes")` on
     /// every keystroke allocates nothing.
     root_ids: Vec<model::path::ContainerId>,
@@ -189,6 +192,7 @@ impl Clone for Doc {
             observers: Observers::default(),
             options: self.options.clone(),
             scratch: Default::default(),
+            clock: clock::Clock::default(),
             root_ids: Vec::new(),
             restoring: false,
             read_only: true,
@@ -221,6 +225,7 @@ impl Doc {
             observers: Observers::default(),
             options,
             scratch: Default::default(),
+            clock: clock::Clock::default(),
             root_ids: Vec::new(),
             restoring: false,
             read_only: false,
@@ -612,6 +617,18 @@ impl Doc {
         if let Some(events) = events {
             self.emit(Origin::Local, events);
         }
+    }
+
+    /// Gives the document's clock a wall clock: `now_ms` returns the time in
+    /// milliseconds (in a browser, `Date.now()`). `std` builds read the
+    /// system clock by default; without one, timestamps are logical (each
+    /// write beats what it has seen). See [`LwwHandle::set`](crate::LwwHandle::set).
+    pub fn set_clock(&mut self, now_ms: impl FnMut() -> u64 + Send + 'static) {
+        self.clock.set_wall(Some(Box::new(now_ms)));
+    }
+
+    pub(crate) fn clock_mut(&mut self) -> &mut clock::Clock {
+        &mut self.clock
     }
 
     /// The id of the root container `name` of `kind` (from a small cache).

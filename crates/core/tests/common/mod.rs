@@ -13,7 +13,7 @@ pub fn sample_doc() -> Doc {
     tx.map("m").rw_set("r").insert(3).unwrap();
     tx.map("m").rw_set("r").remove(4).unwrap();
     tx.map("m").map("deep").counter("c").add(-4).unwrap();
-    tx.lww("l").set(1.5, 9).unwrap();
+    tx.lww("l").set_at(1.5, 9).unwrap();
     tx.mv("v").set(vec![1u8, 2, 3]).unwrap();
     drop(tx);
     d.transact().map("m").remove("s").unwrap();

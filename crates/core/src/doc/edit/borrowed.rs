@@ -252,12 +252,16 @@ impl CounterMut<'_, '_> {
 }
 
 impl LwwMut<'_, '_> {
-    /// Writes `value` with `timestamp` (given by the caller: a hybrid logical
-    /// clock or wall-clock milliseconds). It replaces every value this
-    /// replica has seen; among concurrent writes the greatest
-    /// (timestamp, replica) wins.
-    pub fn set(&mut self, value: impl Into<Value>, timestamp: u64) -> Result<(), DocError> {
-        self.handle.set(self.txn, value, timestamp)
+    /// Writes `value`, stamped by the document's clock (see
+    /// [`LwwHandle::set`]); returns the timestamp.
+    pub fn set(&mut self, value: impl Into<Value>) -> Result<u64, DocError> {
+        self.handle.set(self.txn, value)
+    }
+
+    /// Writes `value` with an explicit `timestamp` (see
+    /// [`LwwHandle::set_at`]).
+    pub fn set_at(&mut self, value: impl Into<Value>, timestamp: u64) -> Result<(), DocError> {
+        self.handle.set_at(self.txn, value, timestamp)
     }
 
     /// The current value.

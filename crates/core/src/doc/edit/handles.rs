@@ -219,11 +219,26 @@ impl CounterHandle {
 }
 
 impl LwwHandle {
-    /// Writes `value` with `timestamp` (given by the caller: a hybrid
-    /// logical clock or wall-clock milliseconds). It replaces every value
-    /// this replica has seen; among concurrent writes the greatest
-    /// (timestamp, replica) wins.
-    pub fn set(
+    /// Writes `value`, stamped by the document's clock
+    /// ([`Doc::set_clock`]): later than the wall clock's milliseconds when
+    /// there is one, and than every write this register holds, so it wins
+    /// over what this replica has seen and, among concurrent writes, the
+    /// latest in (roughly) real time wins. Returns the timestamp.
+    pub fn set(&self, tx: &mut Transaction<'_>, value: impl Into<Value>) -> Result<u64, DocError> {
+        let seen = match read(tx.doc(), &self.id) {
+            Some(Node::Lww(l)) => l.iter().map(|(_, s)| s.ts).max(),
+            _ => None,
+        };
+        let ts = tx.doc_mut().clock_mut().tick(seen);
+        self.set_at(tx, value, ts)?;
+        Ok(ts)
+    }
+
+    /// Writes `value` with an explicit `timestamp` (milliseconds, or any
+    /// clock the application keeps). It replaces every value this replica
+    /// has seen; among concurrent writes the greatest (timestamp, replica)
+    /// wins.
+    pub fn set_at(
         &self,
         tx: &mut Transaction<'_>,
         value: impl Into<Value>,

@@ -9,6 +9,7 @@ use crate::doc::model::{AwSetStore, Kind, MapStore, Node, RwSetStore, Slot};
 use crate::types::counter::counter_value;
 pub use seq::{Cursor, ListRef, Side, TextRef};
 
+mod plain;
 pub(crate) mod seq;
 use crate::value::Value;
 
