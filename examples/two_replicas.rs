@@ -1,6 +1,8 @@
 //! Two replicas edit a shared document offline, exchange deltas, and end
 //! byte-identical. Run with `cargo run -p converge-core --example two_replicas`.
 
+#![deny(warnings)]
+
 use converge_core::{Doc, DocError, ReplicaId};
 
 fn main() -> Result<(), DocError> {

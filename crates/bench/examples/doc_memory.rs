@@ -6,6 +6,8 @@
 //! `cargo run --release -p converge-bench --example doc_memory`
 //! (the editing traces come from `$CONVERGE_TRACES`).
 
+#![deny(warnings)]
+
 use std::time::Instant;
 
 use converge_core::{Doc, ReplicaId, VersionVector};

@@ -1,6 +1,8 @@
 //! Quick, low-noise timing of the two merges (minimum of many runs), for
 //! optimizing: `cargo run --release -p converge-bench --example merge_timing`.
 
+#![deny(warnings)]
+
 use std::time::Instant;
 
 use converge_bench::{

@@ -1,6 +1,8 @@
 //! Runs one workload in a loop for a profiler:
 //! `cargo run --release -p converge-bench --example text_profile -- local|replay|doc|load`.
 
+#![deny(warnings)]
+
 use converge_core::{Doc, ReplicaId, Text};
 use converge_testkit::traces::{self, AUTOMERGE_PAPER, FRIENDSFOREVER};
 use converge_testkit::{replay_concurrent, DocReplica};

@@ -3,6 +3,8 @@
 //!
 //! `cargo run --release -p converge-bench --example text_timing`
 
+#![deny(warnings)]
+
 use std::time::{Duration, Instant};
 
 use converge_core::{Doc, ReplicaId, Text};

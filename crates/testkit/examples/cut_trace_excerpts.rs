@@ -11,6 +11,8 @@
 //!
 //! `cargo run -p converge-testkit --example cut_trace_excerpts`
 
+#![deny(warnings)]
+
 use std::io::Write;
 
 use converge_testkit::traces::{self, AUTOMERGE_PAPER, FRIENDSFOREVER};

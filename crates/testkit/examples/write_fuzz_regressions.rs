@@ -11,6 +11,8 @@
 //!
 //! `cargo run -p converge-testkit --example write_fuzz_regressions`
 
+#![deny(warnings)]
+
 use std::path::PathBuf;
 
 use converge_core::{BlobKind, Doc, ReplicaId};

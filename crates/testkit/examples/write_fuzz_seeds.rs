@@ -2,6 +2,8 @@
 //! valid blobs of every kind, so that libFuzzer starts from inputs that
 //! reach deep into the parsers. `cargo run -p converge-testkit --example write_fuzz_seeds`
 
+#![deny(warnings)]
+
 use std::path::PathBuf;
 
 use converge_core::kernel::envelope::HEADER_LEN;
