@@ -308,6 +308,11 @@ impl<C: Content> Parts<C> {
 
     /// The state these runs list in order (snapshots).
     pub(crate) fn into_seq(self) -> Result<Seq<C>> {
+        // A state joined into another is integrated run by run in an order
+        // where origins come first: there must be one.
+        if crate::seq::has_origin_cycle(&self.runs) {
+            return Err(invalid(crate::error::Invalid::OriginCycle));
+        }
         Seq::from_listing(self.runs, &self.deleted, self.content)
             .ok_or(invalid(crate::error::Invalid::SeqRunsOverlap))
     }

@@ -540,7 +540,7 @@ impl<C: Content> Seq<C> {
                 }
             }
         }
-        if runs.len() > 1 && causal_order(runs).1 {
+        if has_origin_cycle(runs) {
             return Err(SeqError::OriginCycle);
         }
         Ok(())
@@ -944,6 +944,12 @@ impl<C: Content> Seq<C> {
     pub(crate) fn replicas(&self) -> &[ReplicaId] {
         &self.reps
     }
+}
+
+/// Whether some runs of `runs` name each other as origins (impossible in a
+/// real history: an origin always existed before the items naming it).
+pub(crate) fn has_origin_cycle<C>(runs: &[Loose<C>]) -> bool {
+    runs.len() > 1 && causal_order(runs).1
 }
 
 /// An order of `pieces` in which every piece comes after the pieces that
