@@ -73,6 +73,23 @@ impl CausalContext {
         i > 0 && ranges[i - 1].1 >= hi
     }
 
+    /// The parts of `replica@lo..=hi` that are in the context, as sorted
+    /// inclusive counter ranges clipped to `lo..=hi`.
+    pub(crate) fn seen_within(&self, replica: ReplicaId, lo: u64, hi: u64) -> SmallVec<[(u64, u64); 2]> {
+        let mut out = SmallVec::new();
+        let Some(ranges) = self.ranges(replica) else {
+            return out;
+        };
+        let start = ranges.partition_point(|&(_, b)| b < lo);
+        for &(a, b) in &ranges[start..] {
+            if a > hi {
+                break;
+            }
+            out.push((a.max(lo), b.min(hi)));
+        }
+        out
+    }
+
     /// Adds one dot.
     pub fn insert(&mut self, dot: Dot) {
         self.insert_range(dot.replica, dot.counter, dot.counter);

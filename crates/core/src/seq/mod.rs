@@ -102,6 +102,8 @@ pub(crate) enum SeqError {
     MissingOrigin(Dot),
     /// Inserted runs name each other as origins (input).
     OriginCycle,
+    /// Inserted runs hold the same item twice (input).
+    RunsOverlap,
 }
 
 /// The ids of deleted items, as runs of consecutive dots.
@@ -526,12 +528,25 @@ impl<C: Content> Seq<C> {
         if u64::from(self.tree.counts().total).saturating_add(added) > u64::from(MAX_ITEMS) {
             return Err(SeqError::TooLarge);
         }
-        let in_runs = |d: Dot| {
-            runs.iter().any(|r| {
-                r.id.replica == d.replica
-                    && d.counter >= r.id.counter
-                    && d.counter - r.id.counter < u64::from(r.len)
+        // Each dot at most once: overlapping runs would hide origin cycles
+        // from the ordering below (and are never sent by a real replica).
+        let mut spans: Vec<(ReplicaId, u64, u64)> = runs
+            .iter()
+            .map(|r| {
+                let first = r.id.counter;
+                (r.id.replica, first, first.saturating_add(u64::from(r.len)).saturating_sub(1))
             })
+            .collect();
+        spans.sort_unstable();
+        if spans.windows(2).any(|w| w[0].0 == w[1].0 && w[1].1 <= w[0].2) {
+            return Err(SeqError::RunsOverlap);
+        }
+        let in_runs = |d: Dot| {
+            let k = spans.partition_point(|&(r, first, _)| (r, first) <= (d.replica, d.counter));
+            k > 0 && {
+                let (r, _, last) = spans[k - 1];
+                r == d.replica && d.counter <= last
+            }
         };
         for r in runs {
             for o in [r.left, r.right].into_iter().flatten() {
@@ -949,7 +964,16 @@ impl<C: Content> Seq<C> {
 /// Whether some runs of `runs` name each other as origins (impossible in a
 /// real history: an origin always existed before the items naming it).
 pub(crate) fn has_origin_cycle<C>(runs: &[Loose<C>]) -> bool {
-    runs.len() > 1 && causal_order(runs).1
+    match runs {
+        [] => false,
+        // A run naming one of its own items as an origin.
+        [r] => [r.left, r.right].into_iter().flatten().any(|d| {
+            d.replica == r.id.replica
+                && d.counter >= r.id.counter
+                && d.counter - r.id.counter < u64::from(r.len)
+        }),
+        _ => causal_order(runs).1,
+    }
 }
 
 /// An order of `pieces` in which every piece comes after the pieces that

@@ -326,6 +326,9 @@ impl From<SeqError> for DocError {
             SeqError::OriginCycle => {
                 DocError::Decode(DecodeError::Invalid(crate::error::Invalid::OriginCycle))
             }
+            SeqError::RunsOverlap => {
+                DocError::Decode(DecodeError::Invalid(crate::error::Invalid::SeqRunsOverlap))
+            }
         }
     }
 }

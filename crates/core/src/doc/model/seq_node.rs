@@ -311,11 +311,7 @@ impl<C: Content> SeqNode<C> {
             }
         }
         for r in loose {
-            let last = r.id.counter + u64::from(r.len) - 1;
-            if ctx.contains_range(r.id.replica, r.id.counter, last) {
-                continue;
-            }
-            push_loose(&mut self.loose, r);
+            push_unseen(&mut self.loose, &mut self.dels, r, ctx);
         }
         for (d, n) in other.dels {
             push_range(&mut self.dels, d, n);
@@ -337,6 +333,39 @@ impl<C: Content> SeqNode<C> {
             }
         }
     }
+}
+
+/// Adds to a group the items of `r` that the group's context `ctx` has not
+/// seen. Seen items are already in the group or were removed by an entry
+/// absorbed before (a container replaced, say): carrying them again would
+/// bring them back. Where `r` is a tombstone, its seen part stays a
+/// deletion.
+fn push_unseen<C: Content>(
+    loose: &mut Vec<Loose<C>>,
+    dels: &mut Vec<(Dot, u32)>,
+    mut r: Loose<C>,
+    ctx: &CausalContext,
+) {
+    let lo = r.id.counter;
+    let hi = lo + u64::from(r.len) - 1;
+    for (a, b) in ctx.seen_within(r.id.replica, lo, hi) {
+        let start = r.id.counter;
+        if a > start {
+            let rest = r.split((a - start) as u32);
+            push_loose(loose, r);
+            r = rest;
+        }
+        // `r` now starts at `a`; its items up to `b` are seen.
+        let seen = (b - a + 1) as u32;
+        if r.content.is_none() {
+            push_range(dels, r.id, seen);
+        }
+        if seen == r.len {
+            return;
+        }
+        r.skip(seen);
+    }
+    push_loose(loose, r);
 }
 
 fn push_range(v: &mut Vec<(Dot, u32)>, d: Dot, n: u32) {
