@@ -258,8 +258,9 @@ if [[ "$tier" == full ]]; then
     CONVERGE_LONG_SEEDS=1500 cargo test --release -p converge-sync --test simulated_network long_mode -- --ignored
     CONVERGE_LONG_SEEDS=600 cargo test --release -p converge-testkit --test seq_reference long -- --ignored
     CONVERGE_MIRROR_SEEDS=600 cargo test --release -p converge-core --test events_mirror
+    CONVERGE_CRASH_ITERS=200 cargo test --release -p converge-store --test crash
   }
-  step long "long seeded tiers (release): scenarios, simulated network, sequences, events" long_tiers
+  step long "long seeded tiers (release): scenarios, simulated network, sequences, events, kill -9 of a store writer" long_tiers
   run_fuzz "${CONVERGE_FUZZ_SECONDS:-120}"
   step bench-build "the benchmarks build (cargo bench --no-run)" \
     cargo bench -p converge-bench --no-run

@@ -75,7 +75,12 @@ impl CausalContext {
 
     /// The parts of `replica@lo..=hi` that are in the context, as sorted
     /// inclusive counter ranges clipped to `lo..=hi`.
-    pub(crate) fn seen_within(&self, replica: ReplicaId, lo: u64, hi: u64) -> SmallVec<[(u64, u64); 2]> {
+    pub(crate) fn seen_within(
+        &self,
+        replica: ReplicaId,
+        lo: u64,
+        hi: u64,
+    ) -> SmallVec<[(u64, u64); 2]> {
         let mut out = SmallVec::new();
         let Some(ranges) = self.ranges(replica) else {
             return out;

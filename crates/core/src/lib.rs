@@ -70,7 +70,7 @@ pub use doc::model::{Kind, MAX_DEPTH};
 pub use doc::observers::SubscriptionId;
 pub use doc::pending::PendingStats;
 pub use doc::view::{Cursor, DocValue, ListRef, MapRef, SetRef, Side, TextRef, ValueRef};
-pub use doc::{ApplyOutcome, Doc, DocOptions, LoadOptions};
+pub use doc::{ApplyOutcome, Doc, DocOptions, LoadOptions, Restore};
 pub use encoding::BlobKind;
 pub use error::{DecodeError, DocError, Invalid};
 pub use id::{Dot, DotRange, ReplicaId};

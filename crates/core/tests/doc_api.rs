@@ -588,7 +588,9 @@ fn catch_up_group_does_not_resurrect_items_an_earlier_entry_removed() {
     // history entries rather than a snapshot.
     zero.transact().counter("n").add(1).unwrap();
     let mut late = Doc::new(ReplicaId::new(0xD4));
-    let _ = late.apply(&zero.encode_since(&late.version()).unwrap()).unwrap();
+    let _ = late
+        .apply(&zero.encode_since(&late.version()).unwrap())
+        .unwrap();
     let start = c.version();
     c.transact().list("u").push("a").unwrap();
     let first = c.encode_since(&start).unwrap();

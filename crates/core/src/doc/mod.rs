@@ -24,8 +24,10 @@ pub(crate) mod history;
 pub(crate) mod model;
 pub(crate) mod observers;
 pub(crate) mod pending;
+mod restore;
 pub(crate) mod state;
 pub(crate) mod typing;
+pub use restore::Restore;
 pub(crate) mod view;
 
 use alloc::boxed::Box;
@@ -537,6 +539,13 @@ impl Doc {
     /// How many deltas wait for their dependencies.
     pub fn pending_len(&self) -> usize {
         self.pending.len()
+    }
+
+    /// The deltas waiting for their causal dependencies, encoded, oldest
+    /// first: a store keeps them across a compaction (a snapshot holds only
+    /// what was applied).
+    pub fn pending_deltas(&self) -> Vec<Vec<u8>> {
+        self.pending.iter().map(Delta::encode).collect()
     }
 
     /// What the causal buffer holds, and how many deltas it dropped.

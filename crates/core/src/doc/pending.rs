@@ -185,6 +185,11 @@ impl CausalBuffer {
     }
 
     /// How many deltas wait.
+    /// The waiting deltas, oldest first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Delta> + '_ {
+        self.waiting.values().map(|w| &w.delta)
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.waiting.len()
     }

@@ -534,11 +534,18 @@ impl<C: Content> Seq<C> {
             .iter()
             .map(|r| {
                 let first = r.id.counter;
-                (r.id.replica, first, first.saturating_add(u64::from(r.len)).saturating_sub(1))
+                (
+                    r.id.replica,
+                    first,
+                    first.saturating_add(u64::from(r.len)).saturating_sub(1),
+                )
             })
             .collect();
         spans.sort_unstable();
-        if spans.windows(2).any(|w| w[0].0 == w[1].0 && w[1].1 <= w[0].2) {
+        if spans
+            .windows(2)
+            .any(|w| w[0].0 == w[1].0 && w[1].1 <= w[0].2)
+        {
             return Err(SeqError::RunsOverlap);
         }
         let in_runs = |d: Dot| {
