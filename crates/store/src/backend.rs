@@ -94,4 +94,16 @@ pub trait Backend: Send {
 
     /// Makes every earlier write durable.
     fn sync(&mut self) -> Result<(), StoreError>;
+
+    /// Bytes the store occupies on disk, if it has a file.
+    fn disk_bytes(&self) -> Option<u64> {
+        None
+    }
+
+    /// Gives space freed by earlier writes back to the file system (may
+    /// be slow: the store calls it once enough was freed). Returns whether
+    /// anything was done.
+    fn reclaim(&mut self) -> Result<bool, StoreError> {
+        Ok(false)
+    }
 }

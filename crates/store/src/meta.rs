@@ -39,14 +39,26 @@ impl DocMeta {
         }
     }
 
+    /// Layout byte, postcard body, then an FNV-1a checksum of both
+    /// (little-endian `u64`), so that a damaged record is refused rather
+    /// than read as other counters.
     pub(crate) fn encode(&self) -> Vec<u8> {
         let mut out = vec![META_VERSION];
         out.extend(postcard::to_allocvec(self).expect("metadata serializes"));
+        let sum = fnv1a(&out);
+        out.extend(sum.to_le_bytes());
         out
     }
 
     /// Decodes a record; `Err` says what is wrong.
     pub(crate) fn decode(bytes: &[u8]) -> Result<DocMeta, String> {
+        let Some(split) = bytes.len().checked_sub(8) else {
+            return Err("metadata record too short".into());
+        };
+        let (bytes, sum) = bytes.split_at(split);
+        if fnv1a(bytes).to_le_bytes() != sum {
+            return Err("metadata checksum mismatch".into());
+        }
         match bytes.split_first() {
             None => Err("empty metadata record".into()),
             Some((&META_VERSION, rest)) => {
@@ -67,6 +79,13 @@ impl DocMeta {
     }
 }
 
+/// 64-bit FNV-1a.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,7 +99,12 @@ mod tests {
         assert!(DocMeta::decode(&[]).is_err());
         assert!(DocMeta::decode(&[9, 1, 2]).is_err());
         for n in 0..bytes.len() {
-            let _ = DocMeta::decode(&bytes[..n]);
+            assert!(DocMeta::decode(&bytes[..n]).is_err());
+        }
+        for i in 0..bytes.len() {
+            let mut flipped = bytes.clone();
+            flipped[i] ^= 0x10;
+            assert!(DocMeta::decode(&flipped).is_err(), "byte {i}");
         }
     }
 }

@@ -45,8 +45,16 @@ pub struct StoreOptions {
     /// than this many bytes (default 64 KiB) ...
     pub compact_min_log_bytes: u64,
     /// ... and more than this percentage of the snapshot's size (default
-    /// 50): the disk holds at most about 1.5 times the snapshot.
+    /// 25): the disk holds at most about 1.25 times the snapshot, plus the
+    /// database's page overhead.
     pub compact_log_percent: u64,
+    /// A log is also folded once it holds this many entries (default
+    /// 1,000), so that reopening replays at most that many deltas.
+    pub compact_max_log_entries: u64,
+    /// The file is compacted (freed pages given back to the file system)
+    /// once compactions have freed this many bytes (default 256 KiB) and
+    /// a quarter of the file's size.
+    pub reclaim_min_bytes: u64,
     /// Limits of the documents the store loads.
     pub doc: DocOptions,
 }
@@ -56,7 +64,9 @@ impl Default for StoreOptions {
         StoreOptions {
             commit: CommitMode::Immediate,
             compact_min_log_bytes: 64 << 10,
-            compact_log_percent: 50,
+            compact_log_percent: 25,
+            compact_max_log_entries: 1_000,
+            reclaim_min_bytes: 256 << 10,
             doc: DocOptions::default(),
         }
     }
@@ -128,7 +138,17 @@ pub struct Store {
     docs: HashMap<DocId, Loaded>,
     /// When the oldest write that is not yet durable was made.
     unsynced_since: Option<Instant>,
+    /// Bytes of snapshots and logs replaced since the file was last
+    /// compacted.
+    freed: u64,
+    /// Log entries not yet written: (document, sequence number, delta).
+    staged: Vec<(DocId, u64, Vec<u8>)>,
+    staged_bytes: usize,
 }
+
+/// Staged log entries are written once they hold this many bytes, whatever
+/// the commit mode.
+const MAX_STAGED_BYTES: usize = 1 << 20;
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -192,6 +212,9 @@ impl Store {
             options,
             docs: HashMap::new(),
             unsynced_since: None,
+            freed: 0,
+            staged: Vec::new(),
+            staged_bytes: 0,
         })
     }
 
@@ -233,6 +256,7 @@ impl Store {
     }
 
     fn insert_new(&mut self, id: &DocId, bytes: Option<&[u8]>) -> Result<&Doc, StoreError> {
+        self.flush()?;
         if self.contains(id)? {
             return Err(StoreError::DocExists {
                 location: self.location().to_string(),
@@ -264,7 +288,6 @@ impl Store {
         }
         // Durable at once: the replica id must never change.
         self.backend.write(&ops, true)?;
-        self.synced();
         let loaded = Loaded {
             doc,
             meta,
@@ -332,13 +355,49 @@ impl Store {
             .unwrap_or_default()
     }
 
-    /// Makes every write durable now (one fsync) and releases the held
-    /// deltas of batched commits to the outboxes.
+    /// Makes every write durable now (one fsync for everything staged)
+    /// and releases the held deltas of batched commits to the outboxes.
+    ///
+    /// If the write fails, the documents with staged deltas are unloaded
+    /// (memory never runs ahead of the disk) and the error is returned.
     pub fn flush(&mut self) -> Result<(), StoreError> {
-        if self.unsynced_since.is_some() {
-            self.backend.sync()?;
-            self.synced();
+        if self.unsynced_since.is_none() {
+            return Ok(());
         }
+        let staged = std::mem::take(&mut self.staged);
+        self.staged_bytes = 0;
+        let mut metas: Vec<(&DocId, Vec<u8>)> = Vec::new();
+        for (id, _, _) in &staged {
+            if metas.last().is_none_or(|(last, _)| *last != id)
+                && !metas.iter().any(|(m, _)| *m == id)
+            {
+                let meta = self.docs.get(id).expect("staged documents stay loaded");
+                metas.push((id, meta.meta.encode()));
+            }
+        }
+        let mut ops: Vec<Op<'_>> = staged
+            .iter()
+            .map(|(doc, seq, delta)| Op::Append {
+                doc,
+                seq: *seq,
+                delta,
+            })
+            .collect();
+        ops.extend(metas.iter().map(|(doc, meta)| Op::PutMeta { doc, meta }));
+        let result = if ops.is_empty() {
+            self.backend.sync()
+        } else {
+            self.backend.write(&ops, true)
+        };
+        drop(ops);
+        if let Err(e) = result {
+            for (id, _, _) in &staged {
+                self.docs.remove(id);
+            }
+            self.unsynced_since = None;
+            return Err(e);
+        }
+        self.synced();
         Ok(())
     }
 
@@ -361,11 +420,16 @@ impl Store {
     /// transaction: a reader sees the old snapshot and log or the new ones.
     /// Deltas still waiting for their causes are kept in the new log.
     pub fn compact(&mut self, id: &DocId) -> Result<(), StoreError> {
+        self.loaded(id)?;
+        // What is staged goes first (the new snapshot covers this
+        // document's part of it; the others' must not wait).
+        self.flush()?;
         let loaded = self.loaded(id)?;
         let snapshot = loaded.doc.snapshot();
         let pending = loaded.doc.pending_deltas();
         let mut meta = loaded.meta.clone();
         let through = meta.next_seq - 1;
+        let freed = meta.snapshot_bytes + meta.log_bytes;
         meta.snapshot_bytes = snapshot.len() as u64;
         meta.log_entries = 0;
         meta.log_bytes = 0;
@@ -406,6 +470,52 @@ impl Store {
         }
         // A durable write persists every earlier one.
         self.synced();
+        self.freed += freed;
+        self.reclaim_if_due()
+    }
+
+    /// Gives the space freed by compactions back to the file system now
+    /// (redb's file compaction: it may take a while on a big file). The
+    /// store does it by itself once enough was freed. Returns whether
+    /// anything was done.
+    pub fn reclaim(&mut self) -> Result<bool, StoreError> {
+        self.flush()?;
+        self.freed = 0;
+        self.backend.reclaim()
+    }
+
+    /// Compacts the file once enough space was freed.
+    fn reclaim_if_due(&mut self) -> Result<(), StoreError> {
+        let Some(disk) = self.backend.disk_bytes() else {
+            return Ok(());
+        };
+        if self.freed >= self.options.reclaim_min_bytes.max(disk / 4) {
+            self.backend.reclaim()?;
+            self.freed = 0;
+        }
+        Ok(())
+    }
+
+    /// Closes the store: makes every write durable, folds the log of each
+    /// loaded document into a new snapshot, and gives the freed space back
+    /// to the file system, so that the file is small and the next open
+    /// replays nothing. Dropping a store is safe too (what was committed is
+    /// on disk); it only leaves logs to replay. Deltas still in outboxes
+    /// are part of the documents: peers get them by catch-up.
+    pub fn close(mut self) -> Result<(), StoreError> {
+        self.flush()?;
+        let with_logs: Vec<DocId> = self
+            .docs
+            .iter()
+            .filter(|(_, l)| l.meta.log_entries > 0)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &with_logs {
+            self.compact(id)?;
+        }
+        if self.freed > 0 {
+            self.backend.reclaim()?;
+        }
         Ok(())
     }
 
@@ -413,7 +523,7 @@ impl Store {
     /// access reads it back). Makes pending batched writes durable first,
     /// so that no held delta is forgotten. Returns whether it was loaded.
     pub fn evict(&mut self, id: &DocId) -> Result<bool, StoreError> {
-        if self.docs.get(id).is_some_and(|l| !l.held.is_empty()) {
+        if self.staged.iter().any(|(d, _, _)| d == id) {
             self.flush()?;
         }
         Ok(self.docs.remove(id).is_some())
@@ -422,9 +532,10 @@ impl Store {
     /// Deletes document `id` from the store. Returns whether it existed.
     pub fn remove(&mut self, id: &DocId) -> Result<bool, StoreError> {
         let existed = self.contains(id)?;
-        self.backend.write(&[Op::Remove { doc: id }], true)?;
-        self.synced();
+        self.staged.retain(|(d, _, _)| d != id);
         self.docs.remove(id);
+        self.flush()?;
+        self.backend.write(&[Op::Remove { doc: id }], true)?;
         Ok(existed)
     }
 
@@ -491,6 +602,13 @@ impl Store {
     fn read_doc(&self, id: &DocId) -> Result<Loaded, StoreError> {
         let record = self.backend.read(id)?.ok_or_else(|| self.unknown(id))?;
         let meta = DocMeta::decode(&record.meta).map_err(|d| self.damaged(id, "metadata", d))?;
+        if record
+            .log
+            .last()
+            .is_some_and(|(seq, _)| *seq >= meta.next_seq)
+        {
+            return Err(self.damaged(id, "metadata", "the log is ahead of the metadata"));
+        }
         let mut restore = Restore::new(meta.replica, self.options.doc.clone());
         if let Some(s) = &record.snapshot {
             restore
@@ -523,8 +641,9 @@ impl Store {
         })
     }
 
-    /// Logs `delta` for document `id`; a local one goes to the outbox once
-    /// durable. On failure the document is unloaded.
+    /// Logs `delta` for document `id`: staged in memory, written with the
+    /// next flush (at once when `durable`). A local delta goes to the
+    /// outbox once durable.
     fn append(
         &mut self,
         id: &DocId,
@@ -533,52 +652,28 @@ impl Store {
         durable: bool,
     ) -> Result<(), StoreError> {
         let loaded = self.docs.get_mut(id).expect("the document is loaded");
-        let mut meta = loaded.meta.clone();
+        let meta = &mut loaded.meta;
         let seq = meta.next_seq;
         meta.next_seq += 1;
         meta.log_entries += 1;
         meta.log_bytes += delta.len() as u64;
         meta.version = loaded.doc.version();
-        let encoded = meta.encode();
-        let ops = [
-            Op::Append {
-                doc: id,
-                seq,
-                delta: &delta,
-            },
-            Op::PutMeta {
-                doc: id,
-                meta: &encoded,
-            },
-        ];
-        if let Err(e) = self.backend.write(&ops, durable) {
-            // Memory is ahead of the disk: forget it.
-            self.docs.remove(id);
-            return Err(e);
+        let o = &self.options;
+        let due = meta.log_entries >= o.compact_max_log_entries.max(1)
+            || meta.log_bytes
+                >= o.compact_min_log_bytes
+                    .max(meta.snapshot_bytes * o.compact_log_percent / 100);
+        if local {
+            loaded.held.push(delta.clone());
         }
-        let loaded = self.docs.get_mut(id).expect("the document is loaded");
-        loaded.meta = meta;
-        let due = loaded.meta.log_bytes
-            >= self
-                .options
-                .compact_min_log_bytes
-                .max(loaded.meta.snapshot_bytes * self.options.compact_log_percent / 100);
-        if durable {
-            // Earlier held deltas are durable now too, and go first.
-            self.synced();
-            if local {
-                let loaded = self.docs.get_mut(id).expect("the document is loaded");
-                loaded.outbox.push(delta);
-            }
-        } else {
-            let loaded = self.docs.get_mut(id).expect("the document is loaded");
-            if local {
-                loaded.held.push(delta);
-            }
-            self.unsynced_since.get_or_insert_with(Instant::now);
-        }
+        self.staged_bytes += delta.len();
+        self.staged.push((id.clone(), seq, delta));
+        self.unsynced_since.get_or_insert_with(Instant::now);
         if due {
+            // Writes what is staged, then the new snapshot.
             self.compact(id)?;
+        } else if durable || self.staged_bytes >= MAX_STAGED_BYTES {
+            self.flush()?;
         }
         Ok(())
     }

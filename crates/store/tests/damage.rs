@@ -78,7 +78,7 @@ fn truncated_and_flipped_files_never_panic() {
     let original = std::fs::read(&path).unwrap();
     let mut rng = Rng::new(7);
     let (mut refused, mut opened) = (0, 0);
-    for round in 0..40 {
+    for round in 0..300 {
         let mut bytes = original.clone();
         if round % 2 == 0 {
             bytes.truncate(rng.below(original.len()));

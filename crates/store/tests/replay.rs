@@ -200,3 +200,27 @@ fn documents_errors_and_lifecycle() {
     assert!(!store.contains(&copy).unwrap());
     assert!(!store.remove(&copy).unwrap());
 }
+
+#[test]
+fn close_folds_logs_and_the_next_open_replays_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("close.redb");
+    let id = DocId::new("notes").unwrap();
+    let expected = {
+        let mut store = Store::open(&path).unwrap();
+        store.create(&id).unwrap();
+        for i in 0..200 {
+            store
+                .edit(&id, |tx| tx.text("t").insert(i, "a").unwrap())
+                .unwrap();
+        }
+        assert!(store.meta(&id).unwrap().log_entries > 0);
+        let snapshot = store.doc(&id).unwrap().snapshot();
+        store.close().unwrap();
+        snapshot
+    };
+    let mut store = Store::open(&path).unwrap();
+    let meta = store.meta(&id).unwrap();
+    assert_eq!((meta.log_entries, meta.log_bytes), (0, 0));
+    assert!(store.doc(&id).unwrap().snapshot() == expected);
+}
