@@ -40,3 +40,7 @@ pub use memory::MemoryBackend;
 pub use meta::DocMeta;
 pub use redb_backend::RedbBackend;
 pub use store::{CommitMode, DocInfo, Store, StoreOptions, FORMAT_VERSION};
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

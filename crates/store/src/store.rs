@@ -302,6 +302,16 @@ impl Store {
         Ok(&self.loaded(id)?.doc)
     }
 
+    /// The document `id` after making every staged write durable: what a
+    /// sync layer must read to answer a peer (catch-up may send any edit
+    /// the document holds, and an edit a peer has seen must never be lost
+    /// in a crash).
+    pub fn durable_doc(&mut self, id: &DocId) -> Result<&Doc, StoreError> {
+        self.loaded(id)?;
+        self.flush()?;
+        self.doc(id)
+    }
+
     /// The document `id`, created empty when the store lacks it.
     pub fn open_or_create(&mut self, id: &DocId) -> Result<&Doc, StoreError> {
         if self.contains(id)? {

@@ -224,3 +224,22 @@ fn close_folds_logs_and_the_next_open_replays_nothing() {
     assert_eq!((meta.log_entries, meta.log_bytes), (0, 0));
     assert!(store.doc(&id).unwrap().snapshot() == expected);
 }
+
+#[test]
+fn durable_doc_flushes_the_open_batch() {
+    let mut store = Store::with_backend(
+        Box::new(MemoryBackend::new()),
+        StoreOptions::batched(std::time::Duration::from_secs(3600)),
+    )
+    .unwrap();
+    let id = DocId::new("d").unwrap();
+    store.create(&id).unwrap();
+    store
+        .edit(&id, |tx| tx.counter("c").add(1).unwrap())
+        .unwrap();
+    assert!(store.next_flush_at().is_some());
+    let version = store.durable_doc(&id).unwrap().version();
+    assert!(store.next_flush_at().is_none(), "nothing left unflushed");
+    assert_eq!(store.take_outbox(&id).len(), 1);
+    assert_eq!(store.meta(&id).unwrap().version, version);
+}
