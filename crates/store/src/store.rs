@@ -471,10 +471,9 @@ impl Store {
             doc: id,
             meta: &encoded,
         });
-        if let Err(e) = self.backend.write(&ops, true) {
-            self.docs.remove(id);
-            return Err(e);
-        }
+        // On failure nothing changed, on disk or in memory (the staged
+        // writes went first): the next append tries again.
+        self.backend.write(&ops, true)?;
         if let Some(l) = self.docs.get_mut(id) {
             l.meta = meta;
         }
@@ -680,8 +679,11 @@ impl Store {
         self.staged.push((id.clone(), seq, delta));
         self.unsynced_since.get_or_insert_with(Instant::now);
         if due {
-            // Writes what is staged, then the new snapshot.
-            self.compact(id)?;
+            // Writes what is staged (an error there is the edit's), then
+            // the new snapshot: if only that fails, the edit is durable all
+            // the same and the next append compacts again.
+            self.flush()?;
+            let _ = self.compact(id);
         } else if durable || self.staged_bytes >= MAX_STAGED_BYTES {
             self.flush()?;
         }
