@@ -356,6 +356,38 @@ impl Store {
         Ok(outcome)
     }
 
+    /// Lets a sync layer work on document `id` directly (a
+    /// `converge_sync::SyncState` applies what peers send and answers them
+    /// from the document): everything the document joined during `f` is
+    /// logged as one delta group. Staged writes are made durable first, so
+    /// that `f` never serves a peer an edit a crash could lose. Local
+    /// transactions belong in [`Store::edit`]; one made in `f` anyway is
+    /// committed like one (durably, and into the outbox).
+    pub fn sync_with<R>(
+        &mut self,
+        id: &DocId,
+        f: impl FnOnce(&mut Doc) -> R,
+    ) -> Result<R, StoreError> {
+        self.loaded(id)?;
+        self.flush()?;
+        let loaded = self.loaded(id)?;
+        let me = loaded.meta.replica;
+        let before = loaded.doc.version();
+        let result = f(&mut loaded.doc);
+        let after = loaded.doc.version();
+        if after != before {
+            let group = loaded
+                .doc
+                .encode_since(&before)
+                .expect("the document changed since `before`");
+            let local = after.get(me) != before.get(me);
+            let durable = local;
+            self.append(id, group, local, durable)?;
+        }
+        self.flush_if_due()?;
+        Ok(result)
+    }
+
     /// Takes the local deltas of document `id` that are on disk and not
     /// yet taken, oldest first: what the network layer publishes.
     pub fn take_outbox(&mut self, id: &DocId) -> Vec<Vec<u8>> {

@@ -243,3 +243,45 @@ fn durable_doc_flushes_the_open_batch() {
     assert_eq!(store.take_outbox(&id).len(), 1);
     assert_eq!(store.meta(&id).unwrap().version, version);
 }
+
+#[test]
+fn what_a_sync_layer_joins_is_logged_and_replayed() {
+    let mut store = Store::in_memory();
+    let id = DocId::new("shared").unwrap();
+    store.create(&id).unwrap();
+    let mut peer = converge_core::Doc::new(converge_core::ReplicaId::new(5));
+    let mut deltas = Vec::new();
+    for i in 0..20 {
+        let mut tx = peer.transact();
+        tx.list("l").push(i).unwrap();
+        deltas.extend(tx.commit());
+    }
+    let before = store.meta(&id).unwrap().log_entries;
+    let applied = store
+        .sync_with(&id, |doc| {
+            for d in &deltas {
+                let _ = doc.apply(d).unwrap();
+            }
+            doc.version()
+        })
+        .unwrap();
+    assert_eq!(
+        store.meta(&id).unwrap().log_entries,
+        before + 1,
+        "one group"
+    );
+    assert!(
+        store.take_outbox(&id).is_empty(),
+        "remote edits are not published"
+    );
+    // A local transaction made inside is committed like one.
+    store
+        .sync_with(&id, |doc| doc.transact().counter("c").add(1).unwrap())
+        .unwrap();
+    assert_eq!(store.take_outbox(&id).len(), 1);
+    let snapshot = store.doc(&id).unwrap().snapshot();
+    let backend = store.into_backend().unwrap();
+    let mut store = Store::with_backend(backend, StoreOptions::default()).unwrap();
+    assert!(store.doc(&id).unwrap().version().dominates(&applied));
+    assert!(store.doc(&id).unwrap().snapshot() == snapshot);
+}
