@@ -1,0 +1,125 @@
+//! The libp2p behaviours of a node, and how its swarm is built.
+
+use std::time::Duration;
+
+use libp2p::core::transport::MemoryTransport;
+use libp2p::core::upgrade;
+use libp2p::core::Transport;
+use libp2p::swarm::behaviour::toggle::Toggle;
+use libp2p::swarm::NetworkBehaviour;
+use libp2p::{
+    autonat, dcutr, gossipsub, identify, identity, noise, ping, relay, request_response, tcp,
+    yamux, Swarm, SwarmBuilder,
+};
+
+use crate::codec::{SyncCodec, SYNC_PROTOCOL};
+use crate::config::Config;
+use crate::error::NetError;
+
+/// What a node runs on every connection.
+#[derive(NetworkBehaviour)]
+pub(crate) struct Behaviour {
+    /// Fresh deltas and summaries, a topic per document.
+    pub(crate) gossipsub: gossipsub::Behaviour,
+    /// Direct sync messages (catch-up, acknowledgements).
+    pub(crate) direct: request_response::Behaviour<SyncCodec>,
+    pub(crate) identify: identify::Behaviour,
+    pub(crate) ping: ping::Behaviour,
+    /// Reaching peers behind NAT through a relay ...
+    pub(crate) relay_client: relay::client::Behaviour,
+    /// ... and upgrading to a direct connection by hole punching.
+    pub(crate) dcutr: dcutr::Behaviour,
+    /// Finding out whether this node is reachable.
+    pub(crate) autonat: autonat::Behaviour,
+    /// Serving as a relay for others (off unless configured).
+    pub(crate) relay_server: Toggle<relay::Behaviour>,
+}
+
+/// The protocol version identify announces.
+const IDENTIFY_PROTOCOL: &str = "/converge/1";
+
+fn behaviour(
+    key: &identity::Keypair,
+    relay_client: relay::client::Behaviour,
+    config: &Config,
+) -> Result<Behaviour, NetError> {
+    let peer_id = key.public().to_peer_id();
+    let gossip_config = gossipsub::ConfigBuilder::default()
+        .heartbeat_interval(config.heartbeat)
+        .heartbeat_initial_delay(config.heartbeat)
+        .validation_mode(gossipsub::ValidationMode::Strict)
+        .max_transmit_size(config.sync.max_message_bytes + 1024)
+        .build()
+        .map_err(|e| NetError::Config(format!("gossipsub: {e}")))?;
+    let gossipsub = gossipsub::Behaviour::new(
+        gossipsub::MessageAuthenticity::Signed(key.clone()),
+        gossip_config,
+    )
+    .map_err(|e| NetError::Config(format!("gossipsub: {e}")))?;
+    let direct = request_response::Behaviour::with_codec(
+        SyncCodec {
+            max_request_bytes: config.sync.max_message_bytes + 512,
+        },
+        [(SYNC_PROTOCOL, request_response::ProtocolSupport::Full)],
+        request_response::Config::default().with_request_timeout(Duration::from_secs(30)),
+    );
+    let identify = identify::Behaviour::new(identify::Config::new(
+        IDENTIFY_PROTOCOL.into(),
+        key.public(),
+    ));
+    let ping = ping::Behaviour::new(ping::Config::new());
+    let relay_server = config
+        .relay_server
+        .then(|| relay::Behaviour::new(peer_id, relay::Config::default()));
+    Ok(Behaviour {
+        gossipsub,
+        direct,
+        identify,
+        ping,
+        relay_client,
+        dcutr: dcutr::Behaviour::new(peer_id),
+        autonat: autonat::Behaviour::new(peer_id, autonat::Config::default()),
+        relay_server: relay_server.into(),
+    })
+}
+
+/// Builds the swarm: TCP, QUIC, WebSocket (over TCP) and the in-memory
+/// transport, each with noise and yamux where needed, DNS resolution, and
+/// the relay client transport.
+pub(crate) async fn build_swarm(
+    key: identity::Keypair,
+    config: &Config,
+) -> Result<Swarm<Behaviour>, NetError> {
+    let cfg = config.clone();
+    let err = |what: &str, e: &dyn std::fmt::Display| NetError::Transport(format!("{what}: {e}"));
+    let swarm = SwarmBuilder::with_existing_identity(key)
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default().nodelay(true),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+        .map_err(|e| err("tcp", &e))?
+        .with_quic()
+        .with_other_transport(|key| {
+            Ok(MemoryTransport::default()
+                .upgrade(upgrade::Version::V1)
+                .authenticate(noise::Config::new(key)?)
+                .multiplex(yamux::Config::default()))
+        })
+        .map_err(|e| err("memory transport", &e))?
+        .with_dns()
+        .map_err(|e| err("dns", &e))?
+        .with_websocket(noise::Config::new, yamux::Config::default)
+        .await
+        .map_err(|e| err("websocket", &e))?
+        .with_relay_client(noise::Config::new, yamux::Config::default)
+        .map_err(|e| err("relay client", &e))?
+        .with_behaviour(|key, relay_client| {
+            behaviour(key, relay_client, &cfg).map_err(|e| Box::new(e) as Box<_>)
+        })
+        .map_err(|e| err("behaviour", &e))?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(config.idle_timeout))
+        .build();
+    Ok(swarm)
+}

@@ -1,0 +1,65 @@
+//! How a node is set up.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use libp2p::Multiaddr;
+
+/// The settings of a [`Node`](crate::Node).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Config {
+    /// Addresses to listen on, e.g. `/ip4/127.0.0.1/tcp/0`,
+    /// `/ip4/127.0.0.1/udp/0/quic-v1`, `/ip4/127.0.0.1/tcp/0/ws` (browser
+    /// peers) or `/memory/N` (tests). Default: none (the node only dials).
+    pub listen: Vec<Multiaddr>,
+    /// Peers to dial at start (explicit bootstrap: no public bootstrap
+    /// nodes are built in).
+    pub bootstrap: Vec<Multiaddr>,
+    /// Where documents are stored: a redb file, or `None` for memory
+    /// (nothing survives the process).
+    pub store: Option<PathBuf>,
+    /// Options of the store (commit mode, compaction).
+    pub store_options: converge_store::StoreOptions,
+    /// The sync protocol's limits and timers.
+    pub sync: converge_sync::Config,
+    /// How often the node runs the sync timers (summaries, retransmits).
+    pub tick: Duration,
+    /// Gossipsub's heartbeat (mesh maintenance; the first mesh forms at
+    /// the first heartbeat).
+    pub heartbeat: Duration,
+    /// Connections without traffic are closed after this long.
+    pub idle_timeout: Duration,
+    /// Serve as a circuit relay (v2) for peers behind NAT.
+    pub relay_server: bool,
+    /// Capacity of the command channel from handles to the node, and of
+    /// each document's change stream (a slow subscriber gets a lag notice).
+    pub channel_capacity: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: Vec::new(),
+            bootstrap: Vec::new(),
+            store: None,
+            store_options: converge_store::StoreOptions::default(),
+            sync: converge_sync::Config::default(),
+            tick: Duration::from_millis(100),
+            heartbeat: Duration::from_millis(500),
+            idle_timeout: Duration::from_secs(60),
+            relay_server: false,
+            channel_capacity: 256,
+        }
+    }
+}
+
+impl Config {
+    /// A node that listens on `addr`.
+    pub fn listening(addr: Multiaddr) -> Config {
+        Config {
+            listen: vec![addr],
+            ..Config::default()
+        }
+    }
+}

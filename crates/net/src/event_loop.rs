@@ -1,0 +1,488 @@
+//! The one task that owns the swarm, the store and every document's sync
+//! state. Handles talk to it through a bounded channel; it only moves
+//! bytes between libp2p and `converge_sync::SyncState` (no protocol logic
+//! here).
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Instant;
+
+use converge_core::{Doc, DocEvent, Transaction};
+use converge_store::{DocId, Store};
+use converge_sync::{Effect, SyncState};
+use futures::StreamExt;
+use libp2p::gossipsub::{self, Sha256Topic, TopicHash};
+use libp2p::swarm::SwarmEvent;
+use libp2p::{identify, request_response, Multiaddr, PeerId, Swarm};
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use crate::behaviour::{Behaviour, BehaviourEvent};
+use crate::codec::DirectRequest;
+use crate::config::Config;
+use crate::error::NetError;
+use crate::status::{PeerStatus, SyncStatus};
+
+/// Changes of one document, as its handles receive them.
+pub(crate) type Changes = broadcast::Sender<Arc<DocEvent>>;
+
+/// What a handle asks of the node.
+pub(crate) enum Command {
+    Open {
+        id: DocId,
+        reply: oneshot::Sender<Result<Changes, NetError>>,
+    },
+    Edit {
+        id: DocId,
+        f: Box<dyn FnOnce(&mut Transaction<'_>) + Send>,
+        reply: oneshot::Sender<Result<(), NetError>>,
+    },
+    Read {
+        id: DocId,
+        f: Box<dyn FnOnce(&Doc) + Send>,
+        reply: oneshot::Sender<Result<(), NetError>>,
+    },
+    Status {
+        id: DocId,
+        reply: oneshot::Sender<Result<SyncStatus, NetError>>,
+    },
+    Close {
+        id: DocId,
+        reply: oneshot::Sender<Result<(), NetError>>,
+    },
+    Dial {
+        addr: Multiaddr,
+        reply: oneshot::Sender<Result<(), NetError>>,
+    },
+    Disconnect {
+        peer: PeerId,
+        reply: oneshot::Sender<bool>,
+    },
+    ListenAddrs {
+        reply: oneshot::Sender<Vec<Multiaddr>>,
+    },
+    Peers {
+        reply: oneshot::Sender<Vec<PeerId>>,
+    },
+    Shutdown {
+        reply: oneshot::Sender<Result<(), NetError>>,
+    },
+}
+
+/// The topic of a document: its name is hashed (SHA-256) on the wire, so
+/// the topic does not reveal the document id.
+pub(crate) fn topic_of(id: &DocId) -> Sha256Topic {
+    Sha256Topic::new(format!("/converge/doc/1/{id}"))
+}
+
+/// A document open on the node.
+struct OpenDoc {
+    topic: Sha256Topic,
+    sync: SyncState<PeerId>,
+    changes: Changes,
+    /// Peers subscribed to the document's topic.
+    peers: BTreeSet<PeerId>,
+}
+
+pub(crate) struct EventLoop {
+    swarm: Swarm<Behaviour>,
+    store: Option<Store>,
+    docs: HashMap<DocId, OpenDoc>,
+    topics: HashMap<TopicHash, DocId>,
+    commands: mpsc::Receiver<Command>,
+    config: Config,
+    started: Instant,
+    listen_addrs: Vec<Multiaddr>,
+}
+
+impl EventLoop {
+    pub(crate) fn new(
+        swarm: Swarm<Behaviour>,
+        store: Store,
+        commands: mpsc::Receiver<Command>,
+        config: Config,
+    ) -> EventLoop {
+        EventLoop {
+            swarm,
+            store: Some(store),
+            docs: HashMap::new(),
+            topics: HashMap::new(),
+            commands,
+            config,
+            started: Instant::now(),
+            listen_addrs: Vec::new(),
+        }
+    }
+
+    fn store(&mut self) -> &mut Store {
+        self.store
+            .as_mut()
+            .expect("the store is open until shutdown")
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    pub(crate) async fn run(mut self) {
+        let mut ticker = tokio::time::interval(self.config.tick);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                // Local work first.
+                biased;
+                command = self.commands.recv() => match command {
+                    Some(Command::Shutdown { reply }) => {
+                        let _ = reply.send(self.shutdown());
+                        return;
+                    }
+                    Some(command) => self.command(command),
+                    None => {
+                        // Every handle is gone.
+                        let _ = self.shutdown();
+                        return;
+                    }
+                },
+                event = self.swarm.select_next_some() => self.swarm_event(event),
+                _ = ticker.tick() => self.tick(),
+            }
+        }
+    }
+
+    fn shutdown(&mut self) -> Result<(), NetError> {
+        match self.store.take() {
+            Some(store) => store.close().map_err(NetError::from),
+            None => Ok(()),
+        }
+    }
+
+    fn command(&mut self, command: Command) {
+        match command {
+            Command::Open { id, reply } => {
+                let _ = reply.send(self.open(id));
+            }
+            Command::Edit { id, f, reply } => {
+                let result = self.edit(&id, f);
+                let _ = reply.send(result);
+            }
+            Command::Read { id, f, reply } => {
+                let result = if self.docs.contains_key(&id) {
+                    self.store().doc(&id).map(f).map_err(NetError::from)
+                } else {
+                    Err(NetError::NotOpen(id.to_string()))
+                };
+                let _ = reply.send(result);
+            }
+            Command::Status { id, reply } => {
+                let _ = reply.send(self.status(&id));
+            }
+            Command::Close { id, reply } => {
+                let result = match self.docs.remove(&id) {
+                    Some(open) => {
+                        self.topics.remove(&open.topic.hash());
+                        self.swarm
+                            .behaviour_mut()
+                            .gossipsub
+                            .unsubscribe(&open.topic);
+                        self.store().evict(&id).map(|_| ()).map_err(NetError::from)
+                    }
+                    None => Err(NetError::NotOpen(id.to_string())),
+                };
+                let _ = reply.send(result);
+            }
+            Command::Dial { addr, reply } => {
+                let result = self
+                    .swarm
+                    .dial(addr.clone())
+                    .map_err(|e| NetError::Address {
+                        addr: addr.to_string(),
+                        detail: e.to_string(),
+                    });
+                let _ = reply.send(result);
+            }
+            Command::Disconnect { peer, reply } => {
+                let _ = reply.send(self.swarm.disconnect_peer_id(peer).is_ok());
+            }
+            Command::ListenAddrs { reply } => {
+                let _ = reply.send(self.listen_addrs.clone());
+            }
+            Command::Peers { reply } => {
+                let _ = reply.send(self.swarm.connected_peers().copied().collect());
+            }
+            Command::Shutdown { .. } => unreachable!("handled by the loop"),
+        }
+    }
+
+    fn open(&mut self, id: DocId) -> Result<Changes, NetError> {
+        if let Some(open) = self.docs.get(&id) {
+            return Ok(open.changes.clone());
+        }
+        let now = self.now_ms();
+        let store = self.store();
+        store.open_or_create(&id)?;
+        store.sync_with(&id, |doc| doc.queue_events(4096))?;
+        let topic = topic_of(&id);
+        self.swarm
+            .behaviour_mut()
+            .gossipsub
+            .subscribe(&topic)
+            .map_err(|e| NetError::Config(format!("subscribing to the document's topic: {e}")))?;
+        let hash = topic.hash();
+        self.topics.insert(hash.clone(), id.clone());
+        let (changes, _) = broadcast::channel(self.config.channel_capacity.max(1));
+        let mut open = OpenDoc {
+            topic,
+            sync: SyncState::new(self.config.sync.clone()),
+            changes: changes.clone(),
+            peers: BTreeSet::new(),
+        };
+        // Peers already subscribed: greet them now.
+        let subscribed: Vec<PeerId> = self
+            .swarm
+            .behaviour()
+            .gossipsub
+            .all_peers()
+            .filter(|(_, topics)| topics.contains(&&hash))
+            .map(|(p, _)| *p)
+            .collect();
+        let mut effects = Vec::new();
+        for peer in subscribed {
+            open.peers.insert(peer);
+            let out = self
+                .store()
+                .sync_with(&id, |doc| open.sync.add_peer(doc, peer, now))?;
+            effects.extend(out);
+        }
+        self.docs.insert(id.clone(), open);
+        self.apply_effects(&id, effects);
+        Ok(changes)
+    }
+
+    fn edit(
+        &mut self,
+        id: &DocId,
+        f: Box<dyn FnOnce(&mut Transaction<'_>) + Send>,
+    ) -> Result<(), NetError> {
+        if !self.docs.contains_key(id) {
+            return Err(NetError::NotOpen(id.to_string()));
+        }
+        self.store().edit(id, f)?;
+        self.publish_outbox(id);
+        self.emit_events(id);
+        Ok(())
+    }
+
+    /// Publishes the local deltas the store made durable.
+    fn publish_outbox(&mut self, id: &DocId) {
+        let Some(store) = self.store.as_mut() else {
+            return;
+        };
+        let deltas = store.take_outbox(id);
+        if deltas.is_empty() {
+            return;
+        }
+        let Some(open) = self.docs.get_mut(id) else {
+            return;
+        };
+        let Ok(doc) = store.doc(id) else { return };
+        let effects: Vec<_> = deltas
+            .into_iter()
+            .flat_map(|d| open.sync.publish(doc, d))
+            .collect();
+        self.apply_effects(id, effects);
+    }
+
+    fn emit_events(&mut self, id: &DocId) {
+        let Some(store) = self.store.as_mut() else {
+            return;
+        };
+        let Ok((events, _dropped)) = store.sync_with(id, |doc| doc.take_events()) else {
+            return;
+        };
+        if let Some(open) = self.docs.get(id) {
+            for event in events {
+                // No subscriber: nobody to tell.
+                let _ = open.changes.send(Arc::new(event));
+            }
+        }
+    }
+
+    /// Runs the sync protocol on `id` with `f` and carries out its effects.
+    fn with_sync(
+        &mut self,
+        id: &DocId,
+        f: impl FnOnce(&mut SyncState<PeerId>, &mut Doc) -> Vec<Effect<PeerId>>,
+    ) {
+        let Some(open) = self.docs.get_mut(id) else {
+            return;
+        };
+        let Some(store) = self.store.as_mut() else {
+            return;
+        };
+        match store.sync_with(id, |doc| f(&mut open.sync, doc)) {
+            Ok(effects) => {
+                self.apply_effects(id, effects);
+                self.emit_events(id);
+            }
+            Err(e) => tracing::warn!(doc = %id, error = %e, "the store refused a sync step"),
+        }
+    }
+
+    fn apply_effects(&mut self, id: &DocId, effects: Vec<Effect<PeerId>>) {
+        for effect in effects {
+            match effect {
+                Effect::Gossip(bytes) => {
+                    let Some(open) = self.docs.get(id) else {
+                        continue;
+                    };
+                    let topic = open.topic.hash();
+                    // No peer yet, or the same bytes again: the summary
+                    // exchange repairs whatever gossip does not carry.
+                    if let Err(e) = self.swarm.behaviour_mut().gossipsub.publish(topic, bytes) {
+                        tracing::debug!(doc = %id, error = %e, "gossip not sent");
+                    }
+                }
+                Effect::Send { to, bytes } => {
+                    let request = DirectRequest {
+                        doc: id.to_string(),
+                        bytes,
+                    };
+                    self.swarm.behaviour_mut().direct.send_request(&to, request);
+                }
+                Effect::CutOff { peer, reason } => {
+                    tracing::warn!(doc = %id, %peer, %reason, "peer cut off for this document");
+                }
+            }
+        }
+    }
+
+    fn tick(&mut self) {
+        let now = self.now_ms();
+        let ids: Vec<DocId> = self.docs.keys().cloned().collect();
+        for id in &ids {
+            self.with_sync(id, |sync, doc| sync.tick(doc, now));
+        }
+        if let Some(store) = self.store.as_mut() {
+            if let Err(e) = store.tick() {
+                tracing::warn!(error = %e, "the store could not flush");
+            }
+        }
+        for id in &ids {
+            self.publish_outbox(id);
+        }
+    }
+
+    fn status(&mut self, id: &DocId) -> Result<SyncStatus, NetError> {
+        let store = self.store.as_mut().ok_or(NetError::Closed)?;
+        let open = self
+            .docs
+            .get(id)
+            .ok_or_else(|| NetError::NotOpen(id.to_string()))?;
+        let doc = store.doc(id)?;
+        let version = doc.version();
+        let peers = open
+            .peers
+            .iter()
+            .map(|peer| {
+                let stats = open.sync.stats(peer);
+                PeerStatus::new(
+                    *peer,
+                    &version,
+                    open.sync.peer_version(peer),
+                    stats.map_or(0, |s| s.bytes_in),
+                    stats.map_or(0, |s| s.bytes_out),
+                )
+            })
+            .collect();
+        Ok(SyncStatus {
+            pending: doc.pending_len(),
+            version,
+            peers,
+        })
+    }
+
+    fn swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        let now = self.now_ms();
+        match event {
+            SwarmEvent::NewListenAddr { address, .. } => {
+                tracing::info!(%address, "listening");
+                self.listen_addrs.push(address);
+            }
+            SwarmEvent::ExpiredListenAddr { address, .. } => {
+                self.listen_addrs.retain(|a| a != &address);
+            }
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established: 0,
+                ..
+            } => {
+                for open in self.docs.values_mut() {
+                    open.peers.remove(&peer_id);
+                    open.sync.remove_peer(&peer_id);
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(event)) => match event {
+                gossipsub::Event::Message {
+                    propagation_source,
+                    message,
+                    ..
+                } => {
+                    let Some(id) = self.topics.get(&message.topic).cloned() else {
+                        return;
+                    };
+                    let from = message.source.unwrap_or(propagation_source);
+                    let data = message.data;
+                    self.with_sync(&id, |sync, doc| sync.receive(doc, from, &data, now));
+                }
+                gossipsub::Event::Subscribed { peer_id, topic } => {
+                    let Some(id) = self.topics.get(&topic).cloned() else {
+                        return;
+                    };
+                    if let Some(open) = self.docs.get_mut(&id) {
+                        open.peers.insert(peer_id);
+                    }
+                    // A peer that comes back repairs at once: summaries
+                    // are exchanged as soon as it subscribes.
+                    self.with_sync(&id, |sync, doc| sync.add_peer(doc, peer_id, now));
+                }
+                gossipsub::Event::Unsubscribed { peer_id, topic } => {
+                    if let Some(open) = self.topics.get(&topic).and_then(|id| self.docs.get_mut(id))
+                    {
+                        open.peers.remove(&peer_id);
+                        open.sync.remove_peer(&peer_id);
+                    }
+                }
+                _ => {}
+            },
+            SwarmEvent::Behaviour(BehaviourEvent::Direct(request_response::Event::Message {
+                peer,
+                message,
+                ..
+            })) => match message {
+                request_response::Message::Request {
+                    request, channel, ..
+                } => {
+                    let _ = self.swarm.behaviour_mut().direct.send_response(channel, ());
+                    let Ok(id) = DocId::new(request.doc) else {
+                        return;
+                    };
+                    if self.docs.contains_key(&id) {
+                        let bytes = request.bytes;
+                        self.with_sync(&id, |sync, doc| sync.receive(doc, peer, &bytes, now));
+                    }
+                }
+                request_response::Message::Response { .. } => {}
+            },
+            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
+                peer_id,
+                info,
+                ..
+            })) => {
+                // So that direct messages can dial the peer back.
+                for addr in info.listen_addrs {
+                    self.swarm.add_peer_address(peer_id, addr);
+                }
+            }
+            _ => {}
+        }
+    }
+}
