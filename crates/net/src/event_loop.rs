@@ -92,11 +92,13 @@ pub(crate) struct EventLoop {
     config: Config,
     started: Instant,
     listen_addrs: Vec<Multiaddr>,
+    listeners: Vec<libp2p::core::transport::ListenerId>,
 }
 
 impl EventLoop {
     pub(crate) fn new(
         swarm: Swarm<Behaviour>,
+        listeners: Vec<libp2p::core::transport::ListenerId>,
         store: Store,
         commands: mpsc::Receiver<Command>,
         config: Config,
@@ -110,6 +112,7 @@ impl EventLoop {
             config,
             started: Instant::now(),
             listen_addrs: Vec::new(),
+            listeners,
         }
     }
 
@@ -132,7 +135,11 @@ impl EventLoop {
                 biased;
                 command = self.commands.recv() => match command {
                     Some(Command::Shutdown { reply }) => {
-                        let _ = reply.send(self.shutdown());
+                        let result = self.shutdown();
+                        // The swarm goes (its listeners released) before
+                        // the caller hears back: a restart may reuse them.
+                        drop(self);
+                        let _ = reply.send(result);
                         return;
                     }
                     Some(command) => self.command(command),
@@ -149,6 +156,11 @@ impl EventLoop {
     }
 
     fn shutdown(&mut self) -> Result<(), NetError> {
+        // Listeners are released now (the in-memory transport keeps a
+        // port taken until its listener is removed, not when dropped).
+        for id in std::mem::take(&mut self.listeners) {
+            self.swarm.remove_listener(id);
+        }
         match self.store.take() {
             Some(store) => store.close().map_err(NetError::from),
             None => Ok(()),

@@ -36,7 +36,7 @@ mod status;
 pub use codec::{decode_request, encode_request, DirectRequest, SYNC_PROTOCOL};
 pub use config::Config;
 pub use error::NetError;
-pub use libp2p::{Multiaddr, PeerId};
+pub use libp2p::{identity, Multiaddr, PeerId};
 pub use node::{DocHandle, Node};
 pub use status::{PeerStatus, Relation, SyncStatus};
 

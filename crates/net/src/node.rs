@@ -72,22 +72,24 @@ impl Node {
         };
         let peer_id = key.public().to_peer_id();
         let mut swarm = build_swarm(key, &config).await?;
+        let mut listeners = Vec::new();
         for addr in &config.listen {
-            swarm
+            let id = swarm
                 .listen_on(addr.clone())
                 .map_err(|e| NetError::Address {
                     addr: addr.to_string(),
-                    detail: e.to_string(),
+                    detail: format!("cannot listen: {e:?}"),
                 })?;
+            listeners.push(id);
         }
         for addr in &config.bootstrap {
             swarm.dial(addr.clone()).map_err(|e| NetError::Address {
                 addr: addr.to_string(),
-                detail: e.to_string(),
+                detail: format!("cannot dial: {e}"),
             })?;
         }
         let (tx, rx) = mpsc::channel(config.channel_capacity.max(1));
-        tokio::spawn(EventLoop::new(swarm, store, rx, config).run());
+        tokio::spawn(EventLoop::new(swarm, listeners, store, rx, config).run());
         Ok(Node {
             commands: tx,
             peer_id,

@@ -45,11 +45,31 @@ fn peer() {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        for i in 0..EDITS {
-            let tag = format!("{name}{i}");
+        // Edits up to the target, counting those a previous run of this
+        // peer already stored (a restarted peer goes on where it was).
+        let target: i64 = std::env::var("CONVERGE_NET_EDITS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(EDITS);
+        let pad = "x".repeat(
+            std::env::var("CONVERGE_NET_PAD")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
+        );
+        let mine = format!("by_{name}");
+        let key = mine.clone();
+        let done = doc
+            .read(move |d| d.root().counter(&key).unwrap_or(0))
+            .await
+            .unwrap();
+        for i in done..target {
+            let tag = format!("{name}{i}{pad}");
+            let mine = mine.clone();
             doc.edit(move |tx| {
                 tx.list("items").push(tag.as_str()).unwrap();
                 tx.counter("total").add(1).unwrap();
+                tx.counter(&mine).add(1).unwrap();
             })
             .await
             .unwrap();
@@ -84,7 +104,18 @@ impl Drop for Peer {
 }
 
 fn spawn(name: &str, listen: &str, dial: Option<&str>, store: &std::path::Path) -> Peer {
+    spawn_with(name, listen, dial, store, &[])
+}
+
+fn spawn_with(
+    name: &str,
+    listen: &str,
+    dial: Option<&str>,
+    store: &std::path::Path,
+    env: &[(&str, &str)],
+) -> Peer {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.envs(env.iter().copied());
     cmd.args([
         "peer",
         "--exact",
@@ -158,4 +189,42 @@ fn two_processes_converge_over_quic() {
 #[test]
 fn two_processes_converge_over_websocket() {
     two_processes_converge("/ip4/127.0.0.1/tcp/0/ws");
+}
+
+/// Three processes edit; one is killed with SIGKILL while it catches up
+/// and restarted from its store; all three converge.
+#[test]
+fn a_peer_killed_mid_transfer_restarts_from_its_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let tcp = "/ip4/127.0.0.1/tcp/0";
+    let big = [("CONVERGE_NET_EDITS", "1000"), ("CONVERGE_NET_PAD", "200")];
+    let a = spawn_with("a", tcp, None, &dir.path().join("a.redb"), &big);
+    let addr = next_line(&a, "listening ", deadline)["listening ".len()..].to_string();
+    let b = spawn_with("b", tcp, Some(&addr), &dir.path().join("b.redb"), &big);
+    // Wait until a and b agree on their 2,000 edits.
+    loop {
+        let sa = next_line(&a, "state ", deadline);
+        let sb = next_line(&b, "state ", deadline);
+        if sa == sb && sa.starts_with("state 2000 ") {
+            break;
+        }
+    }
+    // c joins, catches up about 440 KB, and is killed early in it.
+    let c_store = dir.path().join("c.redb");
+    let small = [("CONVERGE_NET_EDITS", "100")];
+    let c = spawn_with("c", tcp, Some(&addr), &c_store, &small);
+    next_line(&c, "listening ", deadline);
+    std::thread::sleep(Duration::from_millis(30));
+    drop(c); // SIGKILL
+    let c = spawn_with("c", tcp, Some(&addr), &c_store, &small);
+    loop {
+        let sa = next_line(&a, "state ", deadline);
+        let sb = next_line(&b, "state ", deadline);
+        let sc = next_line(&c, "state ", deadline);
+        if sa == sb && sb == sc && sa.starts_with("state 2100 ") {
+            eprintln!("three peers at `{sa}` after a kill -9 mid-transfer");
+            return;
+        }
+    }
 }
