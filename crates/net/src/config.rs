@@ -32,6 +32,9 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// Serve as a circuit relay (v2) for peers behind NAT.
     pub relay_server: bool,
+    /// How long a peer cut off for misbehaving (garbage, oversized or
+    /// flooding messages) is refused.
+    pub ban_duration: Duration,
     /// Capacity of the command channel from handles to the node, and of
     /// each document's change stream (a slow subscriber gets a lag notice).
     pub channel_capacity: usize,
@@ -49,6 +52,7 @@ impl Default for Config {
             heartbeat: Duration::from_millis(500),
             idle_timeout: Duration::from_secs(60),
             relay_server: false,
+            ban_duration: Duration::from_secs(600),
             channel_capacity: 256,
         }
     }

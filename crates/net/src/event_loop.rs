@@ -68,9 +68,10 @@ pub(crate) enum Command {
     },
 }
 
-/// The topic of a document: its name is hashed (SHA-256) on the wire, so
-/// the topic does not reveal the document id.
-pub(crate) fn topic_of(id: &DocId) -> Sha256Topic {
+/// The gossipsub topic of document `id`: `/converge/doc/1/<id>`, which
+/// gossipsub hashes (SHA-256) on the wire, so the topic does not reveal the
+/// document id to peers that do not know it.
+pub fn topic_of(id: &str) -> Sha256Topic {
     Sha256Topic::new(format!("/converge/doc/1/{id}"))
 }
 
@@ -93,6 +94,8 @@ pub(crate) struct EventLoop {
     started: Instant,
     listen_addrs: Vec<Multiaddr>,
     listeners: Vec<libp2p::core::transport::ListenerId>,
+    /// Peers cut off for misbehaving, until when.
+    banned: HashMap<PeerId, Instant>,
 }
 
 impl EventLoop {
@@ -113,6 +116,7 @@ impl EventLoop {
             started: Instant::now(),
             listen_addrs: Vec::new(),
             listeners,
+            banned: HashMap::new(),
         }
     }
 
@@ -232,7 +236,7 @@ impl EventLoop {
         let store = self.store();
         store.open_or_create(&id)?;
         store.sync_with(&id, |doc| doc.queue_events(4096))?;
-        let topic = topic_of(&id);
+        let topic = topic_of(id.as_str());
         self.swarm
             .behaviour_mut()
             .gossipsub
@@ -361,7 +365,12 @@ impl EventLoop {
                     self.swarm.behaviour_mut().direct.send_request(&to, request);
                 }
                 Effect::CutOff { peer, reason } => {
-                    tracing::warn!(doc = %id, %peer, %reason, "peer cut off for this document");
+                    // Garbage, oversized or flooding: the peer is
+                    // disconnected and refused for a while.
+                    tracing::warn!(doc = %id, %peer, %reason, "peer cut off and banned");
+                    self.banned
+                        .insert(peer, Instant::now() + self.config.ban_duration);
+                    let _ = self.swarm.disconnect_peer_id(peer);
                 }
             }
         }
@@ -422,6 +431,15 @@ impl EventLoop {
             SwarmEvent::ExpiredListenAddr { address, .. } => {
                 self.listen_addrs.retain(|a| a != &address);
             }
+            SwarmEvent::ConnectionEstablished { peer_id, .. } => match self.banned.get(&peer_id) {
+                Some(until) if Instant::now() < *until => {
+                    let _ = self.swarm.disconnect_peer_id(peer_id);
+                }
+                Some(_) => {
+                    self.banned.remove(&peer_id);
+                }
+                None => {}
+            },
             SwarmEvent::ConnectionClosed {
                 peer_id,
                 num_established: 0,

@@ -36,6 +36,7 @@ mod status;
 pub use codec::{decode_request, encode_request, DirectRequest, SYNC_PROTOCOL};
 pub use config::Config;
 pub use error::NetError;
+pub use event_loop::topic_of;
 pub use libp2p::{identity, Multiaddr, PeerId};
 pub use node::{DocHandle, Node};
 pub use status::{PeerStatus, Relation, SyncStatus};
