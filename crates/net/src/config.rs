@@ -32,6 +32,9 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// Serve as a circuit relay (v2) for peers behind NAT.
     pub relay_server: bool,
+    /// How long a peer's presence lasts without news (it is refreshed
+    /// every third of this while set).
+    pub presence_ttl: Duration,
     /// How long a peer cut off for misbehaving (garbage, oversized or
     /// flooding messages) is refused.
     pub ban_duration: Duration,
@@ -53,6 +56,7 @@ impl Default for Config {
             idle_timeout: Duration::from_secs(60),
             relay_server: false,
             ban_duration: Duration::from_secs(600),
+            presence_ttl: Duration::from_secs(30),
             channel_capacity: 256,
         }
     }

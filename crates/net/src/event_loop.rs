@@ -20,16 +20,28 @@ use crate::behaviour::{Behaviour, BehaviourEvent};
 use crate::codec::DirectRequest;
 use crate::config::Config;
 use crate::error::NetError;
+use crate::presence::{Announce, Presence, PresenceEvent, MAX_PRESENCE_BYTES};
 use crate::status::{PeerStatus, SyncStatus};
 
 /// Changes of one document, as its handles receive them.
 pub(crate) type Changes = broadcast::Sender<Arc<DocEvent>>;
+/// Presence changes of one document.
+pub(crate) type PresenceChanges = broadcast::Sender<PresenceEvent>;
 
 /// What a handle asks of the node.
 pub(crate) enum Command {
     Open {
         id: DocId,
-        reply: oneshot::Sender<Result<Changes, NetError>>,
+        reply: oneshot::Sender<Result<(Changes, PresenceChanges), NetError>>,
+    },
+    SetPresence {
+        id: DocId,
+        value: Option<Vec<u8>>,
+        reply: oneshot::Sender<Result<(), NetError>>,
+    },
+    GetPresence {
+        id: DocId,
+        reply: oneshot::Sender<Result<Vec<(PeerId, Vec<u8>)>, NetError>>,
     },
     Edit {
         id: DocId,
@@ -82,6 +94,8 @@ struct OpenDoc {
     changes: Changes,
     /// Peers subscribed to the document's topic.
     peers: BTreeSet<PeerId>,
+    presence: Presence,
+    presence_changes: PresenceChanges,
 }
 
 pub(crate) struct EventLoop {
@@ -224,13 +238,24 @@ impl EventLoop {
             Command::Peers { reply } => {
                 let _ = reply.send(self.swarm.connected_peers().copied().collect());
             }
+            Command::SetPresence { id, value, reply } => {
+                let _ = reply.send(self.set_presence(&id, value));
+            }
+            Command::GetPresence { id, reply } => {
+                let result = self
+                    .docs
+                    .get(&id)
+                    .map(|o| o.presence.snapshot())
+                    .ok_or_else(|| NetError::NotOpen(id.to_string()));
+                let _ = reply.send(result);
+            }
             Command::Shutdown { .. } => unreachable!("handled by the loop"),
         }
     }
 
-    fn open(&mut self, id: DocId) -> Result<Changes, NetError> {
+    fn open(&mut self, id: DocId) -> Result<(Changes, PresenceChanges), NetError> {
         if let Some(open) = self.docs.get(&id) {
-            return Ok(open.changes.clone());
+            return Ok((open.changes.clone(), open.presence_changes.clone()));
         }
         let now = self.now_ms();
         let store = self.store();
@@ -245,11 +270,14 @@ impl EventLoop {
         let hash = topic.hash();
         self.topics.insert(hash.clone(), id.clone());
         let (changes, _) = broadcast::channel(self.config.channel_capacity.max(1));
+        let (presence_changes, _) = broadcast::channel(self.config.channel_capacity.max(1));
         let mut open = OpenDoc {
             topic,
             sync: SyncState::new(self.config.sync.clone()),
             changes: changes.clone(),
             peers: BTreeSet::new(),
+            presence: Presence::default(),
+            presence_changes: presence_changes.clone(),
         };
         // Peers already subscribed: greet them now.
         let subscribed: Vec<PeerId> = self
@@ -270,7 +298,37 @@ impl EventLoop {
         }
         self.docs.insert(id.clone(), open);
         self.apply_effects(&id, effects);
-        Ok(changes)
+        Ok((changes, presence_changes))
+    }
+
+    fn set_presence(&mut self, id: &DocId, value: Option<Vec<u8>>) -> Result<(), NetError> {
+        if value
+            .as_ref()
+            .is_some_and(|v| v.is_empty() || v.len() > MAX_PRESENCE_BYTES)
+        {
+            return Err(NetError::Config(format!(
+                "a presence value has 1 to {MAX_PRESENCE_BYTES} bytes"
+            )));
+        }
+        let ttl = self.config.presence_ttl;
+        let open = self
+            .docs
+            .get_mut(id)
+            .ok_or_else(|| NetError::NotOpen(id.to_string()))?;
+        let msg = open.presence.set(value, ttl, Instant::now());
+        let topic = open.topic.hash();
+        if let Err(e) = self.swarm.behaviour_mut().gossipsub.publish(topic, msg) {
+            tracing::debug!(doc = %id, error = %e, "presence not sent");
+        }
+        Ok(())
+    }
+
+    fn presence_changed(&self, id: &DocId, events: impl IntoIterator<Item = PresenceEvent>) {
+        if let Some(open) = self.docs.get(id) {
+            for e in events {
+                let _ = open.presence_changes.send(e);
+            }
+        }
     }
 
     fn edit(
@@ -382,6 +440,20 @@ impl EventLoop {
         for id in &ids {
             self.with_sync(id, |sync, doc| sync.tick(doc, now));
         }
+        let ttl = self.config.presence_ttl;
+        let instant = Instant::now();
+        for id in &ids {
+            let Some(open) = self.docs.get_mut(id) else {
+                continue;
+            };
+            let gone = open.presence.expire(instant);
+            let refresh = open.presence.refresh(ttl, instant);
+            let topic = open.topic.hash();
+            if let Some(msg) = refresh {
+                let _ = self.swarm.behaviour_mut().gossipsub.publish(topic, msg);
+            }
+            self.presence_changed(id, gone);
+        }
         if let Some(store) = self.store.as_mut() {
             if let Err(e) = store.tick() {
                 tracing::warn!(error = %e, "the store could not flush");
@@ -448,6 +520,9 @@ impl EventLoop {
                 for open in self.docs.values_mut() {
                     open.peers.remove(&peer_id);
                     open.sync.remove_peer(&peer_id);
+                    if let Some(e) = open.presence.remove(&peer_id) {
+                        let _ = open.presence_changes.send(e);
+                    }
                 }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(event)) => match event {
@@ -461,6 +536,14 @@ impl EventLoop {
                     };
                     let from = message.source.unwrap_or(propagation_source);
                     let data = message.data;
+                    if Announce::is_presence(&data) {
+                        let event = Announce::decode(&data).and_then(|msg| {
+                            let open = self.docs.get_mut(&id)?;
+                            open.presence.receive(from, msg, Instant::now())
+                        });
+                        self.presence_changed(&id, event);
+                        return;
+                    }
                     self.with_sync(&id, |sync, doc| sync.receive(doc, from, &data, now));
                 }
                 gossipsub::Event::Subscribed { peer_id, topic } => {
@@ -479,6 +562,9 @@ impl EventLoop {
                     {
                         open.peers.remove(&peer_id);
                         open.sync.remove_peer(&peer_id);
+                        if let Some(e) = open.presence.remove(&peer_id) {
+                            let _ = open.presence_changes.send(e);
+                        }
                     }
                 }
                 _ => {}

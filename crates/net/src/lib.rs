@@ -31,6 +31,7 @@ mod config;
 mod error;
 mod event_loop;
 mod node;
+mod presence;
 mod status;
 
 pub use codec::{decode_request, encode_request, DirectRequest, SYNC_PROTOCOL};
@@ -39,6 +40,7 @@ pub use error::NetError;
 pub use event_loop::topic_of;
 pub use libp2p::{identity, Multiaddr, PeerId};
 pub use node::{DocHandle, Node};
+pub use presence::{PresenceEvent, MAX_PRESENCE_BYTES};
 pub use status::{PeerStatus, Relation, SyncStatus};
 
 #[cfg(doctest)]

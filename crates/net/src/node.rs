@@ -12,7 +12,8 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use crate::behaviour::build_swarm;
 use crate::config::Config;
 use crate::error::NetError;
-use crate::event_loop::{Changes, Command, EventLoop};
+use crate::event_loop::{Changes, Command, EventLoop, PresenceChanges};
+use crate::presence::PresenceEvent;
 use crate::status::SyncStatus;
 
 /// A peer: a store of documents, a libp2p swarm, and one task that drives
@@ -127,7 +128,7 @@ impl Node {
     /// starts syncing it with every peer that has it open.
     pub async fn open(&self, id: &str) -> Result<DocHandle, NetError> {
         let id = DocId::new(id)?;
-        let changes = ask(&self.commands, |reply| Command::Open {
+        let (changes, presence) = ask(&self.commands, |reply| Command::Open {
             id: id.clone(),
             reply,
         })
@@ -136,6 +137,7 @@ impl Node {
             id,
             commands: self.commands.clone(),
             changes,
+            presence,
         })
     }
 
@@ -154,6 +156,7 @@ pub struct DocHandle {
     id: DocId,
     commands: mpsc::Sender<Command>,
     changes: Changes,
+    presence: PresenceChanges,
 }
 
 impl DocHandle {
@@ -197,6 +200,44 @@ impl DocHandle {
     /// document.
     pub fn changes(&self) -> broadcast::Receiver<Arc<DocEvent>> {
         self.changes.subscribe()
+    }
+
+    /// Sets this node's presence on the document (a cursor, a selection,
+    /// a name: 1 to 4,096 bytes the app defines, JSON say). Peers see it
+    /// until it is cleared, this node leaves, or it is not refreshed within
+    /// `Config::presence_ttl` (the node refreshes it by itself). Never
+    /// stored.
+    pub async fn set_presence(&self, value: impl Into<Vec<u8>>) -> Result<(), NetError> {
+        let id = self.id.clone();
+        let value = Some(value.into());
+        ask(&self.commands, |reply| Command::SetPresence {
+            id,
+            value,
+            reply,
+        })
+        .await?
+    }
+
+    /// Clears this node's presence on the document.
+    pub async fn clear_presence(&self) -> Result<(), NetError> {
+        let id = self.id.clone();
+        ask(&self.commands, |reply| Command::SetPresence {
+            id,
+            value: None,
+            reply,
+        })
+        .await?
+    }
+
+    /// The peers present on the document now, with their values.
+    pub async fn presence(&self) -> Result<Vec<(PeerId, Vec<u8>)>, NetError> {
+        let id = self.id.clone();
+        ask(&self.commands, |reply| Command::GetPresence { id, reply }).await?
+    }
+
+    /// A stream of presence changes (bounded, like [`DocHandle::changes`]).
+    pub fn presence_events(&self) -> broadcast::Receiver<PresenceEvent> {
+        self.presence.subscribe()
     }
 
     /// How the document stands with each peer.

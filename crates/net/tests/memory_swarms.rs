@@ -177,3 +177,54 @@ async fn remote_changes_are_streamed() {
     a.shutdown().await.unwrap();
     b.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_flows_both_ways_and_leaves_with_the_peer() {
+    let (ca, a_addr) = config(&[]);
+    let a = Node::start(ca).await.unwrap();
+    let b = Node::start(config(std::slice::from_ref(&a_addr)).0)
+        .await
+        .unwrap();
+    let (da, db) = (a.open("room").await.unwrap(), b.open("room").await.unwrap());
+    let mut seen_by_a = da.presence_events();
+    // Wait until the two see each other on the topic.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        db.set_presence(br#"{"name":"bob","cursor":3}"#.to_vec())
+            .await
+            .unwrap();
+        da.set_presence(br#"{"name":"ada"}"#.to_vec())
+            .await
+            .unwrap();
+        let (pa, pb) = (da.presence().await.unwrap(), db.presence().await.unwrap());
+        if pa.len() == 1 && pb.len() == 1 {
+            assert_eq!(
+                pa[0],
+                (b.peer_id(), br#"{"name":"bob","cursor":3}"#.to_vec())
+            );
+            assert_eq!(pb[0], (a.peer_id(), br#"{"name":"ada"}"#.to_vec()));
+            break;
+        }
+        assert!(Instant::now() < deadline, "presence never arrived");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let first = seen_by_a.recv().await.unwrap();
+    assert_eq!(first.peer, b.peer_id());
+    // Presence is not part of the document.
+    let snap = da.read(|d| d.to_value().is_empty()).await.unwrap();
+    assert!(snap, "presence never reaches the document");
+    // Bob leaves: Ada sees him go.
+    b.shutdown().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let e = tokio::time::timeout_at(deadline.into(), seen_by_a.recv())
+            .await
+            .expect("a leave event")
+            .unwrap();
+        if e.peer == b.peer_id() && e.value.is_none() {
+            break;
+        }
+    }
+    assert!(da.presence().await.unwrap().is_empty());
+    a.shutdown().await.unwrap();
+}
