@@ -27,6 +27,8 @@ use crate::status::{PeerStatus, SyncStatus};
 pub(crate) type Changes = broadcast::Sender<Arc<DocEvent>>;
 /// Presence changes of one document.
 pub(crate) type PresenceChanges = broadcast::Sender<PresenceEvent>;
+/// The peers present on a document, with their values.
+pub(crate) type Present = Vec<(PeerId, Vec<u8>)>;
 
 /// What a handle asks of the node.
 pub(crate) enum Command {
@@ -41,7 +43,7 @@ pub(crate) enum Command {
     },
     GetPresence {
         id: DocId,
-        reply: oneshot::Sender<Result<Vec<(PeerId, Vec<u8>)>, NetError>>,
+        reply: oneshot::Sender<Result<Present, NetError>>,
     },
     Edit {
         id: DocId,
