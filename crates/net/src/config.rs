@@ -32,6 +32,10 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// Serve as a circuit relay (v2) for peers behind NAT.
     pub relay_server: bool,
+    /// Documents unused this long are unloaded from memory (they stay open
+    /// and subscribed, and are read back from the store on their next use);
+    /// a document with connected peers keeps being used by the sync timers.
+    pub idle_evict: Duration,
     /// How long a peer's presence lasts without news (it is refreshed
     /// every third of this while set).
     pub presence_ttl: Duration,
@@ -57,6 +61,7 @@ impl Default for Config {
             relay_server: false,
             ban_duration: Duration::from_secs(600),
             presence_ttl: Duration::from_secs(30),
+            idle_evict: Duration::from_secs(300),
             channel_capacity: 256,
         }
     }

@@ -21,7 +21,7 @@ use crate::codec::DirectRequest;
 use crate::config::Config;
 use crate::error::NetError;
 use crate::presence::{Announce, Presence, PresenceEvent, MAX_PRESENCE_BYTES};
-use crate::status::{PeerStatus, SyncStatus};
+use crate::status::{NodeStats, PeerStatus, SyncStatus};
 
 /// Changes of one document, as its handles receive them.
 pub(crate) type Changes = broadcast::Sender<Arc<DocEvent>>;
@@ -77,6 +77,9 @@ pub(crate) enum Command {
     Peers {
         reply: oneshot::Sender<Vec<PeerId>>,
     },
+    Stats {
+        reply: oneshot::Sender<NodeStats>,
+    },
     Shutdown {
         reply: oneshot::Sender<Result<(), NetError>>,
     },
@@ -98,6 +101,8 @@ struct OpenDoc {
     peers: BTreeSet<PeerId>,
     presence: Presence,
     presence_changes: PresenceChanges,
+    /// When the document was last edited, read or synced.
+    last_used: Instant,
 }
 
 pub(crate) struct EventLoop {
@@ -198,6 +203,7 @@ impl EventLoop {
             }
             Command::Read { id, f, reply } => {
                 let result = if self.docs.contains_key(&id) {
+                    let _ = self.touch(&id);
                     self.store().doc(&id).map(f).map_err(NetError::from)
                 } else {
                     Err(NetError::NotOpen(id.to_string()))
@@ -236,6 +242,9 @@ impl EventLoop {
             }
             Command::ListenAddrs { reply } => {
                 let _ = reply.send(self.listen_addrs.clone());
+            }
+            Command::Stats { reply } => {
+                let _ = reply.send(self.stats());
             }
             Command::Peers { reply } => {
                 let _ = reply.send(self.swarm.connected_peers().copied().collect());
@@ -280,6 +289,7 @@ impl EventLoop {
             peers: BTreeSet::new(),
             presence: Presence::default(),
             presence_changes: presence_changes.clone(),
+            last_used: Instant::now(),
         };
         // Peers already subscribed: greet them now.
         let subscribed: Vec<PeerId> = self
@@ -333,6 +343,19 @@ impl EventLoop {
         }
     }
 
+    /// Loads document `id` back if it was evicted (idle), with its event
+    /// queue, and marks it used.
+    fn touch(&mut self, id: &DocId) -> Result<(), NetError> {
+        if let Some(open) = self.docs.get_mut(id) {
+            open.last_used = Instant::now();
+        }
+        let store = self.store.as_mut().ok_or(NetError::Closed)?;
+        if !store.is_loaded(id) {
+            store.sync_with(id, |doc| doc.queue_events(4096))?;
+        }
+        Ok(())
+    }
+
     fn edit(
         &mut self,
         id: &DocId,
@@ -341,6 +364,7 @@ impl EventLoop {
         if !self.docs.contains_key(id) {
             return Err(NetError::NotOpen(id.to_string()));
         }
+        self.touch(id)?;
         self.store().edit(id, f)?;
         self.publish_outbox(id);
         self.emit_events(id);
@@ -388,6 +412,10 @@ impl EventLoop {
         id: &DocId,
         f: impl FnOnce(&mut SyncState<PeerId>, &mut Doc) -> Vec<Effect<PeerId>>,
     ) {
+        if let Err(e) = self.touch(id) {
+            tracing::warn!(doc = %id, error = %e, "the document could not be loaded");
+            return;
+        }
         let Some(open) = self.docs.get_mut(id) else {
             return;
         };
@@ -440,8 +468,12 @@ impl EventLoop {
         let now = self.now_ms();
         let ids: Vec<DocId> = self.docs.keys().cloned().collect();
         for id in &ids {
-            self.with_sync(id, |sync, doc| sync.tick(doc, now));
+            // Timers only matter with peers; a document alone stays asleep.
+            if self.docs.get(id).is_some_and(|o| !o.peers.is_empty()) {
+                self.with_sync(id, |sync, doc| sync.tick(doc, now));
+            }
         }
+        self.evict_idle();
         let ttl = self.config.presence_ttl;
         let instant = Instant::now();
         for id in &ids {
@@ -466,7 +498,48 @@ impl EventLoop {
         }
     }
 
+    fn stats(&self) -> NodeStats {
+        let mut stats = NodeStats {
+            open_docs: self.docs.len(),
+            loaded_docs: self.store.as_ref().map_or(0, Store::loaded_count),
+            connected_peers: self.swarm.connected_peers().count(),
+            banned_peers: self
+                .banned
+                .values()
+                .filter(|until| Instant::now() < **until)
+                .count(),
+            ..NodeStats::default()
+        };
+        for open in self.docs.values() {
+            stats.gossip_bytes_out += open.sync.gossip_bytes_out();
+            for peer in &open.peers {
+                if let Some(s) = open.sync.stats(peer) {
+                    stats.bytes_in += s.bytes_in;
+                    stats.bytes_out += s.bytes_out;
+                }
+            }
+        }
+        stats
+    }
+
+    /// Unloads documents idle for `Config::idle_evict` (they stay open and
+    /// subscribed; the next use reads them back from the store).
+    fn evict_idle(&mut self) {
+        let Some(store) = self.store.as_mut() else {
+            return;
+        };
+        let idle = self.config.idle_evict;
+        for (id, open) in &self.docs {
+            if store.is_loaded(id) && open.last_used.elapsed() >= idle {
+                if let Err(e) = store.evict(id) {
+                    tracing::warn!(doc = %id, error = %e, "could not evict an idle document");
+                }
+            }
+        }
+    }
+
     fn status(&mut self, id: &DocId) -> Result<SyncStatus, NetError> {
+        self.touch(id)?;
         let store = self.store.as_mut().ok_or(NetError::Closed)?;
         let open = self
             .docs

@@ -41,7 +41,7 @@ pub use event_loop::topic_of;
 pub use libp2p::{identity, Multiaddr, PeerId};
 pub use node::{DocHandle, Node};
 pub use presence::{PresenceEvent, MAX_PRESENCE_BYTES};
-pub use status::{PeerStatus, Relation, SyncStatus};
+pub use status::{NodeStats, PeerStatus, Relation, SyncStatus};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

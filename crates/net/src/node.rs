@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::error::NetError;
 use crate::event_loop::{Changes, Command, EventLoop, PresenceChanges};
 use crate::presence::PresenceEvent;
-use crate::status::SyncStatus;
+use crate::status::{NodeStats, SyncStatus};
 
 /// A peer: a store of documents, a libp2p swarm, and one task that drives
 /// both (what automerge-repo calls a Repo).
@@ -117,6 +117,11 @@ impl Node {
     /// whether it was connected.
     pub async fn disconnect(&self, peer: PeerId) -> Result<bool, NetError> {
         ask(&self.commands, |reply| Command::Disconnect { peer, reply }).await
+    }
+
+    /// Counters of the node: documents open and loaded, peers, bytes.
+    pub async fn stats(&self) -> Result<NodeStats, NetError> {
+        ask(&self.commands, |reply| Command::Stats { reply }).await
     }
 
     /// The peers connected now.

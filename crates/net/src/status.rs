@@ -93,3 +93,23 @@ impl SyncStatus {
         self.pending == 0 && self.peers.iter().all(|p| p.relation == Relation::InSync)
     }
 }
+
+/// Counters of a whole node.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NodeStats {
+    /// Documents open (subscribed and synced).
+    pub open_docs: usize,
+    /// Documents loaded in memory (the others wait in the store).
+    pub loaded_docs: usize,
+    /// Peers connected now.
+    pub connected_peers: usize,
+    /// Peers refused for misbehaving.
+    pub banned_peers: usize,
+    /// Sync bytes received, all documents and peers.
+    pub bytes_in: u64,
+    /// Sync bytes sent directly, all documents and peers.
+    pub bytes_out: u64,
+    /// Sync bytes published by gossip (counted once per message).
+    pub gossip_bytes_out: u64,
+}

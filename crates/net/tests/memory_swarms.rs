@@ -228,3 +228,36 @@ async fn presence_flows_both_ways_and_leaves_with_the_peer() {
     assert!(da.presence().await.unwrap().is_empty());
     a.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_documents_leave_memory_and_come_back() {
+    let (mut ca, _) = config(&[]);
+    ca.idle_evict = Duration::from_millis(200);
+    let a = Node::start(ca).await.unwrap();
+    let mut docs = Vec::new();
+    for i in 0..1000 {
+        let d = a.open(&format!("doc-{i}")).await.unwrap();
+        d.edit(move |tx| tx.counter("n").add(i).unwrap())
+            .await
+            .unwrap();
+        docs.push(d);
+    }
+    let stats = a.stats().await.unwrap();
+    assert_eq!(stats.open_docs, 1000);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while a.stats().await.unwrap().loaded_docs > 0 {
+        assert!(Instant::now() < deadline, "idle documents stay loaded");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Read back on use, with its change stream still working.
+    let mut changes = docs[500].changes();
+    let n = docs[500].read(|d| d.root().counter("n")).await.unwrap();
+    assert_eq!(n, Some(500));
+    docs[500]
+        .edit(|tx| tx.counter("n").add(1).unwrap())
+        .await
+        .unwrap();
+    assert!(changes.recv().await.is_ok());
+    assert_eq!(a.stats().await.unwrap().loaded_docs, 1);
+    a.shutdown().await.unwrap();
+}

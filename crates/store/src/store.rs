@@ -580,6 +580,11 @@ impl Store {
         Ok(existed)
     }
 
+    /// Whether document `id` is loaded in memory.
+    pub fn is_loaded(&self, id: &DocId) -> bool {
+        self.docs.contains_key(id)
+    }
+
     /// How many documents are loaded in memory.
     pub fn loaded_count(&self) -> usize {
         self.docs.len()
