@@ -259,8 +259,10 @@ if [[ "$tier" == full ]]; then
     CONVERGE_LONG_SEEDS=600 cargo test --release -p converge-testkit --test seq_reference long -- --ignored
     CONVERGE_MIRROR_SEEDS=600 cargo test --release -p converge-core --test events_mirror
     CONVERGE_CRASH_ITERS=200 cargo test --release -p converge-store --test crash
+    # Optimized dependencies already (test profile): no second libp2p build.
+    CONVERGE_NET_SEEDS=10 cargo test -p converge-net --test scenarios
   }
-  step long "long seeded tiers (release): scenarios, simulated network, sequences, events, kill -9 of a store writer" long_tiers
+  step long "long seeded tiers: scenarios, simulated network, sequences, events, kill -9 of a store writer, libp2p swarms" long_tiers
   run_fuzz "${CONVERGE_FUZZ_SECONDS:-120}"
   step bench-build "the benchmarks build (cargo bench --no-run)" \
     cargo bench -p converge-bench --no-run
