@@ -55,6 +55,12 @@ for arg in "$@"; do
   esac
 done
 
+# A one-off build needs no incremental caches (they doubled the disk used);
+# --quick keeps them for iterating.
+if [[ "$tier" != quick ]]; then
+  export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+fi
+
 step_names=()
 step_results=()
 step_times=()

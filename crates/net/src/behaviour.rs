@@ -51,9 +51,18 @@ fn behaviour(
         .max_transmit_size(config.sync.max_message_bytes + 1024)
         .build()
         .map_err(|e| NetError::Config(format!("gossipsub: {e}")))?;
-    let gossipsub = gossipsub::Behaviour::new(
+    // gossipsub's default filter ignores a peer's subscriptions beyond 100
+    // topics: with a topic per document, that would silently stop syncing
+    // the 101st shared document. Bounded, far higher.
+    let filter = gossipsub::MaxCountSubscriptionFilter {
+        filter: gossipsub::AllowAllSubscriptionFilter {},
+        max_subscribed_topics: config.max_docs_per_peer,
+        max_subscriptions_per_request: config.max_docs_per_peer,
+    };
+    let gossipsub = gossipsub::Behaviour::new_with_subscription_filter(
         gossipsub::MessageAuthenticity::Signed(key.clone()),
         gossip_config,
+        filter,
     )
     .map_err(|e| NetError::Config(format!("gossipsub: {e}")))?;
     let direct = request_response::Behaviour::with_codec(

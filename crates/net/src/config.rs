@@ -39,6 +39,9 @@ pub struct Config {
     /// How long a peer's presence lasts without news (it is refreshed
     /// every third of this while set).
     pub presence_ttl: Duration,
+    /// The most documents (gossipsub topics) a peer may share with this
+    /// node (default 20,000).
+    pub max_docs_per_peer: usize,
     /// How long a peer cut off for misbehaving (garbage, oversized or
     /// flooding messages) is refused.
     pub ban_duration: Duration,
@@ -60,6 +63,7 @@ impl Default for Config {
             idle_timeout: Duration::from_secs(60),
             relay_server: false,
             ban_duration: Duration::from_secs(600),
+            max_docs_per_peer: 20_000,
             presence_ttl: Duration::from_secs(30),
             idle_evict: Duration::from_secs(300),
             channel_capacity: 256,

@@ -261,3 +261,32 @@ async fn idle_documents_leave_memory_and_come_back() {
     assert_eq!(a.stats().await.unwrap().loaded_docs, 1);
     a.shutdown().await.unwrap();
 }
+
+/// gossipsub ignores a peer's subscriptions beyond 100 topics by default;
+/// with a topic per document, the node raises that bound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_than_a_hundred_shared_documents_all_sync() {
+    let (ca, a_addr) = config(&[]);
+    let a = Node::start(ca).await.unwrap();
+    let b = Node::start(config(std::slice::from_ref(&a_addr)).0)
+        .await
+        .unwrap();
+    let mut pairs = Vec::new();
+    for i in 0..150 {
+        let name = format!("shared-{i}");
+        let (da, db) = (a.open(&name).await.unwrap(), b.open(&name).await.unwrap());
+        da.edit(move |tx| tx.counter("n").add(i).unwrap())
+            .await
+            .unwrap();
+        pairs.push((da, db));
+    }
+    for (i, (da, db)) in pairs.iter().enumerate() {
+        converged(&[da, db]).await;
+        assert_eq!(
+            db.read(|d| d.root().counter("n")).await.unwrap(),
+            Some(i as i64)
+        );
+    }
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+}
