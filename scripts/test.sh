@@ -269,7 +269,7 @@ if [[ "$tier" == full ]]; then
     CONVERGE_NET_SEEDS=10 cargo test -p converge-net --test scenarios
   }
   step long "long seeded tiers: scenarios, simulated network, sequences, events, kill -9 of a store writer, libp2p swarms" long_tiers
-  run_fuzz "${CONVERGE_FUZZ_SECONDS:-120}"
+  run_fuzz "${CONVERGE_FUZZ_SECONDS:-90}"
   step bench-build "the benchmarks build (cargo bench --no-run)" \
     cargo bench -p converge-bench --no-run
   step examples "the examples run (two replicas; a README snippet)" \
