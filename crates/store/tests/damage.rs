@@ -160,43 +160,38 @@ fn probe_open() {
     }
 }
 
+/// Runs `probe_open` in another process on `path`; returns its `probe: `
+/// line.
+fn probe(path: &Path) -> String {
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "probe_open",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("CONVERGE_STORE_PROBE", path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout
+        .lines()
+        .find_map(|l| l.find("probe: ").map(|i| l[i..].to_string()))
+        .unwrap_or_else(|| panic!("no probe output: {stdout}"))
+}
+
 #[test]
 fn a_store_in_use_by_another_process_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shared.redb");
-    let _mine = Store::open(&path).unwrap();
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "probe_open",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("CONVERGE_STORE_PROBE", &path)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout
-        .lines()
-        .find_map(|l| l.find("probe: ").map(|i| &l[i..]))
-        .unwrap_or_else(|| panic!("no probe output: {stdout}"));
+    let mine = Store::open(&path).unwrap();
+    let line = probe(&path);
     assert!(
         line.contains("in use by another process") && line.contains("shared.redb"),
         "{line}"
     );
-    drop(_mine);
+    drop(mine);
     // Closed here: now the other process may open it.
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "probe_open",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("CONVERGE_STORE_PROBE", &path)
-        .output()
-        .unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("probe: opened"));
+    assert!(probe(&path).contains("probe: opened"));
 }
