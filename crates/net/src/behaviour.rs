@@ -35,6 +35,21 @@ pub(crate) struct Behaviour {
     pub(crate) relay_server: Toggle<relay::Behaviour>,
 }
 
+/// A message's gossipsub id: 16 bytes of SHA-256 over its author,
+/// sequence number and data.
+fn message_id(message: &gossipsub::Message) -> gossipsub::MessageId {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    if let Some(source) = &message.source {
+        h.update(source.to_bytes());
+    }
+    if let Some(seq) = message.sequence_number {
+        h.update(seq.to_le_bytes());
+    }
+    h.update(&message.data);
+    gossipsub::MessageId::new(&h.finalize()[..16])
+}
+
 /// The protocol version identify announces.
 const IDENTIFY_PROTOCOL: &str = "/converge/1";
 
@@ -44,7 +59,24 @@ fn behaviour(
     config: &Config,
 ) -> Result<Behaviour, NetError> {
     let peer_id = key.public().to_peer_id();
+    let d = config.mesh_degree.max(1);
     let gossip_config = gossipsub::ConfigBuilder::default()
+        .mesh_n(d)
+        .mesh_n_low(d.saturating_sub(1).max(1))
+        .mesh_n_high(d + 1)
+        .mesh_outbound_min(d / 2)
+        // No lazy gossip (IHAVE/IWANT): it repairs lost messages, which
+        // the sync protocol's summaries and catch-up already do, and it
+        // cost as many bytes as the deltas themselves.
+        .gossip_lazy(0)
+        .gossip_factor(0.0)
+        // A node's own deltas go to its mesh like everyone else's, not to
+        // every subscribed peer (which multiplied them on busy nodes).
+        .flood_publish(false)
+        // Ids of 16 bytes instead of the author's peer id and sequence
+        // number (46): the gossip that advertises recent message ids to
+        // peers outside the mesh (IHAVE) cost as much as the deltas.
+        .message_id_fn(message_id)
         .heartbeat_interval(config.heartbeat)
         .heartbeat_initial_delay(config.heartbeat)
         .validation_mode(gossipsub::ValidationMode::Strict)
@@ -94,10 +126,12 @@ fn behaviour(
 
 /// Builds the swarm: TCP, QUIC, WebSocket (over TCP) and the in-memory
 /// transport, each with noise and yamux where needed, DNS resolution, and
-/// the relay client transport.
+/// the relay client transport; bytes per protocol are counted in
+/// `registry` (`libp2p_bandwidth_bytes_total`).
 pub(crate) async fn build_swarm(
     key: identity::Keypair,
     config: &Config,
+    registry: &mut prometheus_client::registry::Registry,
 ) -> Result<Swarm<Behaviour>, NetError> {
     let cfg = config.clone();
     let err = |what: &str, e: &dyn std::fmt::Display| NetError::Transport(format!("{what}: {e}"));
@@ -124,6 +158,7 @@ pub(crate) async fn build_swarm(
         .map_err(|e| err("websocket", &e))?
         .with_relay_client(noise::Config::new, yamux::Config::default)
         .map_err(|e| err("relay client", &e))?
+        .with_bandwidth_metrics(registry)
         .with_behaviour(|key, relay_client| {
             behaviour(key, relay_client, &cfg).map_err(|e| Box::new(e) as Box<_>)
         })

@@ -25,6 +25,12 @@ pub struct Config {
     pub sync: converge_sync::Config,
     /// How often the node runs the sync timers (summaries, retransmits).
     pub tick: Duration,
+    /// Gossipsub's mesh degree: how many peers each node forwards a
+    /// document's fresh deltas to (gossipsub's `mesh_n`; the mesh keeps
+    /// between one less and one more). Every node receives each
+    /// delta about this many times less one, so it trades bytes for
+    /// robustness and latency (default 3; gossipsub's own default is 6).
+    pub mesh_degree: usize,
     /// Gossipsub's heartbeat (mesh maintenance; the first mesh forms at
     /// the first heartbeat).
     pub heartbeat: Duration,
@@ -60,6 +66,7 @@ impl Default for Config {
             sync: converge_sync::Config::default(),
             tick: Duration::from_millis(100),
             heartbeat: Duration::from_millis(500),
+            mesh_degree: 3,
             idle_timeout: Duration::from_secs(60),
             relay_server: false,
             ban_duration: Duration::from_secs(600),

@@ -11,7 +11,7 @@ use converge_core::{Doc, DocEvent, Transaction};
 use converge_store::{DocId, Store};
 use converge_sync::{Effect, SyncState};
 use futures::StreamExt;
-use libp2p::gossipsub::{self, Sha256Topic, TopicHash};
+use libp2p::gossipsub::{self, IdentTopic, TopicHash};
 use libp2p::swarm::SwarmEvent;
 use libp2p::{identify, request_response, Multiaddr, PeerId, Swarm};
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -20,6 +20,7 @@ use crate::behaviour::{Behaviour, BehaviourEvent};
 use crate::codec::DirectRequest;
 use crate::config::Config;
 use crate::error::NetError;
+use crate::metrics::{Channel, Direction, NodeMetrics};
 use crate::presence::{Announce, Presence, PresenceEvent, MAX_PRESENCE_BYTES};
 use crate::status::{NodeStats, PeerStatus, SyncStatus};
 
@@ -85,16 +86,24 @@ pub(crate) enum Command {
     },
 }
 
-/// The gossipsub topic of document `id`: `/converge/doc/1/<id>`, which
-/// gossipsub hashes (SHA-256) on the wire, so the topic does not reveal the
-/// document id to peers that do not know it.
-pub fn topic_of(id: &str) -> Sha256Topic {
-    Sha256Topic::new(format!("/converge/doc/1/{id}"))
+/// The gossipsub topic of document `id`: `c1-` and 24 hex digits, the
+/// first 96 bits of SHA-256 over `/converge/doc/1/<id>`. The topic does not
+/// reveal the document id to peers that do not know it, and costs 27 bytes
+/// on every message (gossipsub's `Sha256Topic` sends 44).
+pub fn topic_of(id: &str) -> IdentTopic {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write;
+    let digest = Sha256::digest(format!("/converge/doc/1/{id}"));
+    let mut name = String::from("c1-");
+    for b in &digest[..12] {
+        let _ = write!(name, "{b:02x}");
+    }
+    IdentTopic::new(name)
 }
 
 /// A document open on the node.
 struct OpenDoc {
-    topic: Sha256Topic,
+    topic: IdentTopic,
     sync: SyncState<PeerId>,
     changes: Changes,
     /// Peers subscribed to the document's topic.
@@ -117,6 +126,7 @@ pub(crate) struct EventLoop {
     listeners: Vec<libp2p::core::transport::ListenerId>,
     /// Peers cut off for misbehaving, until when.
     banned: HashMap<PeerId, Instant>,
+    metrics: NodeMetrics,
 }
 
 impl EventLoop {
@@ -126,6 +136,7 @@ impl EventLoop {
         store: Store,
         commands: mpsc::Receiver<Command>,
         config: Config,
+        metrics: NodeMetrics,
     ) -> EventLoop {
         EventLoop {
             swarm,
@@ -138,6 +149,7 @@ impl EventLoop {
             listen_addrs: Vec::new(),
             listeners,
             banned: HashMap::new(),
+            metrics,
         }
     }
 
@@ -384,9 +396,13 @@ impl EventLoop {
             return;
         };
         let Ok(doc) = store.doc(id) else { return };
+        let metrics = &self.metrics;
         let effects: Vec<_> = deltas
             .into_iter()
-            .flat_map(|d| open.sync.publish(doc, d))
+            .flat_map(|d| {
+                metrics.published(d.len());
+                open.sync.publish(doc, d)
+            })
             .collect();
         self.apply_effects(id, effects);
     }
@@ -412,6 +428,7 @@ impl EventLoop {
         id: &DocId,
         f: impl FnOnce(&mut SyncState<PeerId>, &mut Doc) -> Vec<Effect<PeerId>>,
     ) {
+        let _span = tracing::debug_span!("doc", doc = %id).entered();
         if let Err(e) = self.touch(id) {
             tracing::warn!(doc = %id, error = %e, "the document could not be loaded");
             return;
@@ -439,13 +456,17 @@ impl EventLoop {
                         continue;
                     };
                     let topic = open.topic.hash();
+                    let len = bytes.len();
                     // No peer yet, or the same bytes again: the summary
                     // exchange repairs whatever gossip does not carry.
-                    if let Err(e) = self.swarm.behaviour_mut().gossipsub.publish(topic, bytes) {
-                        tracing::debug!(doc = %id, error = %e, "gossip not sent");
+                    match self.swarm.behaviour_mut().gossipsub.publish(topic, bytes) {
+                        Ok(_) => self.metrics.sync(Channel::Gossip, Direction::Out, len),
+                        Err(e) => tracing::debug!(doc = %id, error = %e, "gossip not sent"),
                     }
                 }
                 Effect::Send { to, bytes } => {
+                    self.metrics
+                        .sync(Channel::Direct, Direction::Out, bytes.len());
                     let request = DirectRequest {
                         doc: id.to_string(),
                         bytes,
@@ -456,6 +477,7 @@ impl EventLoop {
                     // Garbage, oversized or flooding: the peer is
                     // disconnected and refused for a while.
                     tracing::warn!(doc = %id, %peer, %reason, "peer cut off and banned");
+                    self.metrics.cut_off();
                     self.banned
                         .insert(peer, Instant::now() + self.config.ban_duration);
                     let _ = self.swarm.disconnect_peer_id(peer);
@@ -496,6 +518,7 @@ impl EventLoop {
         for id in &ids {
             self.publish_outbox(id);
         }
+        self.metrics.set_gauges(&self.stats());
     }
 
     fn stats(&self) -> NodeStats {
@@ -510,6 +533,7 @@ impl EventLoop {
                 .count(),
             ..NodeStats::default()
         };
+        (stats.deltas_published, stats.delta_bytes_published) = self.metrics.published_totals();
         for open in self.docs.values() {
             stats.gossip_bytes_out += open.sync.gossip_bytes_out();
             for peer in &open.peers {
@@ -570,6 +594,17 @@ impl EventLoop {
 
     fn swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
         let now = self.now_ms();
+        self.metrics.record(&event);
+        if let SwarmEvent::Behaviour(inner) = &event {
+            match inner {
+                BehaviourEvent::Gossipsub(e) => self.metrics.record(e),
+                BehaviourEvent::Identify(e) => self.metrics.record(e),
+                BehaviourEvent::Ping(e) => self.metrics.record(e),
+                BehaviourEvent::Dcutr(e) => self.metrics.record(e),
+                BehaviourEvent::RelayServer(e) => self.metrics.record(e),
+                _ => {}
+            }
+        }
         match event {
             SwarmEvent::NewListenAddr { address, .. } => {
                 tracing::info!(%address, "listening");
@@ -619,7 +654,10 @@ impl EventLoop {
                         self.presence_changed(&id, event);
                         return;
                     }
-                    self.with_sync(&id, |sync, doc| sync.receive(doc, from, &data, now));
+                    self.metrics
+                        .sync(Channel::Gossip, Direction::In, data.len());
+                    let _span = tracing::debug_span!("peer", peer = %from).entered();
+                    self.with_sync(&id, |sync, doc| sync.receive_gossip(doc, from, &data, now));
                 }
                 gossipsub::Event::Subscribed { peer_id, topic } => {
                     let Some(id) = self.topics.get(&topic).cloned() else {
@@ -658,6 +696,9 @@ impl EventLoop {
                     };
                     if self.docs.contains_key(&id) {
                         let bytes = request.bytes;
+                        self.metrics
+                            .sync(Channel::Direct, Direction::In, bytes.len());
+                        let _span = tracing::debug_span!("peer", %peer).entered();
                         self.with_sync(&id, |sync, doc| sync.receive(doc, peer, &bytes, now));
                     }
                 }

@@ -30,6 +30,7 @@ mod codec;
 mod config;
 mod error;
 mod event_loop;
+mod metrics;
 mod node;
 mod presence;
 mod status;

@@ -13,8 +13,10 @@ use crate::behaviour::build_swarm;
 use crate::config::Config;
 use crate::error::NetError;
 use crate::event_loop::{Changes, Command, EventLoop, PresenceChanges};
+use crate::metrics::NodeMetrics;
 use crate::presence::PresenceEvent;
 use crate::status::{NodeStats, SyncStatus};
+use prometheus_client::registry::Registry;
 
 /// A peer: a store of documents, a libp2p swarm, and one task that drives
 /// both (what automerge-repo calls a Repo).
@@ -32,10 +34,19 @@ use crate::status::{NodeStats, SyncStatus};
 /// node.shutdown().await?;
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Node {
     commands: mpsc::Sender<Command>,
     peer_id: PeerId,
+    registry: Arc<Registry>,
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node")
+            .field("peer_id", &self.peer_id)
+            .finish()
+    }
 }
 
 async fn ask<T>(
@@ -72,7 +83,9 @@ impl Node {
             )?,
         };
         let peer_id = key.public().to_peer_id();
-        let mut swarm = build_swarm(key, &config).await?;
+        let mut registry = Registry::default();
+        let mut swarm = build_swarm(key, &config, &mut registry).await?;
+        let metrics = NodeMetrics::new(&mut registry);
         let mut listeners = Vec::new();
         for addr in &config.listen {
             let id = swarm
@@ -90,10 +103,11 @@ impl Node {
             })?;
         }
         let (tx, rx) = mpsc::channel(config.channel_capacity.max(1));
-        tokio::spawn(EventLoop::new(swarm, listeners, store, rx, config).run());
+        tokio::spawn(EventLoop::new(swarm, listeners, store, rx, config, metrics).run());
         Ok(Node {
             commands: tx,
             peer_id,
+            registry: Arc::new(registry),
         })
     }
 
@@ -122,6 +136,20 @@ impl Node {
     /// Counters of the node: documents open and loaded, peers, bytes.
     pub async fn stats(&self) -> Result<NodeStats, NetError> {
         ask(&self.commands, |reply| Command::Stats { reply }).await
+    }
+
+    /// The node's metrics in the OpenMetrics text format (what a
+    /// Prometheus server scrapes; `converge node --metrics` serves it):
+    /// libp2p's (`libp2p_bandwidth_bytes_total` per protocol and direction,
+    /// connections, gossipsub, identify, ping, relay, DCUtR) and converge's
+    /// (`converge_sync_bytes_total` per channel and direction,
+    /// `converge_deltas_published_total`, documents and peers). Gauges are
+    /// refreshed at every tick of the node.
+    pub fn metrics(&self) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
     }
 
     /// The peers connected now.

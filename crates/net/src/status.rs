@@ -112,4 +112,9 @@ pub struct NodeStats {
     pub bytes_out: u64,
     /// Sync bytes published by gossip (counted once per message).
     pub gossip_bytes_out: u64,
+    /// Local transactions published to peers.
+    pub deltas_published: u64,
+    /// Their encoded size: what an ideal network delivers once to every
+    /// other peer.
+    pub delta_bytes_published: u64,
 }

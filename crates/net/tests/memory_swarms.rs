@@ -290,3 +290,54 @@ async fn more_than_a_hundred_shared_documents_all_sync() {
     a.shutdown().await.unwrap();
     b.shutdown().await.unwrap();
 }
+
+/// The sample of `name` (with labels, as rendered) in `metrics`.
+fn sample(metrics: &str, name: &str) -> Option<u64> {
+    metrics
+        .lines()
+        .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_what_crossed_the_wire() {
+    let (ca, a_addr) = config(&[]);
+    let a = Node::start(ca).await.unwrap();
+    let b = Node::start(config(std::slice::from_ref(&a_addr)).0)
+        .await
+        .unwrap();
+    let (da, db) = (a.open("m").await.unwrap(), b.open("m").await.unwrap());
+    // Wait for the session, then publish five transactions.
+    let start = Instant::now();
+    while da.status().await.unwrap().peers.is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(30), "no peer");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for i in 0..5 {
+        da.edit(move |tx| tx.counter("n").add(i).unwrap())
+            .await
+            .unwrap();
+    }
+    converged(&[&da, &db]).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    a.stats().await.unwrap(); // the gauges follow the node's ticks
+    let (ma, mb) = (a.metrics(), b.metrics());
+    assert_eq!(sample(&ma, "converge_deltas_published_total"), Some(5));
+    let published = sample(&ma, "converge_deltas_published_bytes_total").unwrap();
+    let stats = a.stats().await.unwrap();
+    assert_eq!(stats.deltas_published, 5);
+    assert_eq!(stats.delta_bytes_published, published);
+    let gossip_in = r#"converge_sync_bytes_total{channel="gossip",direction="in"}"#;
+    assert!(
+        sample(&mb, gossip_in).unwrap() > published,
+        "b received the deltas (framed) and summaries:\n{mb}"
+    );
+    let wire = r#"libp2p_bandwidth_bytes_total{protocols="/memory",direction="Outbound"}"#;
+    assert!(sample(&ma, wire).unwrap() > published, "{ma}");
+    assert_eq!(sample(&ma, "converge_open_docs"), Some(1));
+    assert_eq!(sample(&ma, "converge_connected_peers"), Some(1));
+    assert!(ma.contains("libp2p_gossipsub_messages_total"), "{ma}");
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+}

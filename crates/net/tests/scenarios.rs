@@ -128,6 +128,17 @@ async fn scenario(seed: u64, n: usize, steps: usize) {
         if snaps.iter().all(|s| *s == snaps[0]) {
             break;
         }
+        if start.elapsed() >= Duration::from_secs(60) {
+            for (i, p) in peers.iter().enumerate() {
+                let (node, doc) = p.live.as_ref().unwrap();
+                eprintln!(
+                    "peer {i} {}: {:?}\n  connected {:?}",
+                    node.peer_id(),
+                    doc.status().await.unwrap(),
+                    node.connected_peers().await.unwrap()
+                );
+            }
+        }
         assert!(
             start.elapsed() < Duration::from_secs(60),
             "seed {seed}, {n} nodes: no convergence 60 s after healing \

@@ -9,7 +9,8 @@ pub struct Config {
     /// not gossiped (peers fetch them after the next summary); catch-up data
     /// is split into chunks that fit.
     pub max_message_bytes: usize,
-    /// How often a summary (this node's version vector) is gossiped.
+    /// How often a summary (this node's version vector) is gossiped while
+    /// the document changes; eight times less often while it does not.
     pub summary_interval_ms: u64,
     /// How long to wait for an acknowledgement before resending data, and
     /// before asking a stalled transfer to resume.
@@ -25,6 +26,13 @@ pub struct Config {
     pub max_messages_per_sec: u32,
     /// Minimum time between two catch-up requests to one peer.
     pub request_interval_ms: u64,
+    /// How long fresh edits are given to arrive by gossip before the
+    /// direct channel repairs them: a node pushes a peer only what it had
+    /// this long ago (what is fresher is still travelling), and asks only
+    /// for what a peer had this long ago, or for the causes a pending delta
+    /// has waited for this long. Without it, every summary crossing a burst
+    /// of edits started a catch-up transfer duplicating the gossip.
+    pub gossip_grace_ms: u64,
 }
 
 impl Default for Config {
@@ -38,6 +46,7 @@ impl Default for Config {
             max_transfer_bytes: 256 << 20,
             max_messages_per_sec: 2_000,
             request_interval_ms: 500,
+            gossip_grace_ms: 1_000,
         }
     }
 }

@@ -45,8 +45,16 @@ pub struct SyncState<P> {
     config: Config,
     sessions: BTreeMap<P, Session>,
     next_transfer: u64,
-    last_summary_ms: Option<u64>,
-    last_pending_request_ms: Option<u64>,
+    /// When the last summary was gossiped, and what it said.
+    last_summary: Option<(u64, VersionVector)>,
+    /// Causes that pending deltas wait for, and since when.
+    pending_wait: Option<(u64, VersionVector)>,
+    /// What this node had at least `gossip_grace_ms` ago (what its peers
+    /// should have by now), and the sample that replaces it next.
+    settled: Option<VersionVector>,
+    sample: Option<(u64, VersionVector)>,
+    /// Whether the message being handled came by gossip.
+    via_gossip: bool,
     gossip_bytes_out: u64,
 }
 
@@ -65,8 +73,11 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
             config,
             sessions: BTreeMap::new(),
             next_transfer: 1,
-            last_summary_ms: None,
-            last_pending_request_ms: None,
+            last_summary: None,
+            pending_wait: None,
+            settled: None,
+            sample: None,
+            via_gossip: false,
             gossip_bytes_out: 0,
         }
     }
@@ -118,10 +129,9 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
     /// Starts (or restarts, after a reconnection) the session with `peer`
     /// and greets it with this node's summary.
     pub fn add_peer(&mut self, doc: &Doc, peer: P, now_ms: u64) -> Vec<Effect<P>> {
-        self.sessions.insert(
-            peer.clone(),
-            Session::new(now_ms, self.config.max_messages_per_sec),
-        );
+        let mut session = Session::new(now_ms, self.config.max_messages_per_sec);
+        session.linked = true;
+        self.sessions.insert(peer.clone(), session);
         let mut out = Vec::new();
         let hello = Message::Summary {
             version: doc.version(),
@@ -166,7 +176,26 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
         });
     }
 
-    /// Handles bytes that arrived from `from` (by gossip or directly).
+    /// Handles bytes that `from` published to every peer of the document
+    /// (gossip), where a transport tells the two channels apart: a summary
+    /// that arrives by gossip reaches every peer at once, so it never
+    /// starts a push (every peer would push the same data); the node that
+    /// lacks something asks one peer for it (see [`SyncState::tick`]).
+    pub fn receive_gossip(
+        &mut self,
+        doc: &mut Doc,
+        from: P,
+        bytes: &[u8],
+        now_ms: u64,
+    ) -> Vec<Effect<P>> {
+        self.via_gossip = true;
+        let out = self.receive(doc, from, bytes, now_ms);
+        self.via_gossip = false;
+        out
+    }
+
+    /// Handles bytes that arrived from `from` (directly, or by gossip on a
+    /// transport that does not tell the two apart).
     pub fn receive(&mut self, doc: &mut Doc, from: P, bytes: &[u8], now_ms: u64) -> Vec<Effect<P>> {
         let mut out = Vec::new();
         let per_sec = self.config.max_messages_per_sec;
@@ -211,17 +240,24 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
                 // was known (not joined): after a crash and restart from a
                 // snapshot a peer may have less than it once acknowledged,
                 // and a stale belief would keep it from ever being repaired.
-                s.their_version = version;
-                // The peer has something this node lacks. It will usually
-                // push it on seeing this node's own summary; ask only if
-                // nothing arrives within `request_interval_ms` (see `tick`).
-                if lacking && s.wanted_since_ms.is_none() {
-                    s.wanted_since_ms = Some(now_ms);
+                s.their_version = version.clone();
+                // The peer has something this node lacks. It usually
+                // arrives by gossip, or the peer pushes it on seeing this
+                // node's own summary; ask only if what the peer had now has
+                // not arrived within the grace period (see `tick`).
+                if lacking && s.wanted.is_none() {
+                    s.wanted = Some((now_ms, version.clone()));
                 }
-                self.push(doc, &from, now_ms, out);
+                // Push only what the peer lacks of what this node had a
+                // grace period ago: fresher edits are still on their way.
+                let settled = self.settled(doc, now_ms);
+                if !self.via_gossip && !version.dominates(&settled) {
+                    self.push(doc, &from, now_ms, out);
+                }
             }
             Message::Delta { delta } => match doc.apply(&delta) {
-                Ok(ApplyOutcome::Pending) => self.request(doc, &from, now_ms, out),
+                // Its causes are usually a gossip message behind: `tick`
+                // asks for them if they have not come within the grace.
                 Ok(_) => {}
                 Err(e) => self.cut_off(&from, SessionError::Refused(e), out),
             },
@@ -362,7 +398,7 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
                 let version = doc.version();
                 if let Some(s) = self.sessions.get_mut(from) {
                     if version.dominates(&s.their_version) {
-                        s.wanted_since_ms = None;
+                        s.wanted = None;
                     }
                 }
                 self.send(from, &Message::Ack { version }, out);
@@ -375,6 +411,26 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
     }
 
     /// Sends `peer` what it lacks, unless a transfer is already under way.
+    /// What this node had at least a grace period ago (everything it had
+    /// when first asked counts as old), sampled again every grace period.
+    fn settled(&mut self, doc: &Doc, now_ms: u64) -> VersionVector {
+        let grace = self.config.gossip_grace_ms;
+        match &self.sample {
+            None => {
+                let v = doc.version();
+                self.settled = Some(v.clone());
+                self.sample = Some((now_ms, v));
+            }
+            Some((at, _)) if now_ms.saturating_sub(*at) >= grace => {
+                let (_, v) = self.sample.take().expect("matched");
+                self.settled = Some(v);
+                self.sample = Some((now_ms, doc.version()));
+            }
+            Some(_) => {}
+        }
+        self.settled.clone().expect("set above")
+    }
+
     fn push(&mut self, doc: &mut Doc, peer: &P, now_ms: u64, out: &mut Vec<Effect<P>>) {
         let retransmit = self.config.retransmit_ms;
         let s = self.session(peer, now_ms);
@@ -470,15 +526,19 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
     /// trimming of the delta log to what every peer has.
     pub fn tick(&mut self, doc: &mut Doc, now_ms: u64) -> Vec<Effect<P>> {
         let mut out = Vec::new();
-        let due = self
-            .last_summary_ms
-            .is_none_or(|t| now_ms.saturating_sub(t) >= self.config.summary_interval_ms);
+        // A summary goes to every peer of the document, so its cost grows
+        // with the square of their number: it is gossiped every interval
+        // while the document changes, and every eighth interval while it
+        // does not (to repair a peer that lost the last delta and summary).
+        let interval = self.config.summary_interval_ms;
+        let version = doc.version();
+        let due = self.last_summary.as_ref().is_none_or(|(t, said)| {
+            let elapsed = now_ms.saturating_sub(*t);
+            elapsed >= interval.saturating_mul(8) || (elapsed >= interval && *said != version)
+        });
         if due {
-            self.last_summary_ms = Some(now_ms);
-            let msg = Message::Summary {
-                version: doc.version(),
-            }
-            .encode();
+            self.last_summary = Some((now_ms, version.clone()));
+            let msg = Message::Summary { version }.encode();
             self.gossip_bytes_out += msg.len() as u64;
             out.push(Effect::Gossip(msg));
         }
@@ -519,35 +579,77 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
                 self.send(peer, &m, &mut out);
             }
         }
+        self.settled(doc, now_ms);
         let ours = doc.version();
-        let interval = self.config.request_interval_ms;
+        let grace = self.config.gossip_grace_ms;
+        // One catch-up at a time: while one peer answers a request or
+        // sends a transfer, the others are not asked for the same data.
+        let mut catching_up = self.sessions.values().any(|s| {
+            !s.cut_off
+                && (s
+                    .last_request_ms
+                    .is_some_and(|t| now_ms.saturating_sub(t) < retransmit)
+                    || s.inbound
+                        .as_ref()
+                        .is_some_and(|i| now_ms.saturating_sub(i.last_activity_ms) < retransmit))
+        });
+        // A neighbour that has lacked old data for two grace periods gets
+        // it pushed: gossip did not bring it (a lost message, or a mesh
+        // that left the peer out), and the peer may not know it lacks it.
+        let settled = self.settled.clone().expect("sampled above");
         for peer in &peers {
             let s = self.sessions.get_mut(peer).expect("listed");
-            let Some(since) = s.wanted_since_ms else {
+            if !s.linked || s.cut_off || s.their_version.dominates(&settled) {
+                s.lagging_since_ms = None;
+                continue;
+            }
+            let since = *s.lagging_since_ms.get_or_insert(now_ms);
+            if now_ms.saturating_sub(since) >= grace.saturating_mul(2) {
+                s.lagging_since_ms = None;
+                self.push(doc, peer, now_ms, &mut out);
+            }
+        }
+        // Ask only peers the transport reaches directly (`add_peer`); a
+        // transport that never says which those are lets every peer be asked.
+        let any_linked = self.sessions.values().any(|s| s.linked);
+        let askable = |s: &Session| !s.cut_off && (s.linked || !any_linked);
+        for peer in &peers {
+            let s = self.sessions.get_mut(peer).expect("listed");
+            let Some((since, wanted)) = &s.wanted else {
                 continue;
             };
             if s.cut_off || ours.dominates(&s.their_version) {
-                s.wanted_since_ms = None;
-            } else if now_ms.saturating_sub(since) >= interval {
-                s.wanted_since_ms = Some(now_ms);
+                s.wanted = None;
+            } else if ours.dominates(wanted) {
+                // What the peer had then arrived; watch what it has now.
+                s.wanted = Some((now_ms, s.their_version.clone()));
+            } else if now_ms.saturating_sub(*since) >= grace && !catching_up && askable(s) {
+                s.wanted = Some((now_ms, wanted.clone()));
                 self.request(doc, peer, now_ms, &mut out);
+                catching_up = true;
             }
         }
-        if doc.pending_len() > 0
-            && self
-                .last_pending_request_ms
-                .is_none_or(|t| now_ms.saturating_sub(t) >= retransmit)
-        {
+        if doc.pending_len() == 0 {
+            self.pending_wait = None;
+        } else {
             let missing = doc.missing();
-            let best = peers
-                .iter()
-                .filter(|p| !self.sessions[*p].cut_off)
-                .find(|p| self.sessions[*p].their_version.dominates(&missing))
-                .or_else(|| peers.iter().find(|p| !self.sessions[*p].cut_off))
-                .cloned();
-            if let Some(peer) = best {
-                self.last_pending_request_ms = Some(now_ms);
-                self.request(doc, &peer, now_ms, &mut out);
+            match &self.pending_wait {
+                Some((since, waited)) if !ours.dominates(waited) => {
+                    if now_ms.saturating_sub(*since) >= grace.min(retransmit) && !catching_up {
+                        let best = peers
+                            .iter()
+                            .filter(|p| askable(&self.sessions[*p]))
+                            .find(|p| self.sessions[*p].their_version.dominates(&missing))
+                            .or_else(|| peers.iter().find(|p| askable(&self.sessions[*p])))
+                            .cloned();
+                        if let Some(peer) = best {
+                            self.pending_wait = Some((now_ms, waited.clone()));
+                            self.request(doc, &peer, now_ms, &mut out);
+                        }
+                    }
+                }
+                // New causes to wait for (the old ones arrived).
+                _ => self.pending_wait = Some((now_ms, missing)),
             }
         }
         if !self.sessions.is_empty() {
@@ -681,6 +783,12 @@ impl<P: Ord + Clone + Debug> SyncNode<P> {
     /// Forgets `peer` (disconnected for good).
     pub fn remove_peer(&mut self, peer: &P) {
         self.sync.remove_peer(peer);
+    }
+
+    /// Handles bytes `from` published by gossip
+    /// ([`SyncState::receive_gossip`]).
+    pub fn receive_gossip(&mut self, from: P, bytes: &[u8], now_ms: u64) -> Vec<Effect<P>> {
+        self.sync.receive_gossip(&mut self.doc, from, bytes, now_ms)
     }
 
     /// Handles bytes that arrived from `from` (by gossip or directly).

@@ -60,12 +60,20 @@ pub(crate) struct Session {
     pub(crate) outbound: Option<Outbound>,
     pub(crate) inbound: Option<Inbound>,
     pub(crate) last_request_ms: Option<u64>,
-    /// Since when the peer is known to have something this node lacks.
-    pub(crate) wanted_since_ms: Option<u64>,
+    /// Since when the peer is known to have something this node lacks,
+    /// and what it had then: asked for only if it has not arrived by
+    /// gossip within the grace period.
+    pub(crate) wanted: Option<(u64, VersionVector)>,
     /// Token bucket against floods: tokens left and when it was refilled.
     pub(crate) tokens: f64,
     pub(crate) refilled_ms: u64,
     pub(crate) cut_off: bool,
+    /// Started by `add_peer`: a peer the transport reaches directly (the
+    /// others are only heard by gossip, through other peers).
+    pub(crate) linked: bool,
+    /// Since when the peer, as far as this node knows, lacks something this
+    /// node had a grace period ago.
+    pub(crate) lagging_since_ms: Option<u64>,
     pub(crate) stats: SessionStats,
 }
 

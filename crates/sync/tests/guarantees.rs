@@ -94,12 +94,23 @@ fn a_delta_waits_for_its_cause_and_the_cause_is_fetched() {
     });
     drop(first); // the first gossip is lost
     net.route(0, second);
-    net.hop(); // B holds "effect" and asks A for what it lacks
+    net.hop(); // B holds "effect"
     assert_eq!(net.nodes[1].doc().pending_len(), 1);
     assert!(
         net.nodes[1].doc().root().aw_set("s").is_none(),
         "no effect before its cause"
     );
+    // The cause may still come by gossip: B waits a grace period, then
+    // asks A for what it lacks.
+    net.tick_all();
+    assert!(
+        !net.queue
+            .iter()
+            .any(|q| matches!(Message::decode(&q.2), Ok(Message::Request { .. }))),
+        "no request within the grace period"
+    );
+    net.now += Config::default().gossip_grace_ms;
+    net.tick_all();
     assert!(
         net.delivered
             .iter()
@@ -340,4 +351,61 @@ fn messages_say_which_channel_they_are_for() {
         .channel(),
         Channel::Direct
     );
+}
+
+fn chunks(effects: &[Effect<usize>]) -> usize {
+    effects
+        .iter()
+        .filter(|e| match e {
+            Effect::Send { bytes, .. } => {
+                matches!(Message::decode(bytes), Ok(Message::Chunk { .. }))
+            }
+            _ => false,
+        })
+        .count()
+}
+
+fn requests(effects: &[Effect<usize>]) -> Vec<usize> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send { to, bytes } => {
+                matches!(Message::decode(bytes), Ok(Message::Request { .. })).then_some(*to)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_gossiped_summary_never_starts_a_push_and_one_peer_is_asked() {
+    // A has 20 edits that B and C lack; C's has 20 more of its own.
+    let (a, c) = diverged_pair(20);
+    let b = Doc::new(ReplicaId::new(0xBBBB_0009));
+    let summary = |doc: &Doc| {
+        Message::Summary {
+            version: doc.version(),
+        }
+        .encode()
+    };
+    let config = Config::default();
+    let mut na = SyncNode::new(a, config.clone());
+    // Gossip reaches every peer at once: nobody pushes on it ...
+    assert_eq!(chunks(&na.receive_gossip(1, &summary(&b), 0)), 0);
+    // ... while a direct summary (a new session's greeting) is answered
+    // with what the peer lacks.
+    assert!(chunks(&na.receive(2, &summary(&b), 0)) > 0);
+
+    // B hears from A and C (both linked) that it lacks their edits: after
+    // the grace period it asks one of them, not both.
+    let mut nb = SyncNode::new(b, config.clone());
+    nb.add_peer(1, 0);
+    nb.add_peer(3, 0);
+    let a_summary = summary(na.doc());
+    let c_summary = summary(&c);
+    nb.receive_gossip(1, &a_summary, 0);
+    nb.receive_gossip(3, &c_summary, 0);
+    assert!(requests(&nb.tick(10)).is_empty(), "within the grace period");
+    let asked = requests(&nb.tick(config.gossip_grace_ms + 10));
+    assert_eq!(asked.len(), 1, "one catch-up at a time: {asked:?}");
 }

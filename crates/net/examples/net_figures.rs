@@ -1,0 +1,433 @@
+//! The figures of docs/benchmarks-net.md: real libp2p swarms in one
+//! process (memory transport, noise, yamux, gossipsub, request-response),
+//! each node with its own store.
+//!
+//! ```text
+//! cargo run --release -p converge-net --example net_figures            # everything
+//! cargo run --release -p converge-net --example net_figures -- spread 10 20 50
+//! cargo run --release -p converge-net --example net_figures -- catchup
+//! cargo run --release -p converge-net --example net_figures -- split
+//! ```
+//!
+//! - `spread N...`: N nodes (each dials up to 4 earlier ones), 1,000
+//!   one-character insertions spread over them concurrently; time until
+//!   every snapshot is byte-identical, bytes on the wire (every libp2p
+//!   stream, both directions: sync, gossipsub control, identify, ping) and
+//!   amplification against the ideal (every delta delivered once to every
+//!   other node).
+//! - `catchup`: a node stops, its peer makes 10,000 edits (the first 10,000
+//!   of automerge-paper when the traces are there, else random typing), the
+//!   node restarts from its store and reconnects: time and bytes.
+//! - `split`: 5 nodes split 2|3, 1,000 edits on each side, healed: time,
+//!   bytes and catch-up transfers.
+//!
+//! `NET_FIGURES_MESH=D` sets `Config::mesh_degree`, `NET_FIGURES_GRACE=MS`
+//! the sync protocol's `gossip_grace_ms`, to compare settings.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use converge_net::{identity, Config, DocHandle, Multiaddr, Node, NodeStats};
+use converge_testkit::Rng;
+
+const DOC: &str = "bench";
+
+fn memory_addr() -> Multiaddr {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let n = 7_000_000 + u64::from(std::process::id()) * 1_000 + NEXT.fetch_add(1, Ordering::SeqCst);
+    format!("/memory/{n}").parse().expect("a memory address")
+}
+
+fn config(addr: &Multiaddr) -> Config {
+    let mut c = Config::listening(addr.clone());
+    if let Some(d) = std::env::var("NET_FIGURES_MESH")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        c.mesh_degree = d;
+    }
+    if let Some(g) = std::env::var("NET_FIGURES_GRACE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        c.sync.gossip_grace_ms = g;
+    }
+    c.heartbeat = Duration::from_millis(200);
+    c.tick = Duration::from_millis(50);
+    c
+}
+
+#[derive(Clone)]
+struct Peer {
+    key: identity::Keypair,
+    config: Config,
+    node: Node,
+    doc: DocHandle,
+}
+
+async fn start(key: identity::Keypair, config: Config) -> Peer {
+    let node = Node::start_with_identity(key.clone(), config.clone())
+        .await
+        .expect("node starts");
+    let doc = node.open(DOC).await.expect("document opens");
+    Peer {
+        key,
+        config,
+        node,
+        doc,
+    }
+}
+
+/// The sum of the samples of `node`'s metrics whose line starts with
+/// `prefix` (name and labels).
+fn metric(node: &Node, prefix: &str) -> u64 {
+    node.metrics()
+        .lines()
+        .filter(|l| l.starts_with(prefix))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// Bytes every libp2p stream of `node` wrote: summed over all nodes, the
+/// bytes on the wire.
+fn wire_bytes_out(node: &Node) -> u64 {
+    metric(
+        node,
+        "libp2p_bandwidth_bytes_total{protocols=\"/memory\",direction=\"Outbound\"}",
+    )
+}
+
+/// Sync bytes `node` sent point to point (catch-up, requests, acks).
+fn direct_bytes_out(node: &Node) -> u64 {
+    metric(
+        node,
+        "converge_sync_bytes_total{channel=\"direct\",direction=\"out\"}",
+    )
+}
+
+async fn total_wire(peers: &[Peer]) -> u64 {
+    peers.iter().map(|p| wire_bytes_out(&p.node)).sum()
+}
+
+async fn total_direct(peers: &[Peer]) -> u64 {
+    peers.iter().map(|p| direct_bytes_out(&p.node)).sum()
+}
+
+async fn stats(peers: &[Peer]) -> Vec<NodeStats> {
+    let mut out = Vec::new();
+    for p in peers {
+        out.push(p.node.stats().await.expect("stats"));
+    }
+    out
+}
+
+/// Waits until every node's snapshot is byte-identical; returns when.
+async fn converge(peers: &[Peer], limit: Duration) -> Result<Instant, String> {
+    let start = Instant::now();
+    loop {
+        let mut versions = Vec::new();
+        for p in peers {
+            versions.push(p.doc.read(|d| d.version()).await.expect("read"));
+        }
+        if versions.iter().all(|v| *v == versions[0]) {
+            let mut snaps = Vec::new();
+            for p in peers {
+                snaps.push(p.doc.read(|d| d.snapshot()).await.expect("read"));
+            }
+            if snaps.iter().all(|s| *s == snaps[0]) {
+                return Ok(Instant::now());
+            }
+        }
+        if start.elapsed() > limit {
+            return Err(format!("no convergence within {limit:?}"));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Starts `n` nodes; node i dials up to `links` random earlier nodes.
+async fn network(n: usize, links: usize, rng: &mut Rng) -> Vec<Peer> {
+    let mut peers: Vec<Peer> = Vec::new();
+    for i in 0..n {
+        let addr = memory_addr();
+        let mut c = config(&addr);
+        let mut targets: Vec<usize> = (0..i).collect();
+        while targets.len() > links {
+            targets.swap_remove(rng.below(targets.len()));
+        }
+        c.bootstrap = targets
+            .iter()
+            .map(|&j| peers[j].config.listen[0].clone())
+            .collect();
+        peers.push(start(identity::Keypair::generate_ed25519(), c).await);
+    }
+    // Every node sees its peers subscribed, and gossipsub's mesh forms at
+    // the next heartbeats.
+    for p in &peers {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while p.doc.status().await.expect("status").peers.is_empty() {
+            assert!(Instant::now() < deadline, "a node found no peer");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    peers
+}
+
+/// One keystroke at a random place of the shared text.
+async fn keystroke(doc: &DocHandle, seed: u64) {
+    doc.edit(move |tx| {
+        let mut rng = Rng::new(seed);
+        let mut text = tx.text("notes");
+        let pos = rng.below(text.len() + 1);
+        let c = char::from(b'a' + rng.below(26) as u8);
+        text.insert(pos, c.encode_utf8(&mut [0; 4]))
+            .expect("in range");
+    })
+    .await
+    .expect("edit");
+}
+
+fn kib(bytes: u64) -> String {
+    format!("{:.1} KiB", bytes as f64 / 1024.0)
+}
+
+async fn spread(n: usize, edits: usize) {
+    let mut rng = Rng::new(n as u64);
+    let peers = network(n, 4, &mut rng).await;
+    let wire_before = total_wire(&peers).await;
+    let direct_before = total_direct(&peers).await;
+    let before = stats(&peers).await;
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for (i, p) in peers.iter().enumerate() {
+        let doc = p.doc.clone();
+        let share = edits / n + usize::from(i < edits % n);
+        let seed = rng.next_u64();
+        tasks.push(tokio::spawn(async move {
+            let mut rng = Rng::new(seed);
+            for _ in 0..share {
+                keystroke(&doc, rng.next_u64()).await;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("editing task");
+    }
+    let edited = start.elapsed();
+    let done = converge(&peers, Duration::from_secs(120)).await;
+    let after = stats(&peers).await;
+    let wire = total_wire(&peers).await - wire_before;
+    let published: u64 = after
+        .iter()
+        .zip(&before)
+        .map(|(a, b)| a.delta_bytes_published - b.delta_bytes_published)
+        .sum();
+    let direct = total_direct(&peers).await - direct_before;
+    let ideal = published * (n as u64 - 1);
+    match done {
+        Ok(at) => println!(
+            "spread {n:>2} nodes, {edits} edits: edited in {:>6.0} ms, converged {:>6.0} ms after the first edit; \
+             wire {} ({:.0} B/edit/node), ideal {} ({:.1} B/delta): amplification {:.2}x; \
+             direct (catch-up) {}",
+            edited.as_secs_f64() * 1e3,
+            (at - start).as_secs_f64() * 1e3,
+            kib(wire),
+            wire as f64 / edits as f64 / (n as f64 - 1.0),
+            kib(ideal),
+            published as f64 / edits as f64,
+            wire as f64 / ideal.max(1) as f64,
+            kib(direct),
+        ),
+        Err(e) => println!("spread {n} nodes: FAILED: {e}"),
+    }
+    for p in peers {
+        p.node.shutdown().await.expect("shutdown");
+    }
+}
+
+/// The first `edits` edits of automerge-paper as (pos, del, ins), or random
+/// typing when the trace is not there.
+fn trace_edits(edits: usize) -> (Vec<(usize, usize, String)>, &'static str) {
+    match converge_testkit::traces::load(converge_testkit::traces::AUTOMERGE_PAPER) {
+        Ok(trace) => (
+            trace
+                .txns
+                .iter()
+                .flat_map(|t| t.patches.iter())
+                .take(edits)
+                .map(|p| (p.pos, p.del, p.ins.clone()))
+                .collect(),
+            "automerge-paper",
+        ),
+        Err(e) => {
+            println!("(traces not found: {e}; random typing instead)");
+            let mut rng = Rng::new(1);
+            let mut len = 0;
+            let out = (0..edits)
+                .map(|_| {
+                    let pos = rng.below(len + 1);
+                    len += 1;
+                    (pos, 0, "x".to_string())
+                })
+                .collect();
+            (out, "random typing")
+        }
+    }
+}
+
+async fn catchup(edits: usize) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (a_addr, b_addr) = (memory_addr(), memory_addr());
+    let mut ca = config(&a_addr);
+    ca.store = Some(dir.path().join("a.redb"));
+    let mut cb = config(&b_addr);
+    cb.store = Some(dir.path().join("b.redb"));
+    cb.bootstrap = vec![a_addr.clone()];
+    let a = start(identity::Keypair::generate_ed25519(), ca).await;
+    let b = start(identity::Keypair::generate_ed25519(), cb).await;
+    a.doc
+        .edit(|tx| tx.text("notes").push_str("start").expect("push"))
+        .await
+        .expect("edit");
+    converge(&[a.clone(), b.clone()], Duration::from_secs(30))
+        .await
+        .expect("first sync");
+    let (b_key, b_config) = (b.key.clone(), b.config.clone());
+    b.node.shutdown().await.expect("b stops");
+    let (patches, source) = trace_edits(edits);
+    let before = a.node.stats().await.expect("stats");
+    for (pos, del, ins) in patches {
+        a.doc
+            .edit(move |tx| {
+                let mut text = tx.text("notes");
+                // "start" sits before the trace's text.
+                text.splice(pos + 5, del, &ins)
+                    .expect("trace edit in range");
+            })
+            .await
+            .expect("edit");
+    }
+    let after = a.node.stats().await.expect("stats");
+    let missing = after.delta_bytes_published - before.delta_bytes_published;
+    let snapshot = a.doc.read(|d| d.snapshot().len()).await.expect("read");
+    let wire_a = wire_bytes_out(&a.node);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let started = Instant::now();
+    let b = start(b_key, b_config).await;
+    let peers = [a, b];
+    let done = converge(&peers, Duration::from_secs(120)).await;
+    let wire = wire_bytes_out(&peers[0].node) - wire_a + wire_bytes_out(&peers[1].node);
+    match done {
+        Ok(at) => println!(
+            "catch-up of {edits} edits ({source}): {:.0} ms from restart to identical snapshots; \
+             wire {} both ways (identify, ping and gossipsub included); \
+             the missed deltas {} ({:.2}x, target <= 1.1x + 1 KiB), the snapshot {}",
+            (at - started).as_secs_f64() * 1e3,
+            kib(wire),
+            kib(missing),
+            wire as f64 / missing as f64,
+            kib(snapshot as u64),
+        ),
+        Err(e) => println!("catch-up: FAILED: {e}"),
+    }
+    for p in peers {
+        p.node.shutdown().await.expect("shutdown");
+    }
+}
+
+async fn split(edits_per_side: usize) {
+    let mut rng = Rng::new(5);
+    // Everyone connected to everyone.
+    let peers = network(5, 4, &mut rng).await;
+    converge(&peers, Duration::from_secs(30))
+        .await
+        .expect("start");
+    let (left, right) = peers.split_at(2);
+    for l in left {
+        for r in right {
+            l.node
+                .disconnect(r.node.peer_id())
+                .await
+                .expect("disconnect");
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for side in [left, right] {
+        let mut tasks = Vec::new();
+        for (i, p) in side.iter().enumerate() {
+            let doc = p.doc.clone();
+            let share = edits_per_side / side.len() + usize::from(i < edits_per_side % side.len());
+            let seed = rng.next_u64();
+            tasks.push(tokio::spawn(async move {
+                let mut rng = Rng::new(seed);
+                for _ in 0..share {
+                    keystroke(&doc, rng.next_u64()).await;
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.expect("editing task");
+        }
+    }
+    converge(left, Duration::from_secs(60))
+        .await
+        .expect("left side");
+    converge(right, Duration::from_secs(60))
+        .await
+        .expect("right side");
+    let wire_before = total_wire(&peers).await;
+    let direct_before = total_direct(&peers).await;
+    let started = Instant::now();
+    for l in left {
+        for r in right {
+            let _ = l.node.dial(r.config.listen[0].clone()).await;
+        }
+    }
+    let done = converge(&peers, Duration::from_secs(120)).await;
+    let wire = total_wire(&peers).await - wire_before;
+    let after = stats(&peers).await;
+    let direct = total_direct(&peers).await - direct_before;
+    let side_delta: u64 = after.iter().map(|s| s.delta_bytes_published).sum::<u64>() / 2;
+    match done {
+        Ok(at) => println!(
+            "split 2|3, {edits_per_side} edits per side, healed: identical {:.0} ms after the heal; \
+             wire {}, of which direct sync {} (one side's deltas: {})",
+            (at - started).as_secs_f64() * 1e3,
+            kib(wire),
+            kib(direct),
+            kib(side_delta),
+        ),
+        Err(e) => println!("split: FAILED: {e}"),
+    }
+    for p in peers {
+        p.node.shutdown().await.expect("shutdown");
+    }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let what = args.first().map(String::as_str).unwrap_or("all");
+    let sizes: Vec<usize> = args.iter().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let sizes = if sizes.is_empty() {
+        vec![10, 20, 50]
+    } else {
+        sizes
+    };
+    if matches!(what, "spread" | "all") {
+        for n in sizes {
+            spread(n, 1_000).await;
+        }
+    }
+    if matches!(what, "catchup" | "all") {
+        catchup(10_000).await;
+    }
+    if matches!(what, "split" | "all") {
+        split(1_000).await;
+    }
+    if !matches!(what, "spread" | "catchup" | "split" | "all") {
+        eprintln!("net_figures: unknown figure '{what}' (spread [N...], catchup, split or all)");
+        std::process::exit(2);
+    }
+}
