@@ -8,7 +8,7 @@ use libp2p::core::Transport;
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::{
-    autonat, dcutr, gossipsub, identify, identity, noise, ping, relay, request_response, tcp,
+    allow_block_list, autonat, dcutr, gossipsub, identify, identity, noise, ping, relay, request_response, tcp,
     yamux, Swarm, SwarmBuilder,
 };
 
@@ -19,6 +19,8 @@ use crate::error::NetError;
 /// What a node runs on every connection.
 #[derive(NetworkBehaviour)]
 pub(crate) struct Behaviour {
+    /// Peers refused: banned for misbehaving, or blocked by the app.
+    pub(crate) blocked: allow_block_list::Behaviour<allow_block_list::BlockedPeers>,
     /// Fresh deltas and summaries, a topic per document.
     pub(crate) gossipsub: gossipsub::Behaviour,
     /// Direct sync messages (catch-up, acknowledgements).
@@ -113,6 +115,7 @@ fn behaviour(
         .relay_server
         .then(|| relay::Behaviour::new(peer_id, relay::Config::default()));
     Ok(Behaviour {
+        blocked: allow_block_list::Behaviour::default(),
         gossipsub,
         direct,
         identify,

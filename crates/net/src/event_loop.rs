@@ -72,6 +72,11 @@ pub(crate) enum Command {
         peer: PeerId,
         reply: oneshot::Sender<bool>,
     },
+    Block {
+        peer: PeerId,
+        block: bool,
+        reply: oneshot::Sender<()>,
+    },
     ListenAddrs {
         reply: oneshot::Sender<Vec<Multiaddr>>,
     },
@@ -126,6 +131,8 @@ pub(crate) struct EventLoop {
     listeners: Vec<libp2p::core::transport::ListenerId>,
     /// Peers cut off for misbehaving, until when.
     banned: HashMap<PeerId, Instant>,
+    /// Peers the app blocked (until it unblocks them).
+    blocked: std::collections::HashSet<PeerId>,
     metrics: NodeMetrics,
 }
 
@@ -149,6 +156,7 @@ impl EventLoop {
             listen_addrs: Vec::new(),
             listeners,
             banned: HashMap::new(),
+            blocked: std::collections::HashSet::new(),
             metrics,
         }
     }
@@ -251,6 +259,19 @@ impl EventLoop {
             }
             Command::Disconnect { peer, reply } => {
                 let _ = reply.send(self.swarm.disconnect_peer_id(peer).is_ok());
+            }
+            Command::Block { peer, block, reply } => {
+                let list = &mut self.swarm.behaviour_mut().blocked;
+                if block {
+                    self.blocked.insert(peer);
+                    list.block_peer(peer);
+                } else {
+                    self.blocked.remove(&peer);
+                    if !self.banned.contains_key(&peer) {
+                        list.unblock_peer(peer);
+                    }
+                }
+                let _ = reply.send(());
             }
             Command::ListenAddrs { reply } => {
                 let _ = reply.send(self.listen_addrs.clone());
@@ -480,7 +501,9 @@ impl EventLoop {
                     self.metrics.cut_off();
                     self.banned
                         .insert(peer, Instant::now() + self.config.ban_duration);
-                    let _ = self.swarm.disconnect_peer_id(peer);
+                    // The block list closes its connections and refuses
+                    // new ones until the ban ends (see `tick`).
+                    self.swarm.behaviour_mut().blocked.block_peer(peer);
                 }
             }
         }
@@ -496,6 +519,7 @@ impl EventLoop {
             }
         }
         self.evict_idle();
+        self.end_bans();
         let ttl = self.config.presence_ttl;
         let instant = Instant::now();
         for id in &ids {
@@ -521,6 +545,24 @@ impl EventLoop {
         self.metrics.set_gauges(&self.stats());
     }
 
+    /// Lets banned peers back once their ban is over (unless the app
+    /// blocked them too).
+    fn end_bans(&mut self) {
+        let now = Instant::now();
+        let over: Vec<PeerId> = self
+            .banned
+            .iter()
+            .filter(|(_, until)| now >= **until)
+            .map(|(p, _)| *p)
+            .collect();
+        for peer in over {
+            self.banned.remove(&peer);
+            if !self.blocked.contains(&peer) {
+                self.swarm.behaviour_mut().blocked.unblock_peer(peer);
+            }
+        }
+    }
+
     fn stats(&self) -> NodeStats {
         let mut stats = NodeStats {
             open_docs: self.docs.len(),
@@ -534,6 +576,7 @@ impl EventLoop {
             ..NodeStats::default()
         };
         (stats.deltas_published, stats.delta_bytes_published) = self.metrics.published_totals();
+        (stats.sync_bytes_in_total, stats.sync_bytes_out_total) = self.metrics.sync_totals();
         for open in self.docs.values() {
             stats.gossip_bytes_out += open.sync.gossip_bytes_out();
             for peer in &open.peers {
@@ -613,15 +656,6 @@ impl EventLoop {
             SwarmEvent::ExpiredListenAddr { address, .. } => {
                 self.listen_addrs.retain(|a| a != &address);
             }
-            SwarmEvent::ConnectionEstablished { peer_id, .. } => match self.banned.get(&peer_id) {
-                Some(until) if Instant::now() < *until => {
-                    let _ = self.swarm.disconnect_peer_id(peer_id);
-                }
-                Some(_) => {
-                    self.banned.remove(&peer_id);
-                }
-                None => {}
-            },
             SwarmEvent::ConnectionClosed {
                 peer_id,
                 num_established: 0,

@@ -171,6 +171,23 @@ impl NodeMetrics {
         gauge(&self.banned_peers, stats.banned_peers);
     }
 
+    /// Sync bytes received and sent since the node started, all channels,
+    /// documents and peers (the per-peer counters of [`NodeStats`] end with
+    /// their sessions).
+    pub(crate) fn sync_totals(&self) -> (u64, u64) {
+        let total = |direction| {
+            [Channel::Gossip, Channel::Direct]
+                .into_iter()
+                .map(|channel| {
+                    self.sync_bytes
+                        .get_or_create(&SyncLabels { channel, direction })
+                        .get()
+                })
+                .sum()
+        };
+        (total(Direction::In), total(Direction::Out))
+    }
+
     /// Deltas published so far: (count, bytes).
     pub(crate) fn published_totals(&self) -> (u64, u64) {
         (

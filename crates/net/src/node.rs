@@ -133,6 +133,29 @@ impl Node {
         ask(&self.commands, |reply| Command::Disconnect { peer, reply }).await
     }
 
+    /// Refuses every connection with `peer` until [`Node::unblock_peer`]:
+    /// those open are closed, new ones (dialled or accepted) are denied.
+    /// How an app, or `converge demo`, partitions peers.
+    pub async fn block_peer(&self, peer: PeerId) -> Result<(), NetError> {
+        ask(&self.commands, |reply| Command::Block {
+            peer,
+            block: true,
+            reply,
+        })
+        .await
+    }
+
+    /// Lets `peer` connect again (a ban for misbehaving still holds until
+    /// it ends). The peers do not reconnect by themselves: dial one.
+    pub async fn unblock_peer(&self, peer: PeerId) -> Result<(), NetError> {
+        ask(&self.commands, |reply| Command::Block {
+            peer,
+            block: false,
+            reply,
+        })
+        .await
+    }
+
     /// Counters of the node: documents open and loaded, peers, bytes.
     pub async fn stats(&self) -> Result<NodeStats, NetError> {
         ask(&self.commands, |reply| Command::Stats { reply }).await

@@ -117,4 +117,10 @@ pub struct NodeStats {
     /// Their encoded size: what an ideal network delivers once to every
     /// other peer.
     pub delta_bytes_published: u64,
+    /// Sync bytes received since the node started (gossip and direct,
+    /// every document and peer, including peers gone since).
+    pub sync_bytes_in_total: u64,
+    /// Sync bytes sent since the node started (a gossip message counted
+    /// once).
+    pub sync_bytes_out_total: u64,
 }

@@ -341,3 +341,38 @@ async fn metrics_count_what_crossed_the_wire() {
     a.shutdown().await.unwrap();
     b.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_peer_is_cut_off_until_unblocked() {
+    let (ca, a_addr) = config(&[]);
+    let a = Node::start(ca).await.unwrap();
+    let b = Node::start(config(std::slice::from_ref(&a_addr)).0)
+        .await
+        .unwrap();
+    let (da, db) = (a.open("p").await.unwrap(), b.open("p").await.unwrap());
+    da.edit(|tx| tx.counter("n").add(1).unwrap()).await.unwrap();
+    converged(&[&da, &db]).await;
+
+    a.block_peer(b.peer_id()).await.unwrap();
+    let start = Instant::now();
+    while !a.connected_peers().await.unwrap().is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(10), "still connected");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // B dials again: refused while blocked, and nothing crosses.
+    b.dial(a_addr.clone()).await.unwrap();
+    db.edit(|tx| tx.counter("n").add(10).unwrap())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(a.connected_peers().await.unwrap().is_empty());
+    let n = |d: &converge_core::Doc| d.root().counter("n");
+    assert_eq!(da.read(n).await.unwrap(), Some(1));
+
+    a.unblock_peer(b.peer_id()).await.unwrap();
+    b.dial(a_addr).await.unwrap();
+    converged(&[&da, &db]).await;
+    assert_eq!(da.read(n).await.unwrap(), Some(11));
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+}
