@@ -16,7 +16,9 @@ use clap::{Parser, Subcommand};
     about = "converge: CRDT documents that merge deterministically, synced peer to peer over libp2p",
     long_about = None
 )]
-#[command(after_help = "Start with the demo:\n  converge demo\n  converge demo --peers 6 --edits 1000 --keep")]
+#[command(
+    after_help = "Start with the demo:\n  converge demo\n  converge demo --peers 6 --edits 1000 --keep"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Commands,
@@ -28,7 +30,9 @@ enum Commands {
     /// todo list, notes and counter concurrently, partition them, kill one
     /// and restart it from its store, heal, and check that every peer ends
     /// byte-identical.
-    #[command(after_help = "Examples:\n  converge demo\n  converge demo --peers 6 --edits 1000 --seed 7\n  converge demo --json | jq .converged\n\nThe peers listen on 127.0.0.1 only and never multicast. The exit status is 0 only if every peer's snapshot is byte-identical at the end.")]
+    #[command(
+        after_help = "Examples:\n  converge demo\n  converge demo --peers 6 --edits 1000 --seed 7\n  converge demo --json | jq .converged\n\nThe peers listen on 127.0.0.1 only and never multicast. The exit status is 0 only if every peer's snapshot is byte-identical at the end."
+    )]
     Demo(demo::DemoArgs),
     /// One peer of the demo (started by `converge demo`).
     #[command(hide = true, name = "peer-process")]

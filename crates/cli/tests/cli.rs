@@ -91,7 +91,13 @@ fn the_demo_prints_plain_lines_when_piped() {
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
     assert!(!stdout.contains('\x1b'), "no escape codes in a pipe");
-    for phase in ["1. together", "2. partition", "3. crash", "4. heal", "Converged:"] {
+    for phase in [
+        "1. together",
+        "2. partition",
+        "3. crash",
+        "4. heal",
+        "Converged:",
+    ] {
         assert!(stdout.contains(phase), "{phase} missing:\n{stdout}");
     }
 }

@@ -8,8 +8,8 @@ use libp2p::core::Transport;
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::{
-    allow_block_list, autonat, dcutr, gossipsub, identify, identity, noise, ping, relay, request_response, tcp,
-    yamux, Swarm, SwarmBuilder,
+    allow_block_list, autonat, dcutr, gossipsub, identify, identity, noise, ping, relay,
+    request_response, tcp, yamux, Swarm, SwarmBuilder,
 };
 
 use crate::codec::{SyncCodec, SYNC_PROTOCOL};

@@ -230,8 +230,10 @@ pub(crate) async fn run(args: DemoArgs) -> Result<bool> {
     ));
     demo.edit(&all, args.edits, args.seed).await?;
     let t = demo.converge(&all, "editing together").await?;
-    demo.screen
-        .line(&format!("   converged {} ms after the last edit", t.as_millis()));
+    demo.screen.line(&format!(
+        "   converged {} ms after the last edit",
+        t.as_millis()
+    ));
 
     // 2. Partitioned.
     let (left, right) = all.split_at(n / 2);
@@ -307,10 +309,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<bool> {
             other => bail!("{} answered {other:?} to final", p.name),
         }
     }
-    let converged = healed.is_ok()
-        && finals
-            .windows(2)
-            .all(|w| w[0].0.digest == w[1].0.digest);
+    let converged = healed.is_ok() && finals.windows(2).all(|w| w[0].0.digest == w[1].0.digest);
     let summary = Summary {
         converged,
         peers: demo
@@ -425,7 +424,11 @@ fn print_document(doc: &serde_json::Value) {
     println!("  notes ({} characters):", notes.chars().count());
     println!(
         "    {shown}{}",
-        if notes.chars().count() > 240 { "..." } else { "" }
+        if notes.chars().count() > 240 {
+            "..."
+        } else {
+            ""
+        }
     );
     if let Some(c) = doc.get("edits seen") {
         println!("  counter \"edits seen\": {c}");

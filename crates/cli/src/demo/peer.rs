@@ -39,8 +39,7 @@ pub(crate) fn identity_in(dir: &Path) -> Result<(identity::Keypair, bool)> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key = identity::Keypair::generate_ed25519();
             let bytes = key.to_protobuf_encoding().context("encoding the key")?;
-            std::fs::write(&path, bytes)
-                .with_context(|| format!("writing {}", path.display()))?;
+            std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
             Ok((key, false))
         }
         Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
