@@ -121,3 +121,276 @@ fn bad_arguments_get_clear_errors() {
     assert_eq!(out.status.code(), Some(2));
     snapshot("unknown-command.txt", &text(&out.stderr));
 }
+
+/// A `converge node` process, stopped with SIGTERM when dropped.
+struct NodeProc {
+    child: std::process::Child,
+    addr: String,
+}
+
+impl NodeProc {
+    fn start(data: &Path, extra: &[&str]) -> NodeProc {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_converge"))
+            .args(["node", "--data", data.to_str().unwrap()])
+            .args(["--listen", "/ip4/127.0.0.1/tcp/0"])
+            .args(extra)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut addr = None;
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            if let Some(a) = line.trim().strip_prefix("listening on ") {
+                addr = Some(a.to_string());
+            }
+            if line.trim().starts_with("control socket") {
+                break;
+            }
+        }
+        // Keep reading its output so that it never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        NodeProc {
+            child,
+            addr: addr.expect("the node printed its address"),
+        }
+    }
+
+    /// SIGTERM, then the exit status.
+    fn stop(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success());
+        let status = self.child.wait().unwrap();
+        std::mem::forget(self);
+        status
+    }
+}
+
+impl Drop for NodeProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn doc_json(data: &Path, id: &str) -> serde_json::Value {
+    let out = converge(&["doc", "--data", data.to_str().unwrap(), "show", id]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn wait_for(data: &Path, id: &str, check: impl Fn(&serde_json::Value) -> bool) {
+    let start = std::time::Instant::now();
+    loop {
+        let doc = doc_json(data, id);
+        if check(&doc) {
+            return;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "not synced within 30 s: {doc}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+fn doc_cmd(data: &Path, args: &[&str]) -> Output {
+    let mut all = vec!["doc", "--data", data.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let out = converge(&all);
+    assert!(
+        out.status.success(),
+        "converge {all:?}: {}",
+        text(&out.stderr)
+    );
+    out
+}
+
+#[test]
+fn nodes_sync_what_converge_doc_edits_and_keep_it_after_stopping() {
+    let (d1, d2, d3) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let one = NodeProc::start(d1.path(), &["--doc", "notes"]);
+    let two = NodeProc::start(d2.path(), &["--doc", "notes", "--peer", &one.addr]);
+
+    // Edits go through each node's control socket while it holds its store.
+    doc_cmd(
+        d1.path(),
+        &["edit", "notes", "set", "title", "\"Groceries\""],
+    );
+    wait_for(d2.path(), "notes", |d| d["title"] == "Groceries");
+    doc_cmd(
+        d2.path(),
+        &["edit", "notes", "insert", "body", "0", "milk, eggs"],
+    );
+    doc_cmd(d2.path(), &["edit", "notes", "add", "visits", "-2"]);
+    wait_for(d1.path(), "notes", |d| {
+        d["body"] == "milk, eggs" && d["visits"] == -2
+    });
+
+    // `show --watch` follows the live document: a line per change.
+    let mut watch = Command::new(env!("CARGO_BIN_EXE_converge"))
+        .args([
+            "doc",
+            "--data",
+            d1.path().to_str().unwrap(),
+            "show",
+            "notes",
+            "--watch",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut watched =
+        std::io::BufRead::lines(std::io::BufReader::new(watch.stdout.take().unwrap()));
+    let first: serde_json::Value = serde_json::from_str(&watched.next().unwrap().unwrap()).unwrap();
+    assert_eq!(first["title"], "Groceries");
+    doc_cmd(d2.path(), &["edit", "notes", "set", "done", "true"]);
+    let seen = watched
+        .any(|l| serde_json::from_str::<serde_json::Value>(&l.unwrap()).unwrap()["done"] == true);
+    assert!(seen, "the watch saw the remote edit");
+    let _ = watch.kill();
+    let _ = watch.wait();
+
+    // A bad edit is refused with a clear error, and changes nothing.
+    let out = converge(&[
+        "doc",
+        "--data",
+        d1.path().to_str().unwrap(),
+        "edit",
+        "notes",
+        "insert",
+        "body",
+        "99",
+        "x",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("past the end"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = converge(&["doc", "--data", d1.path().to_str().unwrap(), "show", "nope"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("converge doc new nope"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Stopped with SIGTERM, the nodes flush their stores ...
+    assert!(one.stop().success());
+    assert!(two.stop().success());
+    // ... which `converge doc` then opens directly.
+    let doc = doc_json(d1.path(), "notes");
+    assert_eq!(
+        (
+            doc["title"].as_str(),
+            doc["body"].as_str(),
+            doc["visits"].as_i64()
+        ),
+        (Some("Groceries"), Some("milk, eggs"), Some(-2))
+    );
+
+    // Export, inspect, import elsewhere.
+    let file = d3.path().join("notes.cnvg");
+    doc_cmd(d1.path(), &["export", "notes", file.to_str().unwrap()]);
+    let out = converge(&["inspect", "--json", file.to_str().unwrap()]);
+    assert!(out.status.success());
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(info["kind"], "DocSnapshot");
+    assert_eq!(info["format_version"], 1);
+    assert_eq!(info["replicas"], 2);
+    let store3 = d3.path().join("node");
+    std::fs::create_dir_all(&store3).unwrap();
+    doc_cmd(&store3, &["import", file.to_str().unwrap()]);
+    assert_eq!(doc_json(&store3, "notes"), doc);
+}
+
+#[test]
+fn node_errors_say_what_to_do() {
+    let out = converge(&["node", "--data", "/tmp/x", "--listen", "tcp:4001"]);
+    assert_eq!(out.status.code(), Some(1));
+    snapshot("node-bad-multiaddr.txt", &text(&out.stderr));
+    let out = converge(&["node"]);
+    assert_eq!(out.status.code(), Some(1));
+    snapshot("node-no-data.txt", &text(&out.stderr));
+    // A second node on the same folder.
+    let d = tempfile::tempdir().unwrap();
+    let first = NodeProc::start(d.path(), &[]);
+    let out = converge(&[
+        "node",
+        "--data",
+        d.path().to_str().unwrap(),
+        "--listen",
+        "/ip4/127.0.0.1/tcp/0",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("in use by another process"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(first.stop().success());
+}
+
+#[test]
+fn inspect_reads_every_committed_fuzz_input_without_a_panic() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
+    let mut seen = 0;
+    for folder in ["seeds", "regressions"] {
+        let Ok(targets) = std::fs::read_dir(root.join(folder)) else {
+            continue;
+        };
+        for target in targets {
+            for file in std::fs::read_dir(target.unwrap().path()).unwrap() {
+                let path = file.unwrap().path();
+                let out = converge(&["inspect", path.to_str().unwrap()]);
+                let code = out.status.code();
+                assert!(
+                    code == Some(0) || code == Some(1),
+                    "{}: exit {code:?}\n{}",
+                    path.display(),
+                    text(&out.stderr)
+                );
+                if code == Some(1) {
+                    assert!(text(&out.stderr).contains("(at "), "{}", text(&out.stderr));
+                }
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen >= 20, "only {seen} fuzz inputs found");
+}
+
+#[test]
+fn inspect_says_which_check_a_damaged_blob_fails() {
+    let d = tempfile::tempdir().unwrap();
+    let file = d.path().join("bad.cnvg");
+    // A valid envelope with a flipped payload byte.
+    let mut blob = b"CNVG\x01\x01\x03\x00\x00\x00\x00\x00\x00\x00abc".to_vec();
+    blob[6] = 3;
+    std::fs::write(&file, &blob).unwrap();
+    let out = converge(&["inspect", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("checksum"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::write(&file, b"hello").unwrap();
+    let out = converge(&["inspect", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    snapshot(
+        "inspect-not-a-blob.txt",
+        &text(&out.stderr).replace(d.path().to_str().unwrap(), "DIR"),
+    );
+}

@@ -8,7 +8,7 @@ use libp2p::core::Transport;
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::{
-    allow_block_list, autonat, dcutr, gossipsub, identify, identity, noise, ping, relay,
+    allow_block_list, autonat, dcutr, gossipsub, identify, identity, mdns, noise, ping, relay,
     request_response, tcp, yamux, Swarm, SwarmBuilder,
 };
 
@@ -35,6 +35,9 @@ pub(crate) struct Behaviour {
     pub(crate) autonat: autonat::Behaviour,
     /// Serving as a relay for others (off unless configured).
     pub(crate) relay_server: Toggle<relay::Behaviour>,
+    /// LAN discovery by multicast DNS (off unless configured: it
+    /// multicasts to the local network).
+    pub(crate) mdns: Toggle<mdns::tokio::Behaviour>,
 }
 
 /// A message's gossipsub id: 16 bytes of SHA-256 over its author,
@@ -114,6 +117,14 @@ fn behaviour(
     let relay_server = config
         .relay_server
         .then(|| relay::Behaviour::new(peer_id, relay::Config::default()));
+    let mdns = if config.mdns {
+        Some(
+            mdns::tokio::Behaviour::new(mdns::Config::default(), peer_id)
+                .map_err(|e| NetError::Transport(format!("mDNS: {e}")))?,
+        )
+    } else {
+        None
+    };
     Ok(Behaviour {
         blocked: allow_block_list::Behaviour::default(),
         gossipsub,
@@ -124,6 +135,7 @@ fn behaviour(
         dcutr: dcutr::Behaviour::new(peer_id),
         autonat: autonat::Behaviour::new(peer_id, autonat::Config::default()),
         relay_server: relay_server.into(),
+        mdns: mdns.into(),
     })
 }
 

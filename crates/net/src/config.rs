@@ -38,6 +38,9 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// Serve as a circuit relay (v2) for peers behind NAT.
     pub relay_server: bool,
+    /// Discover peers on the local network with mDNS and dial them. Off by
+    /// default: it multicasts to the whole LAN.
+    pub mdns: bool,
     /// Documents unused this long are unloaded from memory (they stay open
     /// and subscribed, and are read back from the store on their next use);
     /// a document with connected peers keeps being used by the sync timers.
@@ -69,6 +72,7 @@ impl Default for Config {
             mesh_degree: 3,
             idle_timeout: Duration::from_secs(60),
             relay_server: false,
+            mdns: false,
             ban_duration: Duration::from_secs(600),
             max_docs_per_peer: 20_000,
             presence_ttl: Duration::from_secs(30),

@@ -13,7 +13,7 @@ use converge_sync::{Effect, SyncState};
 use futures::StreamExt;
 use libp2p::gossipsub::{self, IdentTopic, TopicHash};
 use libp2p::swarm::SwarmEvent;
-use libp2p::{identify, request_response, Multiaddr, PeerId, Swarm};
+use libp2p::{identify, mdns, request_response, Multiaddr, PeerId, Swarm};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::behaviour::{Behaviour, BehaviourEvent};
@@ -50,6 +50,11 @@ pub(crate) enum Command {
         id: DocId,
         f: Box<dyn FnOnce(&mut Transaction<'_>) + Send>,
         reply: oneshot::Sender<Result<(), NetError>>,
+    },
+    Apply {
+        id: DocId,
+        bytes: Vec<u8>,
+        reply: oneshot::Sender<Result<converge_core::ApplyOutcome, NetError>>,
     },
     Read {
         id: DocId,
@@ -219,6 +224,18 @@ impl EventLoop {
             }
             Command::Edit { id, f, reply } => {
                 let result = self.edit(&id, f);
+                let _ = reply.send(result);
+            }
+            Command::Apply { id, bytes, reply } => {
+                let result = if self.docs.contains_key(&id) {
+                    self.touch(&id)
+                        .and_then(|()| self.store().apply(&id, &bytes).map_err(NetError::from))
+                } else {
+                    Err(NetError::NotOpen(id.to_string()))
+                };
+                if result.is_ok() {
+                    self.emit_events(&id);
+                }
                 let _ = reply.send(result);
             }
             Command::Read { id, f, reply } => {
@@ -738,6 +755,17 @@ impl EventLoop {
                 }
                 request_response::Message::Response { .. } => {}
             },
+            SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(found))) => {
+                // Opt-in LAN discovery: dial what it finds.
+                for (peer, addr) in found {
+                    if !self.swarm.is_connected(&peer) {
+                        self.swarm.add_peer_address(peer, addr.clone());
+                        if let Err(e) = self.swarm.dial(addr) {
+                            tracing::debug!(%peer, error = %e, "could not dial a peer found by mDNS");
+                        }
+                    }
+                }
+            }
             SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
                 peer_id,
                 info,

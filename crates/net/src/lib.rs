@@ -15,8 +15,10 @@
 //! - **identify**, **ping**, **circuit relay v2** (client; server when
 //!   configured), **DCUtR** and **AutoNAT** are part of every node.
 //!   Transports: TCP and WebSocket (noise + yamux), QUIC, and the
-//!   in-memory transport for tests. mDNS is not built in: it multicasts to
-//!   the local network, so discovery is by explicit addresses.
+//!   in-memory transport for tests. Discovery is by explicit addresses;
+//!   mDNS is opt-in (`Config::mdns`): it multicasts to the local network.
+//! - Metrics for Prometheus: [`Node::metrics`]. Peers can be blocked
+//!   ([`Node::block_peer`]); misbehaving ones are banned for a while.
 //! - One task owns the swarm and the store; [`Node`] and [`DocHandle`] talk
 //!   to it over bounded channels with oneshot replies; change streams are
 //!   bounded (a slow subscriber gets a lag notice).

@@ -236,6 +236,16 @@ impl DocHandle {
         out_rx.await.map_err(|_| NetError::Closed)
     }
 
+    /// Joins a snapshot or delta made elsewhere (a file, another store)
+    /// into the document (logged in the store, durable at its next flush
+    /// and at shutdown); peers get what they lack from it at their next
+    /// summary exchange. Bad bytes are refused with an error
+    /// and change nothing.
+    pub async fn apply(&self, bytes: Vec<u8>) -> Result<converge_core::ApplyOutcome, NetError> {
+        let id = self.id.clone();
+        ask(&self.commands, |reply| Command::Apply { id, bytes, reply }).await?
+    }
+
     /// Reads the document.
     pub async fn read<R: Send + 'static>(
         &self,

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 
-pub(crate) use peer::{run as run_peer, PeerArgs};
+pub(crate) use peer::{identity_in, run as run_peer, PeerArgs};
 use procs::PeerProc;
 use protocol::{Command, Event, Status};
 use screen::{kib, Screen};
