@@ -13,8 +13,9 @@ pub struct Config {
     /// `/ip4/127.0.0.1/udp/0/quic-v1`, `/ip4/127.0.0.1/tcp/0/ws` (browser
     /// peers) or `/memory/N` (tests). Default: none (the node only dials).
     pub listen: Vec<Multiaddr>,
-    /// Peers to dial at start (explicit bootstrap: no public bootstrap
-    /// nodes are built in).
+    /// Peers to dial at start and to dial again whenever the connection is
+    /// lost (after 1 s, then backing off to 30 s between attempts). Explicit
+    /// bootstrap: no public bootstrap nodes are built in.
     pub bootstrap: Vec<Multiaddr>,
     /// Where documents are stored: a redb file, or `None` for memory
     /// (nothing survives the process).
@@ -36,7 +37,9 @@ pub struct Config {
     pub heartbeat: Duration,
     /// Connections without traffic are closed after this long.
     pub idle_timeout: Duration,
-    /// Serve as a circuit relay (v2) for peers behind NAT.
+    /// Serve as a circuit relay (v2) for peers behind NAT. The node's
+    /// listen addresses become its external addresses (what reservations
+    /// hand out), so listen where peers can reach it.
     pub relay_server: bool,
     /// Discover peers on the local network with mDNS and dial them. Off by
     /// default: it multicasts to the whole LAN.

@@ -111,6 +111,34 @@ pub fn topic_of(id: &str) -> IdentTopic {
     IdentTopic::new(name)
 }
 
+/// How soon a lost bootstrap peer is dialled again, and the most time
+/// between two attempts.
+const REDIAL_FIRST: std::time::Duration = std::time::Duration::from_secs(1);
+const REDIAL_MAX: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A bootstrap peer the node keeps connected.
+struct Bootstrap {
+    addr: Multiaddr,
+    /// Its peer id, from the address's `/p2p/` or learnt on connecting.
+    peer: Option<PeerId>,
+    next_attempt: Instant,
+    backoff: std::time::Duration,
+}
+
+/// The peer id at the end of `addr` (`.../p2p/<id>`), if any.
+fn peer_in(addr: &Multiaddr) -> Option<PeerId> {
+    match addr.iter().last() {
+        Some(libp2p::multiaddr::Protocol::P2p(peer)) => Some(peer),
+        _ => None,
+    }
+}
+
+/// Whether `addr` goes through a relay.
+fn is_circuit(addr: &Multiaddr) -> bool {
+    addr.iter()
+        .any(|p| matches!(p, libp2p::multiaddr::Protocol::P2pCircuit))
+}
+
 /// A document open on the node.
 struct OpenDoc {
     topic: IdentTopic,
@@ -136,6 +164,8 @@ pub(crate) struct EventLoop {
     listeners: Vec<libp2p::core::transport::ListenerId>,
     /// Peers cut off for misbehaving, until when.
     banned: HashMap<PeerId, Instant>,
+    /// The bootstrap peers, kept connected (see `redial`).
+    bootstrap: Vec<Bootstrap>,
     /// Peers the app blocked (until it unblocks them).
     blocked: std::collections::HashSet<PeerId>,
     metrics: NodeMetrics,
@@ -162,7 +192,48 @@ impl EventLoop {
             listeners,
             banned: HashMap::new(),
             blocked: std::collections::HashSet::new(),
+            bootstrap: Vec::new(),
             metrics,
+        }
+    }
+
+    /// Keeps `addrs` connected: dialled again when their connection is
+    /// lost, with a backoff.
+    pub(crate) fn keep_connected(&mut self, addrs: &[Multiaddr]) {
+        let now = Instant::now();
+        self.bootstrap = addrs
+            .iter()
+            .map(|addr| Bootstrap {
+                addr: addr.clone(),
+                peer: peer_in(addr),
+                next_attempt: now + REDIAL_FIRST,
+                backoff: REDIAL_FIRST,
+            })
+            .collect();
+    }
+
+    /// Dials the bootstrap peers that are not connected, when due.
+    fn redial(&mut self) {
+        let now = Instant::now();
+        for b in &mut self.bootstrap {
+            let connected = b.peer.is_some_and(|p| self.swarm.is_connected(&p));
+            if connected {
+                b.backoff = REDIAL_FIRST;
+                b.next_attempt = now + REDIAL_FIRST;
+                continue;
+            }
+            let refused = b
+                .peer
+                .is_some_and(|p| self.blocked.contains(&p) || self.banned.contains_key(&p));
+            if refused || now < b.next_attempt {
+                continue;
+            }
+            tracing::debug!(addr = %b.addr, "dialling a bootstrap peer again");
+            if let Err(e) = self.swarm.dial(b.addr.clone()) {
+                tracing::debug!(addr = %b.addr, error = %e, "could not dial");
+            }
+            b.next_attempt = now + b.backoff;
+            b.backoff = (b.backoff * 2).min(REDIAL_MAX);
         }
     }
 
@@ -537,6 +608,7 @@ impl EventLoop {
         }
         self.evict_idle();
         self.end_bans();
+        self.redial();
         let ttl = self.config.presence_ttl;
         let instant = Instant::now();
         for id in &ids {
@@ -668,10 +740,28 @@ impl EventLoop {
         match event {
             SwarmEvent::NewListenAddr { address, .. } => {
                 tracing::info!(%address, "listening");
+                if self.config.relay_server && !is_circuit(&address) {
+                    // A relay serves (and hands out in reservations) its
+                    // external addresses only; AutoNAT never confirms
+                    // private ones. An operator who runs a relay says it
+                    // is reachable where it listens.
+                    self.swarm.add_external_address(address.clone());
+                }
                 self.listen_addrs.push(address);
             }
             SwarmEvent::ExpiredListenAddr { address, .. } => {
                 self.listen_addrs.retain(|a| a != &address);
+            }
+            SwarmEvent::ConnectionEstablished {
+                peer_id, endpoint, ..
+            } => {
+                // A bootstrap address without /p2p/: learn whose it is.
+                let remote = endpoint.get_remote_address();
+                for b in &mut self.bootstrap {
+                    if b.peer.is_none() && &b.addr == remote {
+                        b.peer = Some(peer_id);
+                    }
+                }
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,

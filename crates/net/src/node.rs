@@ -103,7 +103,10 @@ impl Node {
             })?;
         }
         let (tx, rx) = mpsc::channel(config.channel_capacity.max(1));
-        tokio::spawn(EventLoop::new(swarm, listeners, store, rx, config, metrics).run());
+        let bootstrap = config.bootstrap.clone();
+        let mut event_loop = EventLoop::new(swarm, listeners, store, rx, config, metrics);
+        event_loop.keep_connected(&bootstrap);
+        tokio::spawn(event_loop.run());
         Ok(Node {
             commands: tx,
             peer_id,

@@ -376,3 +376,34 @@ async fn a_blocked_peer_is_cut_off_until_unblocked() {
     a.shutdown().await.unwrap();
     b.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_bootstrap_peer_is_dialled_again() {
+    let (ca, a_addr) = config(&[]);
+    let a = Node::start(ca).await.unwrap();
+    let b = Node::start(config(std::slice::from_ref(&a_addr)).0)
+        .await
+        .unwrap();
+    let (da, db) = (a.open("r").await.unwrap(), b.open("r").await.unwrap());
+    da.edit(|tx| tx.counter("n").add(1).unwrap()).await.unwrap();
+    converged(&[&da, &db]).await;
+    // A drops the connection; B, whose bootstrap peer A is, dials again.
+    assert!(a.disconnect(b.peer_id()).await.unwrap());
+    let start = Instant::now();
+    while a.connected_peers().await.unwrap().is_empty()
+        || start.elapsed() < Duration::from_millis(100)
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "B did not come back"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    db.edit(|tx| tx.counter("n").add(10).unwrap())
+        .await
+        .unwrap();
+    converged(&[&da, &db]).await;
+    assert_eq!(da.read(|d| d.root().counter("n")).await.unwrap(), Some(11));
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+}
