@@ -126,26 +126,39 @@ fn bad_arguments_get_clear_errors() {
 struct NodeProc {
     child: std::process::Child,
     addr: String,
+    /// Where it serves Prometheus metrics, when it does.
+    metrics: Option<String>,
 }
 
 impl NodeProc {
     fn start(data: &Path, extra: &[&str]) -> NodeProc {
+        let mut args = vec!["--data", data.to_str().unwrap()];
+        args.extend_from_slice(&["--listen", "/ip4/127.0.0.1/tcp/0"]);
+        args.extend_from_slice(extra);
+        NodeProc::spawn(&args)
+    }
+
+    /// `converge node ARGS`, once it has printed where it listens.
+    fn spawn(args: &[&str]) -> NodeProc {
         use std::io::BufRead;
         let mut child = Command::new(env!("CARGO_BIN_EXE_converge"))
-            .args(["node", "--data", data.to_str().unwrap()])
-            .args(["--listen", "/ip4/127.0.0.1/tcp/0"])
-            .args(extra)
+            .arg("node")
+            .args(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::inherit())
             .spawn()
             .unwrap();
         let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut addr = None;
+        let (mut addr, mut metrics) = (None, None);
         for line in lines.by_ref() {
             let line = line.unwrap();
             if let Some(a) = line.trim().strip_prefix("listening on ") {
                 addr = Some(a.to_string());
             }
+            if let Some(m) = line.trim().strip_prefix("metrics at http://") {
+                metrics = m.strip_suffix("/metrics").map(str::to_string);
+            }
+            // The last line of the node's start.
             if line.trim().starts_with("control socket") {
                 break;
             }
@@ -155,6 +168,7 @@ impl NodeProc {
         NodeProc {
             child,
             addr: addr.expect("the node printed its address"),
+            metrics,
         }
     }
 
@@ -392,5 +406,66 @@ fn inspect_says_which_check_a_damaged_blob_fails() {
     snapshot(
         "inspect-not-a-blob.txt",
         &text(&out.stderr).replace(d.path().to_str().unwrap(), "DIR"),
+    );
+}
+
+/// `GET path` on `addr`: the whole response.
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: test\r\n\r\n").unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn a_node_reads_its_settings_from_toml_and_serves_metrics() {
+    let d = tempfile::tempdir().unwrap();
+    let data = d.path().join("node");
+    let config = d.path().join("node.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data = {:?}\nlisten = [\"/ip4/127.0.0.1/tcp/0\"]\ndocs = [\"from-config\"]\nmetrics = \"127.0.0.1:0\"\n",
+            data.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let node = NodeProc::spawn(&["--config", config.to_str().unwrap()]);
+    let metrics = node
+        .metrics
+        .clone()
+        .expect("the node printed its metrics address");
+    doc_cmd(&data, &["edit", "from-config", "add", "n", "1"]);
+    // Gauges follow the node's ticks (every 100 ms).
+    let start = std::time::Instant::now();
+    let mut response = http_get(&metrics, "/metrics");
+    while !response.contains("converge_open_docs 1") && start.elapsed().as_secs() < 10 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        response = http_get(&metrics, "/metrics");
+    }
+    assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
+    for metric in [
+        "converge_open_docs 1",
+        "converge_deltas_published_total 1",
+        "converge_sync_bytes_total",
+        "libp2p_identify_received_total",
+    ] {
+        assert!(response.contains(metric), "{metric} missing:\n{response}");
+    }
+    assert!(http_get(&metrics, "/").starts_with("HTTP/1.1 404"));
+    let listed = text(&doc_cmd(&data, &["list"]).stdout);
+    assert_eq!(listed.trim(), "from-config");
+    assert!(node.stop().success());
+
+    // A bad file is refused with its line.
+    std::fs::write(&config, "listen = 4001\n").unwrap();
+    let out = converge(&["node", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("is not a valid configuration") && err.contains("line 1"),
+        "{err}"
     );
 }

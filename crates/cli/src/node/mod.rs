@@ -203,13 +203,6 @@ pub(crate) async fn run(args: NodeArgs) -> Result<bool> {
             format!(": {}", docs.iter().cloned().collect::<Vec<_>>().join(", "))
         }
     );
-    let socket = crate::control::socket_path(&data);
-    let control = control_server::start(&socket, node.clone(), handles).await?;
-    println!(
-        "  control socket {} (converge doc --data {})",
-        socket.display(),
-        data.display()
-    );
     if let Some(addr) = args.metrics {
         let bound = metrics_http::start(addr, node.clone()).await?;
         println!("  metrics at http://{bound}/metrics");
@@ -217,6 +210,14 @@ pub(crate) async fn run(args: NodeArgs) -> Result<bool> {
     if args.mdns {
         println!("  mDNS discovery on (multicast to the local network)");
     }
+    // The last line of the start: scripts wait for it.
+    let socket = crate::control::socket_path(&data);
+    let control = control_server::start(&socket, node.clone(), handles).await?;
+    println!(
+        "  control socket {} (converge doc --data {})",
+        socket.display(),
+        data.display()
+    );
     wait_for_stop().await;
     println!("stopping: flushing the store");
     control.abort();
