@@ -107,9 +107,11 @@ fn help_texts_explain_themselves() {
     let out = converge(&["--help"]);
     assert!(out.status.success());
     snapshot("help.txt", &text(&out.stdout));
-    let out = converge(&["demo", "--help"]);
-    assert!(out.status.success());
-    snapshot("demo-help.txt", &text(&out.stdout));
+    for command in ["demo", "node", "doc", "inspect"] {
+        let out = converge(&[command, "--help"]);
+        assert!(out.status.success());
+        snapshot(&format!("{command}-help.txt"), &text(&out.stdout));
+    }
 }
 
 #[test]
@@ -350,6 +352,22 @@ fn node_errors_say_what_to_do() {
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("in use by another process"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A port already taken.
+    let taken = first.addr.split("/p2p/").next().unwrap().to_string();
+    let other = tempfile::tempdir().unwrap();
+    let out = converge(&[
+        "node",
+        "--data",
+        other.path().to_str().unwrap(),
+        "--listen",
+        &taken,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("port") && text(&out.stderr).contains("--listen"),
         "{}",
         text(&out.stderr)
     );

@@ -41,7 +41,7 @@ pub use codec::{decode_request, encode_request, DirectRequest, SYNC_PROTOCOL};
 pub use config::Config;
 pub use error::NetError;
 pub use event_loop::topic_of;
-pub use libp2p::{identity, Multiaddr, PeerId};
+pub use libp2p::{identity, multiaddr, Multiaddr, PeerId};
 pub use node::{DocHandle, Node};
 pub use presence::{PresenceEvent, MAX_PRESENCE_BYTES};
 pub use status::{NodeStats, PeerStatus, Relation, SyncStatus};

@@ -31,7 +31,8 @@ pub(crate) struct NodeArgs {
     /// (this machine only).
     #[arg(long, value_name = "MULTIADDR")]
     listen: Vec<String>,
-    /// Peers to dial at start (repeatable), e.g.
+    /// Peers to dial at start, and again whenever the connection is lost
+    /// (repeatable), e.g.
     /// `/ip4/192.0.2.7/tcp/4001/p2p/12D3KooW...`.
     #[arg(long = "peer", value_name = "MULTIADDR")]
     peers: Vec<String>,
@@ -120,6 +121,41 @@ fn multiaddrs(what: &str, list: &[String]) -> Result<Vec<Multiaddr>> {
         .collect()
 }
 
+/// Refuses listen addresses whose port another process holds. libp2p's
+/// TCP listener sets SO_REUSEPORT, so a second node on a taken port would
+/// start and share the port's connections with the first one.
+fn check_ports(addrs: &[Multiaddr]) -> Result<()> {
+    use converge_net::multiaddr::Protocol;
+    for addr in addrs {
+        let mut ip = None;
+        for p in addr.iter() {
+            match p {
+                Protocol::Ip4(a) => ip = Some(std::net::IpAddr::V4(a)),
+                Protocol::Ip6(a) => ip = Some(std::net::IpAddr::V6(a)),
+                Protocol::Tcp(port) | Protocol::Udp(port) if port != 0 => {
+                    let Some(ip) = ip else { break };
+                    let taken = if matches!(p, Protocol::Tcp(_)) {
+                        std::net::TcpListener::bind((ip, port)).err()
+                    } else {
+                        std::net::UdpSocket::bind((ip, port)).err()
+                    };
+                    if let Some(e) = taken {
+                        if e.kind() == std::io::ErrorKind::AddrInUse {
+                            bail!(
+                                "cannot listen on {addr}: port {port} is already in use \
+                                 (another converge node?); choose another with --listen"
+                            );
+                        }
+                    }
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The documents in the store at `path` (read before the node opens it).
 fn stored_docs(path: &Path) -> Result<Vec<String>> {
     if !path.exists() {
@@ -156,6 +192,7 @@ pub(crate) async fn run(args: NodeArgs) -> Result<bool> {
     };
     let mut config = Config::default();
     config.listen = multiaddrs("--listen", &listen)?;
+    check_ports(&config.listen)?;
     config.bootstrap = multiaddrs("--peer", &args.peers)?;
     config.store = Some(data.join("store.redb"));
     config.relay_server = args.relay;
