@@ -188,17 +188,9 @@ async fn keystroke(doc: &DocHandle, seed: u64) {
     .expect("edit");
 }
 
-fn kib(bytes: u64) -> String {
-    format!("{:.1} KiB", bytes as f64 / 1024.0)
-}
-
-async fn spread(n: usize, edits: usize) {
-    let mut rng = Rng::new(n as u64);
-    let peers = network(n, 4, &mut rng).await;
-    let wire_before = total_wire(&peers).await;
-    let direct_before = total_direct(&peers).await;
-    let before = stats(&peers).await;
-    let start = Instant::now();
+/// `edits` keystrokes spread evenly over `peers`, all typing at once.
+async fn type_concurrently(peers: &[Peer], edits: usize, rng: &mut Rng) {
+    let n = peers.len();
     let mut tasks = Vec::new();
     for (i, p) in peers.iter().enumerate() {
         let doc = p.doc.clone();
@@ -214,6 +206,20 @@ async fn spread(n: usize, edits: usize) {
     for t in tasks {
         t.await.expect("editing task");
     }
+}
+
+fn kib(bytes: u64) -> String {
+    format!("{:.1} KiB", bytes as f64 / 1024.0)
+}
+
+async fn spread(n: usize, edits: usize) {
+    let mut rng = Rng::new(n as u64);
+    let peers = network(n, 4, &mut rng).await;
+    let wire_before = total_wire(&peers).await;
+    let direct_before = total_direct(&peers).await;
+    let before = stats(&peers).await;
+    let start = Instant::now();
+    type_concurrently(&peers, edits, &mut rng).await;
     let edited = start.elapsed();
     let done = converge(&peers, Duration::from_secs(120)).await;
     let after = stats(&peers).await;
@@ -354,21 +360,7 @@ async fn split(edits_per_side: usize) {
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     for side in [left, right] {
-        let mut tasks = Vec::new();
-        for (i, p) in side.iter().enumerate() {
-            let doc = p.doc.clone();
-            let share = edits_per_side / side.len() + usize::from(i < edits_per_side % side.len());
-            let seed = rng.next_u64();
-            tasks.push(tokio::spawn(async move {
-                let mut rng = Rng::new(seed);
-                for _ in 0..share {
-                    keystroke(&doc, rng.next_u64()).await;
-                }
-            }));
-        }
-        for t in tasks {
-            t.await.expect("editing task");
-        }
+        type_concurrently(side, edits_per_side, &mut rng).await;
     }
     converge(left, Duration::from_secs(60))
         .await
