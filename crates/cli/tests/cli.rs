@@ -6,6 +6,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+mod common;
+
 fn converge(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_converge"))
         .args(args)
@@ -142,35 +144,16 @@ impl NodeProc {
 
     /// `converge node ARGS`, once it has printed where it listens.
     fn spawn(args: &[&str]) -> NodeProc {
-        use std::io::BufRead;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_converge"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_converge"));
+        command
             .arg("node")
             .args(args)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        let (mut addr, mut metrics) = (None, None);
-        for line in lines.by_ref() {
-            let line = line.unwrap();
-            if let Some(a) = line.trim().strip_prefix("listening on ") {
-                addr = Some(a.to_string());
-            }
-            if let Some(m) = line.trim().strip_prefix("metrics at http://") {
-                metrics = m.strip_suffix("/metrics").map(str::to_string);
-            }
-            // The last line of the node's start.
-            if line.trim().starts_with("control socket") {
-                break;
-            }
-        }
-        // Keep reading its output so that it never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+            .stderr(std::process::Stdio::inherit());
+        let started = common::start_node(command);
         NodeProc {
-            child,
-            addr: addr.expect("the node printed its address"),
-            metrics,
+            child: started.child,
+            addr: started.addr,
+            metrics: started.metrics,
         }
     }
 

@@ -6,8 +6,10 @@
 //! tests say they are skipped and pass.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
+
+mod common;
 
 fn sh(args: &[&str]) -> Result<(), String> {
     let out = Command::new(args[0])
@@ -117,29 +119,15 @@ struct NodeProc {
 
 impl NodeProc {
     fn start(ns: &str, data: &Path, args: &[String]) -> NodeProc {
-        use std::io::BufRead;
-        let mut child = Command::new("ip")
+        let mut command = Command::new("ip");
+        command
             .args(["netns", "exec", ns, env!("CARGO_BIN_EXE_converge"), "node"])
             .args(["--data", data.to_str().unwrap()])
-            .args(args)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut id = None;
-        for line in lines.by_ref() {
-            let line = line.unwrap();
-            if let Some(rest) = line.strip_prefix("converge node ") {
-                id = Some(rest.trim().to_string());
-            }
-            if line.trim().starts_with("control socket") {
-                break;
-            }
-        }
-        std::thread::spawn(move || for _ in lines {});
+            .args(args);
+        let started = common::start_node(command);
         NodeProc {
-            child,
-            id: id.expect("the node printed its peer id"),
+            child: started.child,
+            id: started.id,
         }
     }
 }
