@@ -44,10 +44,11 @@ fn location(e: &DecodeError, len: usize) -> String {
 
 /// What `bytes` hold, as JSON.
 pub(crate) fn describe(bytes: &[u8]) -> Result<Value, (DecodeError, String)> {
-    let kind = peek_kind(bytes).map_err(|e| {
+    let fail = |e: DecodeError| {
         let at = location(&e, bytes.len());
         (e, at)
-    })?;
+    };
+    let kind = peek_kind(bytes).map_err(fail)?;
     let payload = bytes.len() - HEADER_LEN;
     let mut out = json!({
         "kind": format!("{kind:?}"),
@@ -55,10 +56,6 @@ pub(crate) fn describe(bytes: &[u8]) -> Result<Value, (DecodeError, String)> {
         "bytes": bytes.len(),
         "payload_bytes": payload,
     });
-    let fail = |e: DecodeError| {
-        let at = location(&e, bytes.len());
-        (e, at)
-    };
     match kind {
         BlobKind::DocSnapshot => {
             let doc = Doc::load(ReplicaId::new(1), bytes).map_err(|e| match e {
