@@ -88,6 +88,15 @@ impl NodeMetrics {
             connected_peers: Gauge::default(),
             banned_peers: Gauge::default(),
         };
+        // Every series exists from the start (at 0), so that a scrape sees
+        // them before the first message.
+        for channel in [Channel::Gossip, Channel::Direct] {
+            for direction in [Direction::In, Direction::Out] {
+                let labels = SyncLabels { channel, direction };
+                m.sync_bytes.get_or_create(&labels).inc_by(0);
+                m.sync_messages.get_or_create(&labels).inc_by(0);
+            }
+        }
         r.register_with_unit(
             "sync",
             "Sync protocol bytes by channel (gossip, direct) and direction",
