@@ -310,8 +310,12 @@ impl<C: Content> SeqNode<C> {
                 loose.push(r);
             }
         }
+        // What the group carries already, built when first needed: an
+        // item the group's context has seen but does not carry was removed
+        // by an entry absorbed before, and stays as a tombstone.
+        let mut carried: Option<CausalContext> = None;
         for r in loose {
-            push_unseen(&mut self.loose, &mut self.dels, r, ctx);
+            push_unseen(&mut self.loose, &mut self.dels, r, ctx, &mut carried);
         }
         for (d, n) in other.dels {
             push_range(&mut self.dels, d, n);
@@ -336,19 +340,24 @@ impl<C: Content> SeqNode<C> {
 }
 
 /// Adds to a group the items of `r` that the group's context `ctx` has not
-/// seen. Seen items are already in the group or were removed by an entry
-/// absorbed before (a container replaced, say): carrying them again would
-/// bring them back. Where `r` is a tombstone, its seen part stays a
-/// deletion.
+/// seen. Seen items are either already in the group (a tombstone's seen
+/// part then deletes them) or were removed by an entry absorbed before (a
+/// container removed or replaced, seen by an entry stored before the one
+/// that carries the item, as overlapping catch-ups are): those join the
+/// group as tombstones, as they would join a state. Dropping them made a
+/// receiver that never had the item claim its dot without it: its snapshot
+/// differed, and a later insertion next to the item was refused.
 fn push_unseen<C: Content>(
     loose: &mut Vec<Loose<C>>,
     dels: &mut Vec<(Dot, u32)>,
     mut r: Loose<C>,
     ctx: &CausalContext,
+    carried: &mut Option<CausalContext>,
 ) {
     let lo = r.id.counter;
     let hi = lo + u64::from(r.len) - 1;
-    for (a, b) in ctx.seen_within(r.id.replica, lo, hi) {
+    let replica = r.id.replica;
+    for (a, b) in ctx.seen_within(replica, lo, hi) {
         let start = r.id.counter;
         if a > start {
             let rest = r.split((a - start) as u32);
@@ -357,13 +366,52 @@ fn push_unseen<C: Content>(
         }
         // `r` now starts at `a`; its items up to `b` are seen.
         let seen = (b - a + 1) as u32;
-        if r.content.is_none() {
-            push_range(dels, r.id, seen);
+        let rest = (seen < r.len).then(|| r.split(seen));
+        let in_group = carried.get_or_insert_with(|| {
+            let mut c = CausalContext::default();
+            for l in loose.iter() {
+                c.insert_range(
+                    l.id.replica,
+                    l.id.counter,
+                    l.id.counter + u64::from(l.len) - 1,
+                );
+            }
+            c
+        });
+        let mut next = a;
+        let mut pieces: Vec<(u64, u64, bool)> = Vec::new();
+        for (x, y) in in_group.seen_within(replica, a, b) {
+            if x > next {
+                pieces.push((next, x - 1, false));
+            }
+            pieces.push((x, y, true));
+            next = y + 1;
         }
-        if seen == r.len {
-            return;
+        if next <= b {
+            pieces.push((next, b, false));
         }
-        r.skip(seen);
+        let mut head = r;
+        for (x, y, carried_already) in pieces {
+            let n = (y - x + 1) as u32;
+            let tail = (n < head.len).then(|| head.split(n));
+            if carried_already {
+                if head.content.is_none() {
+                    push_range(dels, head.id, n);
+                }
+            } else {
+                head.content = None;
+                push_range(dels, head.id, n);
+                loose.push(head);
+            }
+            match tail {
+                Some(t) => head = t,
+                None => break,
+            }
+        }
+        match rest {
+            Some(rest) => r = rest,
+            None => return,
+        }
     }
     push_loose(loose, r);
 }

@@ -1,0 +1,73 @@
+//! Catch-up groups (`Doc::encode_since`) built from a history whose
+//! entries overlap: whatever order the entries were stored in, the group
+//! brings a replica to the same state as the deltas one by one.
+
+use converge_core::{Doc, ReplicaId, Transaction, VersionVector};
+
+fn commit(doc: &mut Doc, f: impl FnOnce(&mut Transaction<'_>)) -> Vec<u8> {
+    let mut tx = doc.transact();
+    f(&mut tx);
+    tx.commit().expect("the transaction changed something")
+}
+
+/// Found by the sync simulation (seed 1220 of the long mode): a node
+/// stored a removal before a catch-up that carried the removed item again
+/// (it had the item from a snapshot, so no entry of its own carried it). A
+/// group of the two dropped the item, and a replica that caught up with
+/// it claimed the item's dot without holding its tombstone: its snapshot
+/// differed from everyone's, and a later insertion next to the item was
+/// refused as corrupt.
+#[test]
+fn an_item_removed_by_an_earlier_entry_stays_a_tombstone() {
+    let mut a = Doc::new(ReplicaId::new(1));
+    let inserted = commit(&mut a, |tx| {
+        tx.map("w").list("x").push(2i64).unwrap();
+        tx.map("w").list("x").push(3i64).unwrap();
+    });
+    // B removes the list it saw.
+    let mut b = Doc::new(ReplicaId::new(2));
+    b.apply(&inserted).unwrap();
+    let removed = commit(&mut b, |tx| {
+        tx.map("w").remove("x").unwrap();
+    });
+    // C has the insertion and edits elsewhere: its catch-up for a newcomer
+    // carries the insertion again.
+    let mut c = Doc::new(ReplicaId::new(3));
+    c.apply(&inserted).unwrap();
+    let elsewhere = commit(&mut c, |tx| {
+        tx.counter("n").add(1).unwrap();
+    });
+    let from_c = c.encode_since(&VersionVector::default()).unwrap();
+
+    // N starts from a snapshot holding the insertion (its history does not
+    // carry it), stores the removal, then C's overlapping catch-up.
+    let mut n = Doc::load(ReplicaId::new(4), &a.snapshot()).unwrap();
+    n.apply(&removed).unwrap();
+    n.apply(&from_c).unwrap();
+
+    // One by one, in causal order: the reference.
+    let mut reference = Doc::new(ReplicaId::new(5));
+    for d in [&inserted, &removed, &elsewhere] {
+        reference.apply(d).unwrap();
+    }
+    assert!(n.snapshot() == reference.snapshot());
+
+    let mut newcomer = Doc::new(ReplicaId::new(6));
+    newcomer
+        .apply(&n.encode_since(&newcomer.version()).unwrap())
+        .unwrap();
+    assert_eq!(newcomer.version(), reference.version());
+    assert!(
+        newcomer.snapshot() == reference.snapshot(),
+        "the group lost the removed items' tombstones"
+    );
+    // A concurrent insertion next to a removed item still applies.
+    let mut d = Doc::new(ReplicaId::new(7));
+    d.apply(&inserted).unwrap();
+    let next_to = commit(&mut d, |tx| {
+        tx.map("w").list("x").insert(1, 9i64).unwrap();
+    });
+    newcomer.apply(&next_to).unwrap();
+    reference.apply(&next_to).unwrap();
+    assert!(newcomer.snapshot() == reference.snapshot());
+}
