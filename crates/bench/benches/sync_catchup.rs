@@ -265,8 +265,8 @@ fn converge_catch_up(replicas: usize, k: usize, writers: Writers, work: Workload
 /// How the clock and the timers run after the heal.
 #[derive(Clone, Copy)]
 enum HealClock {
-    /// Every node ticks once at the heal (so gossips one summary); then
-    /// messages are only delivered.
+    /// The greetings of the new sessions at the heal; then messages are
+    /// only delivered.
     TickOnce,
     /// Every node ticks before every hop, the clock advancing this many ms
     /// per hop (1,000 = one summary interval: every node gossips a summary
@@ -374,11 +374,19 @@ fn partition_heal(clock: HealClock) -> Heal {
 
     let transfers_before = transfers_started(&net);
 
-    // The heal.
+    // The heal: the connections across come back, and each end greets the
+    // other with its summary (`add_peer`), as a transport does.
     net.sides = None;
     net.delivered.clear();
     net.now += 1_000;
-    net.tick_all();
+    for a in SIDE_A {
+        for b in SIDE_B {
+            let out = net.nodes[a].add_peer(b, net.now);
+            net.route(a, out);
+            let out = net.nodes[b].add_peer(a, net.now);
+            net.route(b, out);
+        }
+    }
     let mut per_hop = Vec::new();
     let (mut hops, mut converged) = (0, None);
     loop {
@@ -625,7 +633,7 @@ fn print_kinds(rows: &[CatchUp]) {
 
 fn print_heal(h: &Heal) {
     let name = match h.clock {
-        HealClock::TickOnce => "tick once at the heal, then deliver only".to_owned(),
+        HealClock::TickOnce => "greetings at the heal, then deliver only".to_owned(),
         HealClock::TickEveryHop(ms) => {
             format!("tick before every hop, clock +{ms} ms per hop")
         }

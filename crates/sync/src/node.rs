@@ -235,24 +235,29 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
         match msg {
             Message::Summary { version } => {
                 let lacking = !doc.version().dominates(&version);
+                let busy = self.catching_up(now_ms);
                 let s = self.session(&from, now_ms);
                 // A summary states what the peer has now. It replaces what
                 // was known (not joined): after a crash and restart from a
                 // snapshot a peer may have less than it once acknowledged,
                 // and a stale belief would keep it from ever being repaired.
-                s.their_version = version.clone();
-                // The peer has something this node lacks. It usually
-                // arrives by gossip, or the peer pushes it on seeing this
-                // node's own summary; ask only if what the peer had now has
-                // not arrived within the grace period (see `tick`).
-                if lacking && s.wanted.is_none() {
-                    s.wanted = Some((now_ms, version.clone()));
+                s.their_version = version;
+                if !lacking {
+                    return;
                 }
-                // Push only what the peer lacks of what this node had a
-                // grace period ago: fresher edits are still on their way.
-                let settled = self.settled(doc, now_ms);
-                if !self.via_gossip && !version.dominates(&settled) {
-                    self.push(doc, &from, now_ms, out);
+                // The peer has something this node lacks. A summary that
+                // came directly (a new session's greeting, after a partition
+                // or a restart) is answered with a request at once, unless
+                // another peer is already sending a catch-up: the node pulls
+                // each missing range once, from one peer, however many peers
+                // greet it. What a gossiped summary announces usually
+                // arrives by gossip: it is asked for only if it has not come
+                // within the grace period (see `tick`).
+                if s.wanted.is_none() {
+                    s.wanted = Some((now_ms, s.their_version.clone()));
+                }
+                if !self.via_gossip && !busy {
+                    self.request(doc, &from, now_ms, out);
                 }
             }
             Message::Delta { delta } => match doc.apply(&delta) {
@@ -298,7 +303,9 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
                 ob.last_activity_ms = now_ms;
                 ob.progress_ms = now_ms;
                 if ob.acked == total {
-                    s.outbound = None;
+                    // Acknowledged in full: the peer applied all of it.
+                    let covers = s.outbound.take().expect("matched").covers;
+                    s.their_version.join(&covers);
                 } else {
                     self.send_window(&from, now_ms, out);
                 }
@@ -401,7 +408,18 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
                         s.wanted = None;
                     }
                 }
-                self.send(from, &Message::Ack { version }, out);
+                // Applied in full, this node has everything the sender had
+                // when it started: a `ChunkAck` at the end says so without a
+                // version vector. A group that waits for causes gets an
+                // `Ack` with what this node has instead.
+                let ack = match outcome {
+                    ApplyOutcome::Pending => Message::Ack { version },
+                    _ => Message::ChunkAck {
+                        transfer,
+                        next: total,
+                    },
+                };
+                self.send(from, &ack, out);
                 if outcome == ApplyOutcome::Pending {
                     self.request(doc, from, now_ms, out);
                 }
@@ -410,7 +428,6 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
         }
     }
 
-    /// Sends `peer` what it lacks, unless a transfer is already under way.
     /// What this node had at least a grace period ago (everything it had
     /// when first asked counts as old), sampled again every grace period.
     fn settled(&mut self, doc: &Doc, now_ms: u64) -> VersionVector {
@@ -431,6 +448,7 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
         self.settled.clone().expect("set above")
     }
 
+    /// Sends `peer` what it lacks, unless a transfer is already under way.
     fn push(&mut self, doc: &mut Doc, peer: &P, now_ms: u64, out: &mut Vec<Effect<P>>) {
         let retransmit = self.config.retransmit_ms;
         let s = self.session(peer, now_ms);
@@ -500,6 +518,21 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
         for m in msgs {
             self.send(peer, &m, out);
         }
+    }
+
+    /// One catch-up at a time: while one peer answers a request or sends
+    /// a transfer, the others are not asked for the same data.
+    fn catching_up(&self, now_ms: u64) -> bool {
+        let retransmit = self.config.retransmit_ms;
+        self.sessions.values().any(|s| {
+            !s.cut_off
+                && (s
+                    .last_request_ms
+                    .is_some_and(|t| now_ms.saturating_sub(t) < retransmit)
+                    || s.inbound
+                        .as_ref()
+                        .is_some_and(|i| now_ms.saturating_sub(i.last_activity_ms) < retransmit))
+        })
     }
 
     fn request(&mut self, doc: &mut Doc, peer: &P, now_ms: u64, out: &mut Vec<Effect<P>>) {
@@ -582,17 +615,7 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
         self.settled(doc, now_ms);
         let ours = doc.version();
         let grace = self.config.gossip_grace_ms;
-        // One catch-up at a time: while one peer answers a request or
-        // sends a transfer, the others are not asked for the same data.
-        let mut catching_up = self.sessions.values().any(|s| {
-            !s.cut_off
-                && (s
-                    .last_request_ms
-                    .is_some_and(|t| now_ms.saturating_sub(t) < retransmit)
-                    || s.inbound
-                        .as_ref()
-                        .is_some_and(|i| now_ms.saturating_sub(i.last_activity_ms) < retransmit))
-        });
+        let mut catching_up = self.catching_up(now_ms);
         // A neighbour that has lacked old data for two grace periods gets
         // it pushed: gossip did not bring it (a lost message, or a mesh
         // that left the peer out), and the peer may not know it lacks it.

@@ -21,13 +21,14 @@ fn diverged_pair(n: usize) -> (Doc, Doc) {
 }
 
 #[test]
-fn partitioned_peers_converge_in_one_round_trip_of_summaries() {
+fn partitioned_peers_converge_with_one_transfer_each_way() {
     let (a, b) = diverged_pair(300);
     let mut net = Net::new(vec![a, b], &Config::default());
-    net.tick_all(); // both gossip their summary
-    net.hop(); // summaries arrive; each pushes what the other lacks
+    net.tick_all(); // both send their summary
+    net.hop(); // summaries arrive; each asks for what it lacks
+    net.hop(); // the requests arrive; each sends what the other lacks
     net.hop(); // the data arrives
-    assert!(net.converged(), "not converged after one round trip");
+    assert!(net.converged(), "not converged after three hops");
     while !net.queue.is_empty() {
         net.hop(); // acknowledgements
     }
@@ -37,12 +38,67 @@ fn partitioned_peers_converge_in_one_round_trip_of_summaries() {
         2,
         "one chunk each way, no duplicate transfer"
     );
+    assert_eq!(count(|m| matches!(m, Message::Request { .. })), 2);
     assert_eq!(
-        count(|m| matches!(m, Message::Request { .. })),
-        0,
-        "no request while the peer pushes"
+        net.delivered.len(),
+        8,
+        "2 summaries, 2 requests, 2 chunks, 2 acks"
     );
-    assert_eq!(net.delivered.len(), 6, "2 summaries, 2 chunks, 2 acks");
+}
+
+/// Issue 15's split figure: five nodes split 2|3, 1,000 edits per side,
+/// healed by the left nodes greeting every right node. Each node pulls the
+/// other side's edits once, from one peer, however many greet it: five
+/// transfers (each side's push used to make twelve), converged within two
+/// round trips.
+#[test]
+fn a_healed_split_takes_two_round_trips_and_one_transfer_per_node() {
+    let base = Doc::new(ReplicaId::new(0x5000));
+    let docs: Vec<Doc> = (1..=5u64)
+        .map(|i| base.fork(ReplicaId::new(0x5000 + i)))
+        .collect();
+    let mut net = Net::new(docs, &Config::default());
+    net.sides = Some(vec![0, 0, 1, 1, 1]);
+    for i in 0..1_000usize {
+        let node = if i % 2 == 0 { i % 4 / 2 } else { 2 + i % 3 };
+        let (_, out) = net.nodes[node].edit(|tx| {
+            tx.map("m").counter("n").add(1).unwrap();
+            tx.map("m").aw_set("s").insert(i as i64).unwrap();
+        });
+        net.route(node, out);
+    }
+    net.settle();
+    assert!(net.nodes[0].doc().snapshot() == net.nodes[1].doc().snapshot());
+    assert!(net.nodes[2].doc().snapshot() == net.nodes[4].doc().snapshot());
+    net.delivered.clear();
+    net.sides = None;
+    net.now = 10_000;
+    let (left, right) = ([0usize, 1], [2usize, 3, 4]);
+    for l in left {
+        for r in right {
+            let out = net.nodes[l].add_peer(r, net.now);
+            net.route(l, out);
+            let out = net.nodes[r].add_peer(l, net.now);
+            net.route(r, out);
+        }
+    }
+    let mut hops = 0;
+    while !net.converged() {
+        assert!(net.hop() > 0, "stalled before converging");
+        hops += 1;
+    }
+    net.settle();
+    assert!(hops <= 4, "{hops} hops (two round trips are four)");
+    let transfers: Vec<(usize, usize)> = net
+        .delivered
+        .iter()
+        .filter(|d| matches!(d.message, Message::Chunk { offset: 0, .. }))
+        .map(|d| (d.from, d.to))
+        .collect();
+    assert_eq!(transfers.len(), 5, "one per node: {transfers:?}");
+    let mut receivers: Vec<usize> = transfers.iter().map(|t| t.1).collect();
+    receivers.sort();
+    assert_eq!(receivers, vec![0, 1, 2, 3, 4]);
 }
 
 #[test]
@@ -353,18 +409,6 @@ fn messages_say_which_channel_they_are_for() {
     );
 }
 
-fn chunks(effects: &[Effect<usize>]) -> usize {
-    effects
-        .iter()
-        .filter(|e| match e {
-            Effect::Send { bytes, .. } => {
-                matches!(Message::decode(bytes), Ok(Message::Chunk { .. }))
-            }
-            _ => false,
-        })
-        .count()
-}
-
 fn requests(effects: &[Effect<usize>]) -> Vec<usize> {
     effects
         .iter()
@@ -378,7 +422,7 @@ fn requests(effects: &[Effect<usize>]) -> Vec<usize> {
 }
 
 #[test]
-fn a_gossiped_summary_never_starts_a_push_and_one_peer_is_asked() {
+fn a_summary_never_starts_a_push_and_one_peer_is_asked() {
     // A has 20 edits that B and C lack; C's has 20 more of its own.
     let (a, c) = diverged_pair(20);
     let b = Doc::new(ReplicaId::new(0xBBBB_0009));
@@ -390,14 +434,22 @@ fn a_gossiped_summary_never_starts_a_push_and_one_peer_is_asked() {
     };
     let config = Config::default();
     let mut na = SyncNode::new(a, config.clone());
-    // Gossip reaches every peer at once: nobody pushes on it ...
-    assert_eq!(chunks(&na.receive_gossip(1, &summary(&b), 0)), 0);
-    // ... while a direct summary (a new session's greeting) is answered
-    // with what the peer lacks.
-    assert!(chunks(&na.receive(2, &summary(&b), 0)) > 0);
+    // A summary from a peer that lacks something starts nothing, by gossip
+    // (every peer would push the same data) or directly: the peer that
+    // lacks asks one peer for it.
+    assert!(na.receive_gossip(1, &summary(&b), 0).is_empty());
+    assert!(na.receive(2, &summary(&b), 0).is_empty());
 
-    // B hears from A and C (both linked) that it lacks their edits: after
-    // the grace period it asks one of them, not both.
+    // B greeted directly by A and C asks the first at once, and not the
+    // second while the first answers.
+    let mut nb = SyncNode::new(b.clone(), config.clone());
+    nb.add_peer(1, 0);
+    nb.add_peer(3, 0);
+    assert_eq!(requests(&nb.receive(1, &summary(na.doc()), 0)), vec![1]);
+    assert!(requests(&nb.receive(3, &summary(&c), 0)).is_empty());
+
+    // B hears from A and C by gossip that it lacks their edits: after the
+    // grace period it asks one of them, not both.
     let mut nb = SyncNode::new(b, config.clone());
     nb.add_peer(1, 0);
     nb.add_peer(3, 0);
