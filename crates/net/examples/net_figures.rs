@@ -7,6 +7,7 @@
 //! cargo run --release -p converge-net --example net_figures -- spread 10 20 50
 //! cargo run --release -p converge-net --example net_figures -- catchup
 //! cargo run --release -p converge-net --example net_figures -- split
+//! cargo run --release -p converge-net --example net_figures -- sustained [NODES RATE SECONDS [typing|counters]]
 //! ```
 //!
 //! - `spread N...`: N nodes (each dials up to 4 earlier ones), 1,000
@@ -20,12 +21,21 @@
 //!   node restarts from its store and reconnects: time and bytes.
 //! - `split`: 5 nodes split 2|3, 1,000 edits on each side, healed: time,
 //!   bytes and catch-up transfers.
+//! - `sustained`: 10 nodes each typing 200 keystrokes a second for 60 s
+//!   (by default): delivery latency from an edit to every other node
+//!   (p50, p99, max) and the process's resident memory over time. Each
+//!   edit types a character and counts up the node's counter; `counters`
+//!   only counts, so the documents stay the same size and what memory
+//!   grows is the network stack's.
 //!
 //! `NET_FIGURES_MESH=D` sets `Config::mesh_degree`, `NET_FIGURES_GRACE=MS`
 //! the sync protocol's `gossip_grace_ms`, to compare settings.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use converge_core::{ChangeKind, PathSeg};
 
 use converge_net::{identity, Config, DocHandle, Multiaddr, Node, NodeStats};
 use converge_testkit::Rng;
@@ -370,6 +380,7 @@ async fn split(edits_per_side: usize) {
         .expect("right side");
     let wire_before = total_wire(&peers).await;
     let direct_before = total_direct(&peers).await;
+    let catchups_before: u64 = stats(&peers).await.iter().map(|s| s.catchups_started).sum();
     let started = Instant::now();
     for l in left {
         for r in right {
@@ -381,10 +392,11 @@ async fn split(edits_per_side: usize) {
     let after = stats(&peers).await;
     let direct = total_direct(&peers).await - direct_before;
     let side_delta: u64 = after.iter().map(|s| s.delta_bytes_published).sum::<u64>() / 2;
+    let catchups = after.iter().map(|s| s.catchups_started).sum::<u64>() - catchups_before;
     match done {
         Ok(at) => println!(
             "split 2|3, {edits_per_side} edits per side, healed: identical {:.0} ms after the heal; \
-             wire {}, of which direct sync {} (one side's deltas: {})",
+             wire {}, of which direct sync {} in {catchups} catch-up transfers (one side's deltas: {})",
             (at - started).as_secs_f64() * 1e3,
             kib(wire),
             kib(direct),
@@ -392,6 +404,183 @@ async fn split(edits_per_side: usize) {
         ),
         Err(e) => println!("split: FAILED: {e}"),
     }
+    for p in peers {
+        p.node.shutdown().await.expect("shutdown");
+    }
+}
+
+/// The process's resident memory in bytes (Linux), or 0.
+fn resident_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |pages| pages * 4096)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i]
+}
+
+/// Every node types `rate` keystrokes a second for `secs` seconds. Each
+/// keystroke also counts up the node's own counter `n<i>`: a receiver's
+/// change event for that counter says how many of node i's edits it has,
+/// so it stamps each one's delivery without reading the document.
+async fn sustained(nodes: usize, rate: u32, secs: u64, typing: bool) {
+    let mut rng = Rng::new(0x5157);
+    let peers = network(nodes, 4, &mut rng).await;
+    let sent: Arc<Vec<Mutex<Vec<Instant>>>> =
+        Arc::new((0..nodes).map(|_| Mutex::new(Vec::new())).collect());
+    let latencies: Arc<Mutex<Vec<Duration>>> = Arc::new(Mutex::new(Vec::new()));
+    let stop_watching = Arc::new(AtomicBool::new(false));
+    let mut watchers = Vec::new();
+    for (j, p) in peers.iter().enumerate() {
+        let mut changes = p.doc.changes();
+        let (sent, latencies, stop) = (sent.clone(), latencies.clone(), stop_watching.clone());
+        watchers.push(tokio::spawn(async move {
+            let mut seen = vec![0usize; sent.len()];
+            let mut lagged = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                let event =
+                    match tokio::time::timeout(Duration::from_millis(100), changes.recv()).await {
+                        Ok(Ok(e)) => e,
+                        Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(n))) => {
+                            lagged += n;
+                            continue;
+                        }
+                        Ok(Err(_)) => break,
+                        Err(_) => continue,
+                    };
+                let now = Instant::now();
+                for c in &event.changes {
+                    let (Some(PathSeg::Key(key)), ChangeKind::Counter { new, .. }) =
+                        (c.path.first(), &c.kind)
+                    else {
+                        continue;
+                    };
+                    let Some(i) = key.strip_prefix('n').and_then(|n| n.parse::<usize>().ok())
+                    else {
+                        continue;
+                    };
+                    if i == j || i >= seen.len() {
+                        continue;
+                    }
+                    let upto = usize::try_from(*new).unwrap_or(0);
+                    let stamps = sent[i].lock().expect("stamps");
+                    let upto = upto.min(stamps.len());
+                    let mut l = latencies.lock().expect("latencies");
+                    for k in seen[i]..upto {
+                        l.push(now.saturating_duration_since(stamps[k]));
+                    }
+                    seen[i] = seen[i].max(upto);
+                }
+            }
+            lagged
+        }));
+    }
+    let rss_start = resident_bytes();
+    let started = Instant::now();
+    let stop_editing = Arc::new(AtomicBool::new(false));
+    let mut editors = Vec::new();
+    for (i, p) in peers.iter().enumerate() {
+        let (doc, sent, stop) = (p.doc.clone(), sent.clone(), stop_editing.clone());
+        let seed = rng.next_u64();
+        editors.push(tokio::spawn(async move {
+            let mut rng = Rng::new(seed);
+            let mut every = tokio::time::interval(Duration::from_secs(1) / rate);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            let key = format!("n{i}");
+            while !stop.load(Ordering::Relaxed) {
+                every.tick().await;
+                let seed = rng.next_u64();
+                let key = key.clone();
+                sent[i].lock().expect("stamps").push(Instant::now());
+                doc.edit(move |tx| {
+                    if typing {
+                        let mut rng = Rng::new(seed);
+                        let mut text = tx.text("notes");
+                        let pos = rng.below(text.len() + 1);
+                        let c = char::from(b'a' + rng.below(26) as u8);
+                        text.insert(pos, c.encode_utf8(&mut [0; 4]))
+                            .expect("in range");
+                    }
+                    tx.counter(&key).add(1).expect("count");
+                })
+                .await
+                .expect("edit");
+            }
+        }));
+    }
+    let mut memory = Vec::new();
+    for s in 1..=secs {
+        tokio::time::sleep_until((started + Duration::from_secs(s)).into()).await;
+        if s % 10 == 0 || s == 1 {
+            memory.push((s, resident_bytes()));
+        }
+    }
+    stop_editing.store(true, Ordering::Relaxed);
+    for e in editors {
+        e.await.expect("editor");
+    }
+    let typed: usize = sent.iter().map(|s| s.lock().expect("stamps").len()).sum();
+    let elapsed = started.elapsed();
+    let done = converge(&peers, Duration::from_secs(120)).await;
+    let settled = started.elapsed();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop_watching.store(true, Ordering::Relaxed);
+    let mut lagged = 0;
+    for w in watchers {
+        lagged += w.await.expect("watcher");
+    }
+    let mut l = std::mem::take(&mut *latencies.lock().expect("latencies"));
+    l.sort_unstable();
+    let expected = typed * (nodes - 1);
+    let wire = total_wire(&peers).await;
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "sustained ({}): {nodes} nodes x {rate} edits/s for {secs} s: {typed} edits made in {:.1} s ({:.0}/s); \
+         {} of {expected} deliveries stamped ({lagged} events lagged); latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; \
+         {}; wire {}",
+        if typing { "typing" } else { "counters only" },
+        elapsed.as_secs_f64(),
+        typed as f64 / elapsed.as_secs_f64(),
+        l.len(),
+        ms(percentile(&l, 0.5)),
+        ms(percentile(&l, 0.99)),
+        ms(l.last().copied().unwrap_or_default()),
+        match done {
+            Ok(_) => format!("identical {:.1} s after the start", settled.as_secs_f64()),
+            Err(e) => format!("FAILED: {e}"),
+        },
+        kib(wire),
+    );
+    let series: Vec<String> =
+        std::iter::once(format!("start {:.0} MiB", rss_start as f64 / 1048576.0))
+            .chain(
+                memory
+                    .iter()
+                    .map(|(s, b)| format!("{s} s {:.0} MiB", *b as f64 / 1048576.0)),
+            )
+            .collect();
+    println!("sustained: resident memory {}", series.join(", "));
+    let mut held = (0, 0, 0);
+    for p in &peers {
+        let (h, snap) = p
+            .doc
+            .read(|d| (d.history_stats(), d.snapshot().len()))
+            .await
+            .expect("read");
+        held = (held.0 + h.entries, held.1 + h.bytes, held.2 + snap);
+    }
+    println!(
+        "sustained: held by the {nodes} documents: history {} entries, {}; snapshots {}",
+        held.0,
+        kib(held.1 as u64),
+        kib(held.2 as u64)
+    );
     for p in peers {
         p.node.shutdown().await.expect("shutdown");
     }
@@ -418,8 +607,16 @@ async fn main() {
     if matches!(what, "split" | "all") {
         split(1_000).await;
     }
-    if !matches!(what, "spread" | "catchup" | "split" | "all") {
-        eprintln!("net_figures: unknown figure '{what}' (spread [N...], catchup, split or all)");
+    if matches!(what, "sustained" | "all") {
+        let arg =
+            |i: usize, default: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default);
+        let typing = args.get(4).is_none_or(|w| w != "counters");
+        sustained(arg(1, 10) as usize, arg(2, 200) as u32, arg(3, 60), typing).await;
+    }
+    if !matches!(what, "spread" | "catchup" | "split" | "sustained" | "all") {
+        eprintln!(
+            "net_figures: unknown figure '{what}' (spread [N...], catchup, split, sustained [NODES RATE SECONDS [typing|counters]] or all)"
+        );
         std::process::exit(2);
     }
 }

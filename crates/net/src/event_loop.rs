@@ -576,6 +576,12 @@ impl EventLoop {
                 Effect::Send { to, bytes } => {
                     self.metrics
                         .sync(Channel::Direct, Direction::Out, bytes.len());
+                    if matches!(
+                        converge_sync::Message::decode(&bytes),
+                        Ok(converge_sync::Message::Chunk { offset: 0, .. })
+                    ) {
+                        self.metrics.catchup_started();
+                    }
                     let request = DirectRequest {
                         doc: id.to_string(),
                         bytes,
@@ -672,6 +678,7 @@ impl EventLoop {
         let mut stats = self.counts();
         (stats.deltas_published, stats.delta_bytes_published) = self.metrics.published_totals();
         (stats.sync_bytes_in_total, stats.sync_bytes_out_total) = self.metrics.sync_totals();
+        stats.catchups_started = self.metrics.catchups_total();
         for open in self.docs.values() {
             stats.gossip_bytes_out += open.sync.gossip_bytes_out();
             for peer in &open.peers {

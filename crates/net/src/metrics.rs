@@ -64,6 +64,7 @@ pub(crate) struct NodeMetrics {
     deltas_published: Counter,
     delta_bytes_published: Counter,
     peers_cut_off: Counter,
+    catchups_started: Counter,
     open_docs: Gauge,
     loaded_docs: Gauge,
     connected_peers: Gauge,
@@ -83,6 +84,7 @@ impl NodeMetrics {
             deltas_published: Counter::default(),
             delta_bytes_published: Counter::default(),
             peers_cut_off: Counter::default(),
+            catchups_started: Counter::default(),
             open_docs: Gauge::default(),
             loaded_docs: Gauge::default(),
             connected_peers: Gauge::default(),
@@ -124,6 +126,11 @@ impl NodeMetrics {
             "Peers disconnected and banned for garbage, oversized or flooding messages",
             m.peers_cut_off.clone(),
         );
+        r.register(
+            "catchups_started",
+            "Catch-up transfers this node started sending (first chunks)",
+            m.catchups_started.clone(),
+        );
         r.register("open_docs", "Documents open (synced)", m.open_docs.clone());
         r.register(
             "loaded_docs",
@@ -162,6 +169,16 @@ impl NodeMetrics {
     pub(crate) fn published(&self, bytes: usize) {
         self.deltas_published.inc();
         self.delta_bytes_published.inc_by(bytes as u64);
+    }
+
+    /// Counts a catch-up transfer started towards a peer.
+    pub(crate) fn catchup_started(&self) {
+        self.catchups_started.inc();
+    }
+
+    /// Catch-up transfers started since the node started.
+    pub(crate) fn catchups_total(&self) -> u64 {
+        self.catchups_started.get()
     }
 
     /// Counts a peer cut off.

@@ -123,4 +123,7 @@ pub struct NodeStats {
     /// Sync bytes sent since the node started (a gossip message counted
     /// once).
     pub sync_bytes_out_total: u64,
+    /// Catch-up transfers this node started sending since it started (a
+    /// resumed transfer counts once).
+    pub catchups_started: u64,
 }
