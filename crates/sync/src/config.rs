@@ -10,7 +10,9 @@ pub struct Config {
     /// is split into chunks that fit.
     pub max_message_bytes: usize,
     /// How often a summary (this node's version vector) is gossiped while
-    /// the document changes; eight times less often while it does not.
+    /// the document changes; eight times less often while it does not and
+    /// some peer is not known to have all of it. With more than 20 peers,
+    /// one interval more per 20 peers (a summary reaches every peer).
     pub summary_interval_ms: u64,
     /// How long to wait for an acknowledgement before resending data, and
     /// before asking a stalled transfer to resume.
@@ -33,6 +35,13 @@ pub struct Config {
     /// has waited for this long. Without it, every summary crossing a burst
     /// of edits started a catch-up transfer duplicating the gossip.
     pub gossip_grace_ms: u64,
+    /// Local deltas made within this many ms of the last one gossiped wait
+    /// for the end of the window and go out together in one message
+    /// (`SyncState::publish_at`); the first delta after a quiet moment goes
+    /// at once. Each gossip message costs an envelope and a signature per
+    /// copy, so fast typing pays one per batch instead of one per
+    /// keystroke. 0 sends every delta at once.
+    pub publish_batch_ms: u64,
 }
 
 impl Default for Config {
@@ -47,6 +56,7 @@ impl Default for Config {
             max_messages_per_sec: 2_000,
             request_interval_ms: 500,
             gossip_grace_ms: 1_000,
+            publish_batch_ms: 50,
         }
     }
 }

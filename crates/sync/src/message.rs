@@ -77,13 +77,22 @@ pub enum Message {
         /// What the sender has now.
         version: VersionVector,
     },
+    /// Gossip: several fresh deltas of the sender, in the order it made
+    /// them (local edits made faster than `Config::publish_batch_ms`
+    /// travel together: one envelope, one signature).
+    Deltas {
+        /// The delta blobs (at least two).
+        deltas: Vec<Vec<u8>>,
+    },
 }
 
 impl Message {
     /// The channel the message is meant for.
     pub fn channel(&self) -> Channel {
         match self {
-            Message::Summary { .. } | Message::Delta { .. } => Channel::Gossip,
+            Message::Summary { .. } | Message::Delta { .. } | Message::Deltas { .. } => {
+                Channel::Gossip
+            }
             _ => Channel::Direct,
         }
     }
@@ -104,6 +113,9 @@ impl Message {
             Message::Resume { transfer, offset } => Wire::Resume(*transfer, *offset),
             Message::TransferGone { transfer } => Wire::TransferGone(*transfer),
             Message::Ack { version } => Wire::Ack(vv_to_wire(version)),
+            Message::Deltas { deltas } => {
+                Wire::Deltas(BVec(deltas.iter().cloned().map(WireBlob).collect()))
+            }
         };
         seal(
             BlobKind::SyncMessage,
@@ -147,6 +159,13 @@ impl Message {
             Wire::Ack(v) => Message::Ack {
                 version: vv_from_wire(v)?,
             },
+            Wire::Deltas(blobs) => {
+                let deltas: Vec<Vec<u8>> = blobs.0.into_iter().map(|b| b.0).collect();
+                if deltas.len() < 2 || deltas.iter().any(Vec::is_empty) {
+                    return Err(DecodeError::Malformed);
+                }
+                Message::Deltas { deltas }
+            }
         })
     }
 }
@@ -167,7 +186,12 @@ enum Wire {
     Resume(u64, u64),
     TransferGone(u64),
     Ack(WireVv),
+    Deltas(BVec<WireBlob>),
 }
+
+/// One blob of a list, length-prefixed.
+#[derive(Serialize, Deserialize)]
+struct WireBlob(#[serde(with = "converge_core::kernel::wire::bytes")] Vec<u8>);
 
 /// A version vector on the wire: (replica id, counter) pairs, strictly
 /// increasing by replica, counters ≥ 1. Decoded without preallocation.

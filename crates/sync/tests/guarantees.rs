@@ -206,7 +206,7 @@ fn acknowledged_data_is_not_resent_and_idle_traffic_does_not_grow() {
             }
         }
         assert!(net.converged());
-        net.delivered.clear();
+        let idle_from = net.delivered.len();
         for t in 5..50 {
             net.now = t * 100;
             net.tick_all();
@@ -214,13 +214,20 @@ fn acknowledged_data_is_not_resent_and_idle_traffic_does_not_grow() {
                 net.hop();
             }
         }
+        let idle = &net.delivered[idle_from..];
         assert!(
-            net.delivered
-                .iter()
+            idle.iter()
                 .all(|d| matches!(d.message, Message::Summary { .. })),
             "idle peers sent more than summaries"
         );
-        net.delivered.iter().map(|d| d.len).max().unwrap()
+        // Once each has said it has everything, idle peers are silent.
+        assert!(idle.len() <= 2, "{} idle summaries", idle.len());
+        net.delivered
+            .iter()
+            .filter(|d| matches!(d.message, Message::Summary { .. }))
+            .map(|d| d.len)
+            .max()
+            .unwrap()
     };
     // Two replicas: a summary is the header plus two (id, counter) pairs.
     // Only the counters' varints widen as the document grows.
@@ -460,4 +467,104 @@ fn a_summary_never_starts_a_push_and_one_peer_is_asked() {
     assert!(requests(&nb.tick(10)).is_empty(), "within the grace period");
     let asked = requests(&nb.tick(config.gossip_grace_ms + 10));
     assert_eq!(asked.len(), 1, "one catch-up at a time: {asked:?}");
+}
+
+fn gossip(effects: &[Effect<usize>]) -> Vec<Message> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Gossip(bytes) => Some(Message::decode(bytes).expect("valid")),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn local_deltas_made_in_quick_succession_travel_together() {
+    let config = Config::default();
+    let batch = config.publish_batch_ms;
+    let mut writer = Doc::new(ReplicaId::new(1));
+    let mut sync = converge_sync::SyncState::<usize>::new(config.clone());
+    let keystroke = |doc: &mut Doc, c: &str| {
+        let mut tx = doc.transact();
+        let len = tx.text("t").len();
+        tx.text("t").insert(len, c).unwrap();
+        tx.commit().unwrap()
+    };
+    // The first keystroke after a quiet moment goes at once.
+    let d = keystroke(&mut writer, "a");
+    let sent = gossip(&sync.publish_at(&writer, d, 0));
+    assert!(matches!(&sent[..], [Message::Delta { .. }]));
+    // The next ones, within the window, wait for its end.
+    for (at, c) in [(5, "b"), (9, "c"), (14, "d")] {
+        let d = keystroke(&mut writer, c);
+        assert!(sync.publish_at(&writer, d, at).is_empty());
+    }
+    assert_eq!(sync.publish_deadline(), Some(batch));
+    let batched = gossip(&sync.flush(&writer, batch));
+    let [Message::Deltas { deltas }] = &batched[..] else {
+        panic!("one message with the three deltas: {batched:?}");
+    };
+    assert_eq!(deltas.len(), 3);
+    assert_eq!(sync.publish_deadline(), None);
+    // A reader gets all four keystrokes from the two messages.
+    let mut reader = SyncNode::new(Doc::new(ReplicaId::new(2)), config.clone());
+    for m in sent.iter().chain(&batched) {
+        assert!(reader.receive_gossip(1, &m.encode(), batch).is_empty());
+    }
+    assert!(reader.doc().snapshot() == writer.snapshot());
+    assert_eq!(reader.doc().root().text("t").unwrap().to_string(), "abcd");
+    // `tick` flushes a batch whose window ended, and after a quiet moment
+    // a keystroke goes at once again.
+    let d = keystroke(&mut writer, "e");
+    assert!(sync.publish_at(&writer, d, batch + 1).is_empty());
+    let ticked = gossip(&sync.tick(&mut writer, 2 * batch + 1));
+    assert!(matches!(ticked.first(), Some(Message::Delta { .. })));
+    let d = keystroke(&mut writer, "f");
+    let at_once = gossip(&sync.publish_at(&writer, d, 10 * batch));
+    assert!(matches!(&at_once[..], [Message::Delta { .. }]));
+
+    // A batch never outgrows one message: with 400-byte messages, a burst
+    // of keystrokes leaves in several messages, each within the limit.
+    let small = Config {
+        max_message_bytes: 400,
+        ..Config::default()
+    };
+    let mut sync = converge_sync::SyncState::<usize>::new(small);
+    let mut doc = Doc::new(ReplicaId::new(3));
+    let mut messages = Vec::new();
+    for i in 0..40u64 {
+        let d = keystroke(&mut doc, "x");
+        messages.extend(sync.publish_at(&doc, d, i));
+    }
+    messages.extend(sync.flush(&doc, 40));
+    assert!(messages.len() > 2, "{} messages", messages.len());
+    let mut reader = SyncNode::new(Doc::new(ReplicaId::new(4)), Config::default());
+    for e in &messages {
+        let Effect::Gossip(bytes) = e else {
+            panic!("gossip only")
+        };
+        assert!(bytes.len() <= 400, "{} bytes", bytes.len());
+        reader.receive_gossip(3, bytes, 50);
+    }
+    assert!(reader.doc().snapshot() == doc.snapshot());
+}
+
+#[test]
+fn a_batch_message_holds_at_least_two_deltas() {
+    let one = Message::Deltas {
+        deltas: vec![vec![1, 2, 3]],
+    }
+    .encode();
+    assert!(Message::decode(&one).is_err());
+    let empty_blob = Message::Deltas {
+        deltas: vec![vec![1], vec![]],
+    }
+    .encode();
+    assert!(Message::decode(&empty_blob).is_err());
+    let two = Message::Deltas {
+        deltas: vec![vec![1], vec![2]],
+    };
+    assert_eq!(Message::decode(&two.encode()).unwrap(), two);
+    assert_eq!(two.channel(), converge_sync::Channel::Gossip);
 }
