@@ -8,6 +8,7 @@
 //! cargo run --release -p converge-net --example net_figures -- catchup
 //! cargo run --release -p converge-net --example net_figures -- split
 //! cargo run --release -p converge-net --example net_figures -- sustained [NODES RATE SECONDS [typing|counters]]
+//! cargo run --release -p converge-net --example net_figures -- docs [N]
 //! ```
 //!
 //! - `spread N...`: N nodes (each dials up to 4 earlier ones), 1,000
@@ -27,9 +28,14 @@
 //!   edit types a character and counts up the node's counter; `counters`
 //!   only counts, so the documents stay the same size and what memory
 //!   grows is the network stack's.
+//! - `docs N` (not in `all`): a node with a redb store holds N documents
+//!   (10,000 by default), a second node opens them all and catches up;
+//!   time, bytes, memory, and the documents leaving memory when idle.
 //!
 //! `NET_FIGURES_MESH=D` sets `Config::mesh_degree`, `NET_FIGURES_GRACE=MS`
-//! the sync protocol's `gossip_grace_ms`, to compare settings.
+//! the sync protocol's `gossip_grace_ms`, `NET_FIGURES_SUMMARY_MS=MS` its
+//! `summary_interval_ms` and `NET_FIGURES_BATCH_MS=MS` its
+//! `publish_batch_ms`, to compare settings.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -61,6 +67,18 @@ fn config(addr: &Multiaddr) -> Config {
         .and_then(|v| v.parse().ok())
     {
         c.sync.gossip_grace_ms = g;
+    }
+    if let Some(ms) = std::env::var("NET_FIGURES_SUMMARY_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        c.sync.summary_interval_ms = ms;
+    }
+    if let Some(ms) = std::env::var("NET_FIGURES_BATCH_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        c.sync.publish_batch_ms = ms;
     }
     c.heartbeat = Duration::from_millis(200);
     c.tick = Duration::from_millis(50);
@@ -417,12 +435,43 @@ fn resident_bytes() -> u64 {
         .map_or(0, |pages| pages * 4096)
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
+/// Delivery latencies in 0.1 ms buckets up to 100 s: a fixed 4 MB, so the
+/// benchmark's own bookkeeping does not show in the memory it measures.
+struct Latencies {
+    buckets: Vec<u32>,
+    count: u64,
+    max: Duration,
+}
+
+impl Latencies {
+    const BUCKET_US: u128 = 100;
+
+    fn new() -> Self {
+        Latencies {
+            buckets: vec![0; 1_000_000],
+            count: 0,
+            max: Duration::ZERO,
+        }
     }
-    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted[i]
+
+    fn record(&mut self, d: Duration) {
+        let i = (d.as_micros() / Self::BUCKET_US).min(self.buckets.len() as u128 - 1) as usize;
+        self.buckets[i] += 1;
+        self.count += 1;
+        self.max = self.max.max(d);
+    }
+
+    fn percentile(&self, p: f64) -> Duration {
+        let rank = (self.count as f64 * p).ceil().max(1.0) as u64;
+        let mut seen = 0u64;
+        for (i, n) in self.buckets.iter().enumerate() {
+            seen += u64::from(*n);
+            if seen >= rank {
+                return Duration::from_micros(((i as u128 + 1) * Self::BUCKET_US) as u64);
+            }
+        }
+        self.max
+    }
 }
 
 /// Every node types `rate` keystrokes a second for `secs` seconds. Each
@@ -434,7 +483,7 @@ async fn sustained(nodes: usize, rate: u32, secs: u64, typing: bool) {
     let peers = network(nodes, 4, &mut rng).await;
     let sent: Arc<Vec<Mutex<Vec<Instant>>>> =
         Arc::new((0..nodes).map(|_| Mutex::new(Vec::new())).collect());
-    let latencies: Arc<Mutex<Vec<Duration>>> = Arc::new(Mutex::new(Vec::new()));
+    let latencies = Arc::new(Mutex::new(Latencies::new()));
     let stop_watching = Arc::new(AtomicBool::new(false));
     let mut watchers = Vec::new();
     for (j, p) in peers.iter().enumerate() {
@@ -472,8 +521,8 @@ async fn sustained(nodes: usize, rate: u32, secs: u64, typing: bool) {
                     let stamps = sent[i].lock().expect("stamps");
                     let upto = upto.min(stamps.len());
                     let mut l = latencies.lock().expect("latencies");
-                    for k in seen[i]..upto {
-                        l.push(now.saturating_duration_since(stamps[k]));
+                    for stamp in &stamps[seen[i].min(upto)..upto] {
+                        l.record(now.saturating_duration_since(*stamp));
                     }
                     seen[i] = seen[i].max(upto);
                 }
@@ -535,10 +584,12 @@ async fn sustained(nodes: usize, rate: u32, secs: u64, typing: bool) {
     for w in watchers {
         lagged += w.await.expect("watcher");
     }
-    let mut l = std::mem::take(&mut *latencies.lock().expect("latencies"));
-    l.sort_unstable();
     let expected = typed * (nodes - 1);
     let wire = total_wire(&peers).await;
+    let (count, p50, p99, max) = {
+        let l = latencies.lock().expect("latencies");
+        (l.count, l.percentile(0.5), l.percentile(0.99), l.max)
+    };
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
         "sustained ({}): {nodes} nodes x {rate} edits/s for {secs} s: {typed} edits made in {:.1} s ({:.0}/s); \
@@ -547,10 +598,10 @@ async fn sustained(nodes: usize, rate: u32, secs: u64, typing: bool) {
         if typing { "typing" } else { "counters only" },
         elapsed.as_secs_f64(),
         typed as f64 / elapsed.as_secs_f64(),
-        l.len(),
-        ms(percentile(&l, 0.5)),
-        ms(percentile(&l, 0.99)),
-        ms(l.last().copied().unwrap_or_default()),
+        count,
+        ms(p50),
+        ms(p99),
+        ms(max),
         match done {
             Ok(_) => format!("identical {:.1} s after the start", settled.as_secs_f64()),
             Err(e) => format!("FAILED: {e}"),
@@ -586,6 +637,115 @@ async fn sustained(nodes: usize, rate: u32, secs: u64, typing: bool) {
     }
 }
 
+/// A node with a redb store holds `n` documents, each edited once; a
+/// second node opens the same `n` and catches up with all of them; then
+/// both sit idle until their documents leave memory.
+async fn many_docs(n: usize) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (a_addr, b_addr) = (memory_addr(), memory_addr());
+    let mut ca = config(&a_addr);
+    ca.store = Some(dir.path().join("a.redb"));
+    ca.idle_evict = Duration::from_secs(3);
+    ca.max_docs_per_peer = n.max(ca.max_docs_per_peer);
+    let mut cb = config(&b_addr);
+    cb.store = Some(dir.path().join("b.redb"));
+    cb.idle_evict = Duration::from_secs(3);
+    cb.max_docs_per_peer = n.max(cb.max_docs_per_peer);
+    cb.bootstrap = vec![a_addr.clone()];
+    let rss_start = resident_bytes();
+    let a = Node::start(ca).await.expect("a starts");
+    let started = Instant::now();
+    let mut a_docs = Vec::with_capacity(n);
+    for i in 0..n {
+        let d = a.open(&format!("doc-{i}")).await.expect("open");
+        d.edit(move |tx| {
+            tx.text("title")
+                .push_str(&format!("document {i}"))
+                .expect("title");
+            tx.counter("n").add(1).expect("count");
+        })
+        .await
+        .expect("edit");
+        a_docs.push(d);
+    }
+    let created = started.elapsed();
+    let b = Node::start(cb).await.expect("b starts");
+    let started = Instant::now();
+    let mut b_docs = Vec::with_capacity(n);
+    for i in 0..n {
+        b_docs.push(b.open(&format!("doc-{i}")).await.expect("open"));
+    }
+    let opened = started.elapsed();
+    let deadline = Instant::now() + Duration::from_secs(600);
+    let mut behind = n;
+    while behind > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        behind = 0;
+        for (da, db) in a_docs.iter().zip(&b_docs) {
+            let va = da.read(|d| d.version()).await.expect("read");
+            let vb = db.read(|d| d.version()).await.expect("read");
+            behind += usize::from(va != vb);
+        }
+    }
+    let synced = started.elapsed();
+    let rss_synced = resident_bytes();
+    let wire = wire_bytes_out(&a) + wire_bytes_out(&b);
+    let (sa, sb) = (
+        a.stats().await.expect("stats"),
+        b.stats().await.expect("stats"),
+    );
+    // Idle: the documents leave memory (the handles stay open).
+    let idle_deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < idle_deadline {
+        let (la, lb) = (
+            a.stats().await.expect("stats").loaded_docs,
+            b.stats().await.expect("stats").loaded_docs,
+        );
+        if la == 0 && lb == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let (ia, ib) = (
+        a.stats().await.expect("stats"),
+        b.stats().await.expect("stats"),
+    );
+    let rss_idle = resident_bytes();
+    // One document read again: loaded from the store on demand.
+    let t = Instant::now();
+    let title = b_docs[n / 2]
+        .read(|d| d.root().text("title").map(|t| t.to_string()))
+        .await
+        .expect("read");
+    let reload = t.elapsed();
+    println!(
+        "docs: {n} documents: created and edited on A in {:.1} s; B opened them in {:.1} s and {} \
+         {:.1} s after its first open; wire {} ({:.0} B per document); {} and {} catch-ups started (A, B); \
+         loaded while syncing {} / {}, after idling {} / {} (of {} open); resident memory {} MiB before, {} MiB synced, {} MiB idle; \
+         a read after eviction {:.1} ms ({:?})",
+        created.as_secs_f64(),
+        opened.as_secs_f64(),
+        if behind == 0 { "had all of them".to_string() } else { format!("still lacked {behind}") },
+        synced.as_secs_f64(),
+        kib(wire),
+        wire as f64 / n as f64,
+        sa.catchups_started,
+        sb.catchups_started,
+        sa.loaded_docs,
+        sb.loaded_docs,
+        ia.loaded_docs,
+        ib.loaded_docs,
+        ib.open_docs,
+        rss_start / 1_048_576,
+        rss_synced / 1_048_576,
+        rss_idle / 1_048_576,
+        reload.as_secs_f64() * 1e3,
+        title.unwrap_or_default(),
+    );
+    a.shutdown().await.expect("shutdown");
+    b.shutdown().await.expect("shutdown");
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -613,7 +773,13 @@ async fn main() {
         let typing = args.get(4).is_none_or(|w| w != "counters");
         sustained(arg(1, 10) as usize, arg(2, 200) as u32, arg(3, 60), typing).await;
     }
-    if !matches!(what, "spread" | "catchup" | "split" | "sustained" | "all") {
+    if what == "docs" {
+        many_docs(args.get(1).and_then(|a| a.parse().ok()).unwrap_or(10_000)).await;
+    }
+    if !matches!(
+        what,
+        "spread" | "catchup" | "split" | "sustained" | "docs" | "all"
+    ) {
         eprintln!(
             "net_figures: unknown figure '{what}' (spread [N...], catchup, split, sustained [NODES RATE SECONDS [typing|counters]] or all)"
         );

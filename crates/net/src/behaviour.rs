@@ -58,6 +58,17 @@ fn message_id(message: &gossipsub::Message) -> gossipsub::MessageId {
 /// The protocol version identify announces.
 const IDENTIFY_PROTOCOL: &str = "/converge/1";
 
+/// Request-response streams one connection may have open, both directions
+/// together (libp2p's default is 100; yamux allows 512). Each side keeps
+/// at most `MAX_DIRECT_IN_FLIGHT` of its own in flight.
+pub(crate) const DIRECT_STREAMS: usize = 256;
+
+/// The largest batch of direct messages in one request: 256 KiB, or one
+/// message of the largest size with its framing.
+pub(crate) fn direct_batch_bytes(max_message_bytes: usize) -> usize {
+    (max_message_bytes + 512).max(256 << 10)
+}
+
 fn behaviour(
     key: &identity::Keypair,
     relay_client: relay::client::Behaviour,
@@ -104,10 +115,13 @@ fn behaviour(
     .map_err(|e| NetError::Config(format!("gossipsub: {e}")))?;
     let direct = request_response::Behaviour::with_codec(
         SyncCodec {
-            max_request_bytes: config.sync.max_message_bytes + 512,
+            max_request_bytes: direct_batch_bytes(config.sync.max_message_bytes),
+            max_message_bytes: config.sync.max_message_bytes,
         },
         [(SYNC_PROTOCOL, request_response::ProtocolSupport::Full)],
-        request_response::Config::default().with_request_timeout(Duration::from_secs(30)),
+        request_response::Config::default()
+            .with_request_timeout(Duration::from_secs(30))
+            .with_max_concurrent_streams(DIRECT_STREAMS),
     );
     let identify = identify::Behaviour::new(identify::Config::new(
         IDENTIFY_PROTOCOL.into(),

@@ -3,9 +3,9 @@
 //! bytes between libp2p and `converge_sync::SyncState` (no protocol logic
 //! here).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use converge_core::{Doc, DocEvent, Transaction};
 use converge_store::{DocId, Store};
@@ -16,8 +16,9 @@ use libp2p::swarm::SwarmEvent;
 use libp2p::{identify, mdns, request_response, Multiaddr, PeerId, Swarm};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+use crate::behaviour::direct_batch_bytes;
 use crate::behaviour::{Behaviour, BehaviourEvent};
-use crate::codec::DirectRequest;
+use crate::codec::{self, DirectRequest};
 use crate::config::Config;
 use crate::error::NetError;
 use crate::metrics::{Channel, Direction, NodeMetrics};
@@ -25,9 +26,59 @@ use crate::presence::{Announce, Presence, PresenceEvent, MAX_PRESENCE_BYTES};
 use crate::status::{NodeStats, PeerStatus, SyncStatus};
 
 /// Changes of one document, as its handles receive them.
-pub(crate) type Changes = broadcast::Sender<Arc<DocEvent>>;
+pub(crate) type Changes = LazyBroadcast<Arc<DocEvent>>;
 /// Presence changes of one document.
-pub(crate) type PresenceChanges = broadcast::Sender<PresenceEvent>;
+pub(crate) type PresenceChanges = LazyBroadcast<PresenceEvent>;
+
+/// A broadcast channel made on its first subscriber: a channel holds its
+/// capacity in slots from the start (256 slots, about 14 KB), which for
+/// 10,000 open documents, two channels each, was over half a gigabyte.
+/// Until someone subscribes, sending drops the value (as a channel without
+/// receivers does).
+pub(crate) struct LazyBroadcast<T> {
+    sender: Arc<std::sync::OnceLock<broadcast::Sender<T>>>,
+    capacity: usize,
+}
+
+impl<T> std::fmt::Debug for LazyBroadcast<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyBroadcast")
+            .field("subscribed", &self.sender.get().is_some())
+            .finish()
+    }
+}
+
+impl<T> Clone for LazyBroadcast<T> {
+    fn clone(&self) -> Self {
+        LazyBroadcast {
+            sender: self.sender.clone(),
+            capacity: self.capacity,
+        }
+    }
+}
+
+impl<T: Clone> LazyBroadcast<T> {
+    pub(crate) fn new(capacity: usize) -> Self {
+        LazyBroadcast {
+            sender: Arc::new(std::sync::OnceLock::new()),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// Sends to the subscribers, if any.
+    pub(crate) fn send(&self, value: T) {
+        if let Some(tx) = self.sender.get() {
+            let _ = tx.send(value);
+        }
+    }
+
+    /// A receiver of everything sent from now on.
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<T> {
+        self.sender
+            .get_or_init(|| broadcast::channel(self.capacity).0)
+            .subscribe()
+    }
+}
 /// The peers present on a document, with their values.
 pub(crate) type Present = Vec<(PeerId, Vec<u8>)>;
 
@@ -148,9 +199,20 @@ struct OpenDoc {
     peers: BTreeSet<PeerId>,
     presence: Presence,
     presence_changes: PresenceChanges,
-    /// When the document was last edited, read or synced.
+    /// When the document was last edited, read, or received something.
     last_used: Instant,
+    /// When its sync timers last ran.
+    last_tick: Instant,
 }
+
+/// Requests (batches of direct messages) in flight to one peer at most;
+/// the rest wait and leave together. Below
+/// libp2p request-response's per-connection stream limit
+/// (`DIRECT_STREAMS`), which counts both directions.
+const MAX_DIRECT_IN_FLIGHT: usize = 16;
+/// Direct messages waiting for one peer at most (the oldest go first; the
+/// protocol repairs what is lost).
+const MAX_DIRECT_QUEUED: usize = 4096;
 
 pub(crate) struct EventLoop {
     swarm: Swarm<Behaviour>,
@@ -164,6 +226,13 @@ pub(crate) struct EventLoop {
     listeners: Vec<libp2p::core::transport::ListenerId>,
     /// Peers cut off for misbehaving, until when.
     banned: HashMap<PeerId, Instant>,
+    /// Documents whose local deltas wait in a publish batch
+    /// (`SyncState::publish_at`), flushed at their deadline.
+    batching: HashSet<DocId>,
+    /// Direct messages sent to each peer and not answered yet, and those
+    /// waiting for one of them to finish (`MAX_DIRECT_IN_FLIGHT`).
+    direct_in_flight: HashMap<PeerId, usize>,
+    direct_queue: HashMap<PeerId, VecDeque<DirectRequest>>,
     /// The bootstrap peers, kept connected (see `redial`).
     bootstrap: Vec<Bootstrap>,
     /// Peers the app blocked (until it unblocks them).
@@ -191,6 +260,9 @@ impl EventLoop {
             listen_addrs: Vec::new(),
             listeners,
             banned: HashMap::new(),
+            batching: HashSet::new(),
+            direct_in_flight: HashMap::new(),
+            direct_queue: HashMap::new(),
             blocked: std::collections::HashSet::new(),
             bootstrap: Vec::new(),
             metrics,
@@ -251,6 +323,7 @@ impl EventLoop {
         let mut ticker = tokio::time::interval(self.config.tick);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
+            let flush_at = self.flush_deadline();
             tokio::select! {
                 // Local work first.
                 biased;
@@ -272,8 +345,100 @@ impl EventLoop {
                 },
                 event = self.swarm.select_next_some() => self.swarm_event(event),
                 _ = ticker.tick() => self.tick(),
+                _ = sleep_until_ms(self.started, flush_at), if flush_at.is_some() => {
+                    self.flush_batches();
+                }
             }
         }
+    }
+
+    /// The earliest deadline of a publish batch.
+    fn flush_deadline(&self) -> Option<u64> {
+        self.batching
+            .iter()
+            .filter_map(|id| self.docs.get(id)?.sync.publish_deadline())
+            .min()
+    }
+
+    /// Gossips the publish batches whose window ended.
+    fn flush_batches(&mut self) {
+        let now = self.now_ms();
+        let ids: Vec<DocId> = self.batching.iter().cloned().collect();
+        for id in ids {
+            match self.docs.get(&id).and_then(|o| o.sync.publish_deadline()) {
+                // Flushed by a tick, or the document is gone.
+                None => {
+                    self.batching.remove(&id);
+                    continue;
+                }
+                Some(d) if d > now => continue,
+                Some(_) => {}
+            }
+            let effects = match (self.store.as_mut(), self.docs.get_mut(&id)) {
+                (Some(store), Some(open)) => match store.doc(&id) {
+                    Ok(doc) => open.sync.flush(doc, now),
+                    Err(_) => Vec::new(),
+                },
+                _ => Vec::new(),
+            };
+            self.batching.remove(&id);
+            self.apply_effects(&id, effects);
+        }
+    }
+
+    /// Sends a direct message, or queues it while `MAX_DIRECT_IN_FLIGHT`
+    /// requests to the peer are unanswered; queued messages leave together,
+    /// in batches, when one is answered. libp2p's request-response drops
+    /// streams beyond its per-connection limit: a thousand documents
+    /// greeting at once lost most of their messages to retransmission.
+    fn send_direct(&mut self, to: PeerId, request: DirectRequest) {
+        let queue = self.direct_queue.entry(to).or_default();
+        if queue.len() >= MAX_DIRECT_QUEUED {
+            // The protocol repairs what is lost (retransmission, summaries).
+            queue.pop_front();
+        }
+        queue.push_back(request);
+        self.send_queued(to);
+    }
+
+    /// Sends what waits for `peer`, in batches, while requests are free.
+    fn send_queued(&mut self, peer: PeerId) {
+        let limit = direct_batch_bytes(self.config.sync.max_message_bytes);
+        loop {
+            let in_flight = self.direct_in_flight.entry(peer).or_default();
+            if *in_flight >= MAX_DIRECT_IN_FLIGHT {
+                return;
+            }
+            let Some(queue) = self.direct_queue.get_mut(&peer) else {
+                return;
+            };
+            let mut batch = Vec::new();
+            let mut bytes = 0;
+            while let Some(next) = queue.front() {
+                let len = codec::framed_len(next);
+                if !batch.is_empty() && bytes + len > limit {
+                    break;
+                }
+                bytes += len;
+                batch.push(queue.pop_front().expect("peeked"));
+            }
+            if queue.is_empty() {
+                self.direct_queue.remove(&peer);
+            }
+            if batch.is_empty() {
+                return;
+            }
+            *self.direct_in_flight.entry(peer).or_default() += 1;
+            self.swarm.behaviour_mut().direct.send_request(&peer, batch);
+        }
+    }
+
+    /// A request to `peer` was answered or failed: what waits goes.
+    fn direct_done(&mut self, peer: PeerId) {
+        if let Some(n) = self.direct_in_flight.get_mut(&peer) {
+            *n = n.saturating_sub(1);
+        }
+        self.send_queued(peer);
     }
 
     fn shutdown(&mut self) -> Result<(), NetError> {
@@ -401,8 +566,8 @@ impl EventLoop {
             .map_err(|e| NetError::Config(format!("subscribing to the document's topic: {e}")))?;
         let hash = topic.hash();
         self.topics.insert(hash.clone(), id.clone());
-        let (changes, _) = broadcast::channel(self.config.channel_capacity.max(1));
-        let (presence_changes, _) = broadcast::channel(self.config.channel_capacity.max(1));
+        let changes = LazyBroadcast::new(self.config.channel_capacity);
+        let presence_changes = LazyBroadcast::new(self.config.channel_capacity);
         let mut open = OpenDoc {
             topic,
             sync: SyncState::new(self.config.sync.clone()),
@@ -411,6 +576,7 @@ impl EventLoop {
             presence: Presence::default(),
             presence_changes: presence_changes.clone(),
             last_used: Instant::now(),
+            last_tick: Instant::now(),
         };
         // Peers already subscribed: greet them now.
         let subscribed: Vec<PeerId> = self
@@ -459,7 +625,7 @@ impl EventLoop {
     fn presence_changed(&self, id: &DocId, events: impl IntoIterator<Item = PresenceEvent>) {
         if let Some(open) = self.docs.get(id) {
             for e in events {
-                let _ = open.presence_changes.send(e);
+                open.presence_changes.send(e);
             }
         }
     }
@@ -470,6 +636,12 @@ impl EventLoop {
         if let Some(open) = self.docs.get_mut(id) {
             open.last_used = Instant::now();
         }
+        self.load(id)
+    }
+
+    /// Loads document `id` back if it was evicted, with its event queue,
+    /// without marking it used (its timers run on it).
+    fn load(&mut self, id: &DocId) -> Result<(), NetError> {
         let store = self.store.as_mut().ok_or(NetError::Closed)?;
         if !store.is_loaded(id) {
             store.sync_with(id, |doc| doc.queue_events(4096))?;
@@ -506,13 +678,17 @@ impl EventLoop {
         };
         let Ok(doc) = store.doc(id) else { return };
         let metrics = &self.metrics;
+        let now = self.started.elapsed().as_millis() as u64;
         let effects: Vec<_> = deltas
             .into_iter()
             .flat_map(|d| {
                 metrics.published(d.len());
-                open.sync.publish(doc, d)
+                open.sync.publish_at(doc, d, now)
             })
             .collect();
+        if open.sync.publish_deadline().is_some() {
+            self.batching.insert(id.clone());
+        }
         self.apply_effects(id, effects);
     }
 
@@ -526,7 +702,7 @@ impl EventLoop {
         if let Some(open) = self.docs.get(id) {
             for event in events {
                 // No subscriber: nobody to tell.
-                let _ = open.changes.send(Arc::new(event));
+                open.changes.send(Arc::new(event));
             }
         }
     }
@@ -537,8 +713,20 @@ impl EventLoop {
         id: &DocId,
         f: impl FnOnce(&mut SyncState<PeerId>, &mut Doc) -> Vec<Effect<PeerId>>,
     ) {
+        self.with_sync_as(id, true, f);
+    }
+
+    /// [`EventLoop::with_sync`]; `used: false` for the timers, which must
+    /// not keep an idle document in memory.
+    fn with_sync_as(
+        &mut self,
+        id: &DocId,
+        used: bool,
+        f: impl FnOnce(&mut SyncState<PeerId>, &mut Doc) -> Vec<Effect<PeerId>>,
+    ) {
         let _span = tracing::debug_span!("doc", doc = %id).entered();
-        if let Err(e) = self.touch(id) {
+        let loaded = if used { self.touch(id) } else { self.load(id) };
+        if let Err(e) = loaded {
             tracing::warn!(doc = %id, error = %e, "the document could not be loaded");
             return;
         }
@@ -586,7 +774,7 @@ impl EventLoop {
                         doc: id.to_string(),
                         bytes,
                     };
-                    self.swarm.behaviour_mut().direct.send_request(&to, request);
+                    self.send_direct(to, request);
                 }
                 Effect::CutOff { peer, reason } => {
                     // Garbage, oversized or flooding: the peer is
@@ -606,11 +794,26 @@ impl EventLoop {
     fn tick(&mut self) {
         let now = self.now_ms();
         let ids: Vec<DocId> = self.docs.keys().cloned().collect();
+        // An evicted document's timers run every eighth summary interval
+        // (its slow summary); they load it, and it leaves again when idle.
+        let asleep_every =
+            Duration::from_millis(self.config.sync.summary_interval_ms.saturating_mul(8));
         for id in &ids {
             // Timers only matter with peers; a document alone stays asleep.
-            if self.docs.get(id).is_some_and(|o| !o.peers.is_empty()) {
-                self.with_sync(id, |sync, doc| sync.tick(doc, now));
+            let Some(open) = self.docs.get(id) else {
+                continue;
+            };
+            if open.peers.is_empty() {
+                continue;
             }
+            let loaded = self.store.as_ref().is_some_and(|s| s.is_loaded(id));
+            if !loaded && open.last_tick.elapsed() < asleep_every {
+                continue;
+            }
+            if let Some(open) = self.docs.get_mut(id) {
+                open.last_tick = Instant::now();
+            }
+            self.with_sync_as(id, false, |sync, doc| sync.tick(doc, now));
         }
         self.evict_idle();
         self.end_bans();
@@ -781,11 +984,13 @@ impl EventLoop {
                 num_established: 0,
                 ..
             } => {
+                self.direct_in_flight.remove(&peer_id);
+                self.direct_queue.remove(&peer_id);
                 for open in self.docs.values_mut() {
                     open.peers.remove(&peer_id);
                     open.sync.remove_peer(&peer_id);
                     if let Some(e) = open.presence.remove(&peer_id) {
-                        let _ = open.presence_changes.send(e);
+                        open.presence_changes.send(e);
                     }
                 }
             }
@@ -830,7 +1035,7 @@ impl EventLoop {
                         open.peers.remove(&peer_id);
                         open.sync.remove_peer(&peer_id);
                         if let Some(e) = open.presence.remove(&peer_id) {
-                            let _ = open.presence_changes.send(e);
+                            open.presence_changes.send(e);
                         }
                     }
                 }
@@ -845,19 +1050,24 @@ impl EventLoop {
                     request, channel, ..
                 } => {
                     let _ = self.swarm.behaviour_mut().direct.send_response(channel, ());
-                    let Ok(id) = DocId::new(request.doc) else {
-                        return;
-                    };
-                    if self.docs.contains_key(&id) {
-                        let bytes = request.bytes;
-                        self.metrics
-                            .sync(Channel::Direct, Direction::In, bytes.len());
-                        let _span = tracing::debug_span!("peer", %peer).entered();
-                        self.with_sync(&id, |sync, doc| sync.receive(doc, peer, &bytes, now));
+                    for item in request {
+                        let Ok(id) = DocId::new(item.doc) else {
+                            continue;
+                        };
+                        if self.docs.contains_key(&id) {
+                            let bytes = item.bytes;
+                            self.metrics
+                                .sync(Channel::Direct, Direction::In, bytes.len());
+                            let _span = tracing::debug_span!("peer", %peer).entered();
+                            self.with_sync(&id, |sync, doc| sync.receive(doc, peer, &bytes, now));
+                        }
                     }
                 }
-                request_response::Message::Response { .. } => {}
+                request_response::Message::Response { .. } => self.direct_done(peer),
             },
+            SwarmEvent::Behaviour(BehaviourEvent::Direct(
+                request_response::Event::OutboundFailure { peer, .. },
+            )) => self.direct_done(peer),
             SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(found))) => {
                 // Opt-in LAN discovery: dial what it finds.
                 for (peer, addr) in found {
@@ -881,5 +1091,14 @@ impl EventLoop {
             }
             _ => {}
         }
+    }
+}
+
+/// Sleeps until `at_ms` after `started` (forever when `None`; the branch
+/// that awaits it is disabled then).
+async fn sleep_until_ms(started: Instant, at_ms: Option<u64>) {
+    match at_ms {
+        Some(ms) => tokio::time::sleep_until((started + Duration::from_millis(ms)).into()).await,
+        None => std::future::pending().await,
     }
 }

@@ -8,7 +8,7 @@
 //! - Fresh deltas and summaries go by **gossipsub**, a topic per document
 //!   whose name is hashed on the wire (it does not reveal the document id).
 //! - Direct messages (catch-up in chunks, acknowledgements) go by
-//!   **request-response** (`/converge/sync/1`); repair never republishes.
+//!   **request-response** (`/converge/sync/2`); repair never republishes.
 //! - As soon as a peer subscribes to a document's topic the two exchange
 //!   summaries, so a peer that comes back repairs without waiting for an
 //!   edit.
@@ -37,7 +37,7 @@ mod node;
 mod presence;
 mod status;
 
-pub use codec::{decode_request, encode_request, DirectRequest, SYNC_PROTOCOL};
+pub use codec::{decode_requests, encode_requests, DirectRequest, SYNC_PROTOCOL};
 pub use config::Config;
 pub use error::NetError;
 pub use event_loop::topic_of;

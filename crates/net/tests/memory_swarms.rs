@@ -291,6 +291,76 @@ async fn more_than_a_hundred_shared_documents_all_sync() {
     b.shutdown().await.unwrap();
 }
 
+/// 400 documents made on A; B opens them all at once. Their greetings,
+/// requests and catch-ups share a few request-response streams in batches
+/// (libp2p drops streams beyond its per-connection limit, which cost
+/// seconds of retransmissions), each document is caught up about once, and
+/// idle documents leave memory on both nodes although they stay connected
+/// (the sync timers used to count as use and kept every shared document
+/// loaded).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_documents_catch_up_once_and_leave_memory_while_connected() {
+    const DOCS: usize = 400;
+    let (mut ca, a_addr) = config(&[]);
+    ca.idle_evict = Duration::from_millis(500);
+    let a = Node::start(ca).await.unwrap();
+    let mut a_docs = Vec::new();
+    for i in 0..DOCS {
+        let d = a.open(&format!("many-{i}")).await.unwrap();
+        d.edit(move |tx| tx.counter("n").add(i as i64).unwrap())
+            .await
+            .unwrap();
+        a_docs.push(d);
+    }
+    let (mut cb, _) = config(std::slice::from_ref(&a_addr));
+    cb.idle_evict = Duration::from_millis(500);
+    let b = Node::start(cb).await.unwrap();
+    let mut b_docs = Vec::new();
+    for i in 0..DOCS {
+        b_docs.push(b.open(&format!("many-{i}")).await.unwrap());
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let mut behind = 0;
+        for (da, db) in a_docs.iter().zip(&b_docs) {
+            let va = da.read(|d| d.version()).await.unwrap();
+            behind += usize::from(db.read(|d| d.version()).await.unwrap() != va);
+        }
+        if behind == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{behind} documents behind");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let started = a.stats().await.unwrap().catchups_started;
+    assert!(
+        started >= DOCS as u64 && started <= 2 * DOCS as u64,
+        "{started} catch-ups for {DOCS} documents"
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (sa, sb) = (a.stats().await.unwrap(), b.stats().await.unwrap());
+        assert_eq!(sb.connected_peers, 1);
+        if sa.loaded_docs == 0 && sb.loaded_docs == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still loaded: {} on A, {} on B",
+            sa.loaded_docs,
+            sb.loaded_docs
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let n = b_docs[DOCS - 1]
+        .read(|d| d.root().counter("n"))
+        .await
+        .unwrap();
+    assert_eq!(n, Some(DOCS as i64 - 1));
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+}
+
 /// The sample of `name` (with labels, as rendered) in `metrics`.
 fn sample(metrics: &str, name: &str) -> Option<u64> {
     metrics
