@@ -111,12 +111,8 @@ fn converge_heal() -> Heal {
     net.sides = None;
     net.delivered.clear();
     net.now += 2_000;
-    for b in [1, 2] {
-        let out = net.nodes[0].add_peer(b, net.now);
-        net.route(0, out);
-        let out = net.nodes[b].add_peer(0, net.now);
-        net.route(b, out);
-    }
+    net.connect(0, 1);
+    net.connect(0, 2);
     let (mut hops, mut at_converge) = (0, None);
     while !net.queue.is_empty() {
         net.hop();

@@ -381,10 +381,7 @@ fn partition_heal(clock: HealClock) -> Heal {
     net.now += 1_000;
     for a in SIDE_A {
         for b in SIDE_B {
-            let out = net.nodes[a].add_peer(b, net.now);
-            net.route(a, out);
-            let out = net.nodes[b].add_peer(a, net.now);
-            net.route(b, out);
+            net.connect(a, b);
         }
     }
     let mut per_hop = Vec::new();

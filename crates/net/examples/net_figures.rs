@@ -41,7 +41,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use converge_core::{ChangeKind, PathSeg};
+use converge_core::{ChangeKind, PathSeg, Transaction};
 
 use converge_net::{identity, Config, DocHandle, Multiaddr, Node, NodeStats};
 use converge_testkit::Rng;
@@ -202,18 +202,22 @@ async fn network(n: usize, links: usize, rng: &mut Rng) -> Vec<Peer> {
     peers
 }
 
+/// Types one letter, chosen by `seed`, at a place of the shared text
+/// chosen by `seed`.
+fn type_letter(tx: &mut Transaction<'_>, seed: u64) {
+    let mut rng = Rng::new(seed);
+    let mut text = tx.text("notes");
+    let pos = rng.below(text.len() + 1);
+    let c = char::from(b'a' + rng.below(26) as u8);
+    text.insert(pos, c.encode_utf8(&mut [0; 4]))
+        .expect("in range");
+}
+
 /// One keystroke at a random place of the shared text.
 async fn keystroke(doc: &DocHandle, seed: u64) {
-    doc.edit(move |tx| {
-        let mut rng = Rng::new(seed);
-        let mut text = tx.text("notes");
-        let pos = rng.below(text.len() + 1);
-        let c = char::from(b'a' + rng.below(26) as u8);
-        text.insert(pos, c.encode_utf8(&mut [0; 4]))
-            .expect("in range");
-    })
-    .await
-    .expect("edit");
+    doc.edit(move |tx| type_letter(tx, seed))
+        .await
+        .expect("edit");
 }
 
 /// `edits` keystrokes spread evenly over `peers`, all typing at once.
@@ -549,12 +553,7 @@ async fn sustained(nodes: usize, rate: u32, secs: u64, typing: bool) {
                 sent[i].lock().expect("stamps").push(Instant::now());
                 doc.edit(move |tx| {
                     if typing {
-                        let mut rng = Rng::new(seed);
-                        let mut text = tx.text("notes");
-                        let pos = rng.below(text.len() + 1);
-                        let c = char::from(b'a' + rng.below(26) as u8);
-                        text.insert(pos, c.encode_utf8(&mut [0; 4]))
-                            .expect("in range");
+                        type_letter(tx, seed);
                     }
                     tx.counter(&key).add(1).expect("count");
                 })

@@ -76,10 +76,7 @@ fn a_healed_split_takes_two_round_trips_and_one_transfer_per_node() {
     let (left, right) = ([0usize, 1], [2usize, 3, 4]);
     for l in left {
         for r in right {
-            let out = net.nodes[l].add_peer(r, net.now);
-            net.route(l, out);
-            let out = net.nodes[r].add_peer(l, net.now);
-            net.route(r, out);
+            net.connect(l, r);
         }
     }
     let mut hops = 0;

@@ -73,6 +73,15 @@ impl HopNet {
         }
     }
 
+    /// Nodes `a` and `b` (re)connect: each starts a session with the other
+    /// and greets it with its summary (`add_peer`), as a transport does.
+    pub fn connect(&mut self, a: usize, b: usize) {
+        let out = self.nodes[a].add_peer(b, self.now);
+        self.route(a, out);
+        let out = self.nodes[b].add_peer(a, self.now);
+        self.route(b, out);
+    }
+
     /// Runs every node's timers at `now`.
     pub fn tick_all(&mut self) {
         for i in 0..self.nodes.len() {
