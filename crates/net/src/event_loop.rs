@@ -666,6 +666,7 @@ impl EventLoop {
 
     /// Publishes the local deltas the store made durable.
     fn publish_outbox(&mut self, id: &DocId) {
+        let now = self.now_ms();
         let Some(store) = self.store.as_mut() else {
             return;
         };
@@ -678,7 +679,6 @@ impl EventLoop {
         };
         let Ok(doc) = store.doc(id) else { return };
         let metrics = &self.metrics;
-        let now = self.started.elapsed().as_millis() as u64;
         let effects: Vec<_> = deltas
             .into_iter()
             .flat_map(|d| {
@@ -736,7 +736,11 @@ impl EventLoop {
         let Some(store) = self.store.as_mut() else {
             return;
         };
-        match store.sync_with(id, |doc| f(&mut open.sync, doc)) {
+        let started_before = open.sync.transfers_started();
+        let step = store.sync_with(id, |doc| f(&mut open.sync, doc));
+        self.metrics
+            .catchups_started(open.sync.transfers_started() - started_before);
+        match step {
             Ok(effects) => {
                 self.apply_effects(id, effects);
                 self.emit_events(id);
@@ -764,12 +768,6 @@ impl EventLoop {
                 Effect::Send { to, bytes } => {
                     self.metrics
                         .sync(Channel::Direct, Direction::Out, bytes.len());
-                    if matches!(
-                        converge_sync::Message::decode(&bytes),
-                        Ok(converge_sync::Message::Chunk { offset: 0, .. })
-                    ) {
-                        self.metrics.catchup_started();
-                    }
                     let request = DirectRequest {
                         doc: id.to_string(),
                         bytes,

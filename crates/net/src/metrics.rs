@@ -128,7 +128,7 @@ impl NodeMetrics {
         );
         r.register(
             "catchups_started",
-            "Catch-up transfers this node started sending (first chunks)",
+            "Catch-up transfers this node started (a resumed or retransmitted one counts once)",
             m.catchups_started.clone(),
         );
         r.register("open_docs", "Documents open (synced)", m.open_docs.clone());
@@ -171,9 +171,9 @@ impl NodeMetrics {
         self.delta_bytes_published.inc_by(bytes as u64);
     }
 
-    /// Counts a catch-up transfer started towards a peer.
-    pub(crate) fn catchup_started(&self) {
-        self.catchups_started.inc();
+    /// Counts catch-up transfers started towards peers.
+    pub(crate) fn catchups_started(&self, n: u64) {
+        self.catchups_started.inc_by(n);
     }
 
     /// Catch-up transfers started since the node started.

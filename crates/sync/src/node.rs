@@ -68,6 +68,8 @@ pub struct SyncState<P> {
     outbox: Vec<Vec<u8>>,
     outbox_bytes: usize,
     last_publish_ms: Option<u64>,
+    /// Catch-up transfers started, over every session this state had.
+    transfers_started: u64,
     gossip_bytes_out: u64,
 }
 
@@ -94,6 +96,7 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
             outbox: Vec::new(),
             outbox_bytes: 0,
             last_publish_ms: None,
+            transfers_started: 0,
             gossip_bytes_out: 0,
         }
     }
@@ -111,6 +114,12 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
     /// Bytes this node has published by gossip.
     pub fn gossip_bytes_out(&self) -> u64 {
         self.gossip_bytes_out
+    }
+
+    /// Catch-up transfers this state started (a resumed or retransmitted
+    /// one counts once), including those of sessions since removed.
+    pub fn transfers_started(&self) -> u64 {
+        self.transfers_started
     }
 
     /// What this node believes `peer` has.
@@ -564,6 +573,7 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
         let id = self.next_transfer;
         self.next_transfer += 1;
         let covers = doc.version();
+        self.transfers_started += 1;
         let s = self.session(peer, now_ms);
         s.stats.transfers_started += 1;
         s.outbound = Some(Outbound {
@@ -671,16 +681,18 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
         // peer has said it has all of this node's version, nobody did (a
         // node holding 10,000 idle documents gossiped 1,250 summaries a
         // second before).
-        let everyone_has = !self.sessions.is_empty()
-            && self
-                .sessions
-                .values()
-                .filter(|s| !s.cut_off)
-                .all(|s| s.their_version.dominates(&version));
+        let everyone_has = || {
+            !self.sessions.is_empty()
+                && self
+                    .sessions
+                    .values()
+                    .filter(|s| !s.cut_off)
+                    .all(|s| s.their_version.dominates(&version))
+        };
         let due = self.last_summary.as_ref().is_none_or(|(t, said)| {
             let elapsed = now_ms.saturating_sub(*t);
-            (elapsed >= interval.saturating_mul(8) && !everyone_has)
-                || (elapsed >= interval && *said != version)
+            (elapsed >= interval && *said != version)
+                || (elapsed >= interval.saturating_mul(8) && !everyone_has())
         });
         if due {
             self.last_summary = Some((now_ms, version.clone()));
@@ -735,7 +747,7 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
         let settled = self.settled.clone().expect("sampled above");
         // A peer's summaries come every `summary_interval`: what it has is
         // known that late.
-        let patience = grace.max(self.summary_interval()).saturating_mul(2);
+        let patience = grace.max(interval).saturating_mul(2);
         for peer in &peers {
             let s = self.sessions.get_mut(peer).expect("listed");
             if !s.linked || s.cut_off || s.their_version.dominates(&settled) {
