@@ -184,13 +184,7 @@ impl<C: Content> SeqNode<C> {
     pub(crate) fn collect_dots(&self, ctx: &mut CausalContext) {
         self.seq
             .for_each_run_dots(&mut |r, lo, hi| ctx.insert_range(r, lo, hi));
-        for r in &self.loose {
-            ctx.insert_range(
-                r.id.replica,
-                r.id.counter,
-                r.id.counter + u64::from(r.len) - 1,
-            );
-        }
+        insert_loose(ctx, &self.loose);
         for (_, slot) in self.children.iter() {
             slot.collect_dots(ctx);
         }
@@ -369,13 +363,7 @@ fn push_unseen<C: Content>(
         let rest = (seen < r.len).then(|| r.split(seen));
         let in_group = carried.get_or_insert_with(|| {
             let mut c = CausalContext::default();
-            for l in loose.iter() {
-                c.insert_range(
-                    l.id.replica,
-                    l.id.counter,
-                    l.id.counter + u64::from(l.len) - 1,
-                );
-            }
+            insert_loose(&mut c, loose);
             c
         });
         let mut next = a;
@@ -414,6 +402,17 @@ fn push_unseen<C: Content>(
         }
     }
     push_loose(loose, r);
+}
+
+/// Adds the ids of the runs of `loose` to `ctx`.
+fn insert_loose<C>(ctx: &mut CausalContext, loose: &[Loose<C>]) {
+    for r in loose {
+        ctx.insert_range(
+            r.id.replica,
+            r.id.counter,
+            r.id.counter + u64::from(r.len) - 1,
+        );
+    }
 }
 
 fn push_range(v: &mut Vec<(Dot, u32)>, d: Dot, n: u32) {
