@@ -18,6 +18,8 @@ const SUMMARY_PEERS: usize = 20;
 /// Framing of a `Deltas` message around its blobs, at most: the envelope
 /// header, the variant tag and the count.
 const BATCH_OVERHEAD: usize = converge_core::kernel::envelope::HEADER_LEN + 1 + 10;
+/// Framing of one blob in a `Deltas` message, at most (its length).
+const BLOB_FRAMING: usize = 5;
 
 /// What the caller must do after feeding the node.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -153,12 +155,20 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
             self.publish_delta(doc, delta, &mut out);
             return out;
         }
-        // A batch never outgrows one message.
+        // A batch never outgrows one message; a delta too big to share
+        // one goes on its own (announced by a summary when it is too big
+        // for gossip at all).
         let room = self.config.max_message_bytes.saturating_sub(BATCH_OVERHEAD);
-        if !self.outbox.is_empty() && self.outbox_bytes + delta.len() + 5 > room {
+        let framed = delta.len() + BLOB_FRAMING;
+        if self.outbox_bytes + framed > room {
             self.flush_into(doc, now_ms, &mut out);
         }
-        self.outbox_bytes += delta.len() + 5;
+        if framed > room {
+            self.last_publish_ms = Some(now_ms);
+            self.publish_delta(doc, delta, &mut out);
+            return out;
+        }
+        self.outbox_bytes += framed;
         self.outbox.push(delta);
         out
     }

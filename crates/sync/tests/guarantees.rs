@@ -545,6 +545,26 @@ fn local_deltas_made_in_quick_succession_travel_together() {
         reader.receive_gossip(3, bytes, 50);
     }
     assert!(reader.doc().snapshot() == doc.snapshot());
+
+    // A delta too big to share a message, made within the window, goes on
+    // its own (here announced by a summary: it is too big for gossip); the
+    // small ones before it leave first, and none is lost.
+    let d = keystroke(&mut doc, "y");
+    let mut burst = sync.publish_at(&doc, d, 1_000);
+    let big = keystroke(&mut doc, &"z".repeat(600));
+    burst.extend(sync.publish_at(&doc, big, 1_001));
+    let sent = gossip(&burst);
+    assert!(
+        matches!(&sent[..], [Message::Delta { .. }, Message::Summary { .. }]),
+        "{sent:?}"
+    );
+    assert_eq!(sync.publish_deadline(), None);
+    for e in &burst {
+        let Effect::Gossip(bytes) = e else {
+            panic!("gossip only")
+        };
+        assert!(bytes.len() <= 400, "{} bytes", bytes.len());
+    }
 }
 
 #[test]
