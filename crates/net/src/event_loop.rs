@@ -374,15 +374,8 @@ impl EventLoop {
                 Some(d) if d > now => continue,
                 Some(_) => {}
             }
-            let effects = match (self.store.as_mut(), self.docs.get_mut(&id)) {
-                (Some(store), Some(open)) => match store.doc(&id) {
-                    Ok(doc) => open.sync.flush(doc, now),
-                    Err(_) => Vec::new(),
-                },
-                _ => Vec::new(),
-            };
             self.batching.remove(&id);
-            self.apply_effects(&id, effects);
+            self.with_sync_as(&id, false, |sync, doc| sync.flush(doc, now));
         }
     }
 
