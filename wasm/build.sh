@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# wasm/build.sh: build the converge npm package into wasm/pkg/.
+#
+#   1. converge-wasm for wasm32-unknown-unknown, profile `wasm` (opt-level z,
+#      LTO, one codegen unit, panic=abort): rustup's wasm32 target when it
+#      is there or `rustup target add` works, else Debian's rustc-web
+#      (GUIDE.md's recipe, through scripts/setup-wasm.sh);
+#   2. wasm-bindgen --target web, with wasm-bindgen-cli at exactly the
+#      version Cargo.lock pins (cargo-installed when missing);
+#   3. wasm-opt -Oz from npm's binaryen (Debian's binaryen 108 corrupts
+#      wasm-bindgen's output);
+#   4. the package: the generated glue, the optimized .wasm, index.js (loads
+#      the module in Node and in browsers, no bundler), the JavaScript
+#      layers in wasm/js/ and package.json;
+#   5. prints the sizes (raw and gzip -9).
+#
+# Environment: CARGO_TARGET_DIR (shared with the rest of the workspace),
+# CONVERGE_WASM_MODE=rustup|debian (see scripts/setup-wasm.sh).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+cd "$root"
+# shellcheck source=scripts/setup-wasm.sh
+source scripts/setup-wasm.sh
+
+say() { printf 'wasm/build.sh: %s\n' "$*"; }
+
+target_dir="${CARGO_TARGET_DIR:-$root/target}"
+out="$here/pkg"
+work="$target_dir/converge-wasm-bindgen"
+
+# --- 0. tools from npm (wasm-opt, and the test tools) ----------------------
+if [[ ! -x "$here/node_modules/.bin/wasm-opt" ]]; then
+  say "installing the npm tools (binaryen's wasm-opt, typescript, playwright-core) into wasm/node_modules"
+  (cd "$here" && npm ci --no-audit --no-fund)
+fi
+
+# --- 1. the wasm32 build ---------------------------------------------------
+converge_wasm_setup
+wasm_file=""
+case "$CONVERGE_WASM_MODE" in
+  rustup)
+    cargo build -p converge-wasm --target wasm32-unknown-unknown --profile wasm
+    wasm_file="$target_dir/wasm32-unknown-unknown/wasm/converge_wasm.wasm"
+    ;;
+  debian)
+    deb_target="$target_dir/wasm-pkg-debian"
+    PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
+      CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld \
+      "$CONVERGE_WASM_CARGO" build -p converge-wasm --target wasm32-unknown-unknown \
+      --profile wasm -Zbuild-std=std,panic_abort --target-dir "$deb_target"
+    wasm_file="$deb_target/wasm32-unknown-unknown/wasm/converge_wasm.wasm"
+    ;;
+esac
+
+# --- 2. wasm-bindgen at the version Cargo.lock pins ------------------------
+want="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)"
+have="$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)"
+if [[ "$have" != "$want" ]]; then
+  say "installing wasm-bindgen-cli $want (found '${have:-none}'; about 2 minutes)"
+  cargo install wasm-bindgen-cli --version "$want"
+fi
+rm -rf "$work"
+mkdir -p "$work"
+wasm-bindgen --target web --out-dir "$work" --out-name converge_wasm "$wasm_file"
+
+# --- 3. wasm-opt -------------------------------------------------------------
+"$here/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  "$work/converge_wasm_bg.wasm" -o "$work/converge_wasm_bg.opt.wasm"
+
+# --- 4. the package ---------------------------------------------------------
+rm -rf "$out"
+mkdir -p "$out"
+cp "$work/converge_wasm.js" "$work/converge_wasm.d.ts" "$out/"
+cp "$work/converge_wasm_bg.opt.wasm" "$out/converge_wasm_bg.wasm"
+cp "$here"/js/*.js "$here"/js/*.d.ts "$out/"
+version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)"
+sed "s/@VERSION@/$version/" "$here/js/package.json" >"$out/package.json"
+cp "$here/README.md" "$out/README.md"
+
+# --- 5. sizes ------------------------------------------------------------------
+raw=$(wc -c <"$out/converge_wasm_bg.wasm")
+gz=$(gzip -9 -c "$out/converge_wasm_bg.wasm" | wc -c)
+js=$(cat "$out"/*.js | gzip -9 -c | wc -c)
+say "built $out"
+say "converge_wasm_bg.wasm: $raw bytes, $gz bytes gzipped; JavaScript glue and layers: $js bytes gzipped"
+printf '%s %s %s\n' "$raw" "$gz" "$js" >"$work/sizes"
