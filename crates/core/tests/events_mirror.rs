@@ -25,13 +25,18 @@ fn check(doc: &Doc, mirror: &Mirror, seed: u64, step: usize) {
     );
 }
 
-fn run(seed: u64, steps: usize) {
+fn run(seed: u64, steps: usize, utf16: bool) {
     let mut rng = Rng::new(seed);
     let mut model = DocModel::default();
     let mut docs: Vec<Doc> = (0..3).map(|i| Doc::new(replica_id(i))).collect();
-    let mut mirrors = vec![Mirror::default(); 3];
+    let mirror = Mirror {
+        utf16,
+        ..Mirror::default()
+    };
+    let mut mirrors = vec![mirror; 3];
     for d in docs.iter_mut() {
         d.queue_events(1 << 16);
+        d.set_utf16_events(utf16);
     }
     let mut network: Vec<Vec<u8>> = Vec::new();
     for step in 0..steps {
@@ -99,7 +104,22 @@ fn mirrors_built_from_events_equal_the_documents() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(60);
     for seed in 0..seeds {
-        run(seed, 300);
+        run(seed, 300, false);
+    }
+}
+
+/// The same with text steps counted in UTF-16 code units (what the
+/// JavaScript package delivers): the texts hold characters outside the
+/// Basic Multilingual Plane, so a step counted in `char`s would land in
+/// the wrong place or split a surrogate pair.
+#[test]
+fn utf16_mirrors_built_from_events_equal_the_documents() {
+    let seeds = std::env::var("CONVERGE_MIRROR_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    for seed in 0..seeds {
+        run(seed, 300, true);
     }
 }
 

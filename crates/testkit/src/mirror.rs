@@ -13,6 +13,9 @@ use converge_core::{
 pub struct Mirror {
     /// The root map.
     pub root: BTreeMap<String, DocValue>,
+    /// Text steps count UTF-16 code units (a document with
+    /// `Doc::set_utf16_events(true)`), as a JavaScript string would.
+    pub utf16: bool,
 }
 
 /// The value of an empty container of `kind`.
@@ -123,6 +126,20 @@ impl Mirror {
                 other => panic!("a set change on {other:?}: {c:?}"),
             },
             ChangeKind::Text(s) => match at(&mut self.root, &c.path) {
+                DocValue::Text(t) if self.utf16 => {
+                    let mut units: Vec<u16> = t.encode_utf16().collect();
+                    let s = s
+                        .iter()
+                        .map(|step| match step {
+                            SeqStep::Retain(n) => SeqStep::Retain(*n),
+                            SeqStep::Delete(n) => SeqStep::Delete(*n),
+                            SeqStep::Insert(s) => SeqStep::Insert(s.encode_utf16().collect()),
+                        })
+                        .collect();
+                    steps(&mut units, s);
+                    *t = String::from_utf16(&units)
+                        .unwrap_or_else(|_| panic!("{c:?} splits a surrogate pair"));
+                }
                 DocValue::Text(t) => {
                     let mut chars: Vec<char> = t.chars().collect();
                     let s = s

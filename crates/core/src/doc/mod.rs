@@ -477,7 +477,8 @@ impl Doc {
     /// records it in the history (deltas, with their encoding `bytes`) and
     /// tells the observers.
     fn join_remote(&mut self, delta: Delta, full: bool, bytes: Option<&[u8]>) {
-        let mut events = self.observers.active().then(EventBuilder::default);
+        let utf16 = self.observers.utf16;
+        let mut events = self.observers.active().then(|| EventBuilder::new(utf16));
         self.flush_typing();
         if let (false, Some(bytes)) = (full, bytes) {
             self.history.record_remote(&delta, bytes);
@@ -510,6 +511,13 @@ impl Doc {
         callback: impl FnMut(&DocEvent) + Send + 'static,
     ) -> SubscriptionId {
         self.observers.subscribe(Box::new(callback))
+    }
+
+    /// Counts the positions and lengths of text change steps
+    /// ([`TextStep`]) in UTF-16 code units (`true`: JavaScript strings and
+    /// most editors) or in `char`s (`false`, the default).
+    pub fn set_utf16_events(&mut self, on: bool) {
+        self.observers.utf16 = on;
     }
 
     /// Ends a subscription; returns whether it existed.
@@ -688,6 +696,10 @@ impl Doc {
 
     pub(crate) fn observed(&self) -> bool {
         self.observers.active()
+    }
+
+    pub(crate) fn observers_utf16(&self) -> bool {
+        self.observers.utf16
     }
 
     pub(crate) fn root_store(&self) -> &MapStore {

@@ -21,6 +21,8 @@ pub(crate) struct Observers {
     next_id: u64,
     /// `Some` while events are queued for polling; bounded.
     queue: Option<EventQueue>,
+    /// Text steps count UTF-16 code units instead of `char`s.
+    pub(crate) utf16: bool,
 }
 
 struct EventQueue {

@@ -83,11 +83,22 @@ impl RunIds {
 }
 
 /// A change to the visible items, in the order it happened; positions are
-/// visible indices at that moment.
+/// visible indices at that moment. `pos16` and `len16` count the same in
+/// UTF-16 code units (texts only: a list's are meaningless), for events
+/// that JavaScript editors apply.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum SeqOp<C> {
-    Insert { pos: u32, content: C },
-    Delete { pos: u32, len: u32 },
+    Insert {
+        pos: u32,
+        pos16: u32,
+        content: C,
+    },
+    Delete {
+        pos: u32,
+        len: u32,
+        pos16: u32,
+        len16: u32,
+    },
 }
 
 /// Why a sequence edit was refused.
@@ -156,6 +167,16 @@ impl<C: Content> Seq<C> {
     /// Number of visible items.
     pub(crate) fn len(&self) -> usize {
         self.tree.counts().vis as usize
+    }
+
+    /// UTF-16 code units before visible index `pos` (texts).
+    pub(crate) fn utf16_at(&self, pos: u32) -> u32 {
+        self.tree.unit_of_char(pos, content::Unit::Utf16)
+    }
+
+    /// The visible items' length in UTF-16 code units (texts).
+    pub(crate) fn utf16_len(&self) -> u32 {
+        self.tree.counts().get(content::Unit::Utf16)
     }
 
     /// Whether the sequence holds no visible item.
@@ -507,11 +528,20 @@ impl<C: Content> Seq<C> {
                 k += until.saturating_sub(ctr).max(1);
                 continue;
             };
-            let pos = ops.as_ref().map(|_| self.tree.position(c).0);
+            let at = ops.as_ref().map(|_| {
+                let pos = self.tree.position(c).0;
+                (pos, self.utf16_at(pos), self.utf16_len())
+            });
             let (took, removed) = self.tree.delete_at(c, len - k);
-            if let (Some(ops), Some(pos)) = (ops.as_mut(), pos) {
+            if let (Some(ops), Some((pos, pos16, before16))) = (ops.as_mut(), at) {
                 if removed > 0 {
-                    ops.push(SeqOp::Delete { pos, len: removed });
+                    let len16 = before16 - self.utf16_len();
+                    ops.push(SeqOp::Delete {
+                        pos,
+                        len: removed,
+                        pos16,
+                        len16,
+                    });
                 }
             }
             k += took;
@@ -761,8 +791,10 @@ impl<C: Content> Seq<C> {
                 let _ = self.place(dest, id, left_id, right_id, &content);
                 if let Some(ops) = ops.as_mut() {
                     let c = self.tree.find_id(id).expect("just placed");
+                    let pos = self.tree.position(c).0;
                     ops.push(SeqOp::Insert {
-                        pos: self.tree.position(c).0,
+                        pos,
+                        pos16: self.utf16_at(pos),
                         content,
                     });
                 }

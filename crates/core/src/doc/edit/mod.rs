@@ -80,7 +80,8 @@ impl<'d> Transaction<'d> {
     #[inline]
     pub(crate) fn new(doc: &'d mut Doc) -> Self {
         let first = doc.next_dot().counter;
-        let rec = doc.observed().then(Box::default);
+        let utf16 = doc.observers_utf16();
+        let rec = doc.observed().then(|| Box::new(EventBuilder::new(utf16)));
         Transaction {
             doc,
             first,

@@ -153,6 +153,10 @@ impl Transaction<'_> {
         if let Some(node) = seq_in_place::<C>(&mut self.doc.state_mut().store, id.path()) {
             let pos = char_index(Some(&node.seq), pos, unit)?;
             let (left, right) = node.seq.insert_local(pos, dot, content)?;
+            let pos16 = match self.rec {
+                Some(_) => node.seq.utf16_at(pos as u32),
+                None => 0,
+            };
             let root = &self.doc.state().store;
             if let Some(rec) = self.rec.as_mut().map(|e| &mut e.rec) {
                 if let Some(before) = before {
@@ -160,6 +164,7 @@ impl Transaction<'_> {
                 }
                 let op = SeqOp::Insert {
                     pos: pos as u32,
+                    pos16,
                     content: content.clone(),
                 };
                 rec.seq_op(id.path(), op);
@@ -236,13 +241,24 @@ impl Transaction<'_> {
             if n == 0 {
                 return Ok(());
             }
+            let observed = self.rec.is_some();
+            let before16 = if observed { node.seq.utf16_len() } else { 0 };
             let ids = node.seq.delete_local(from, n)?;
+            let (pos16, len16) = match observed {
+                true => (
+                    node.seq.utf16_at(from as u32),
+                    before16 - node.seq.utf16_len(),
+                ),
+                false => (0, 0),
+            };
             node.prune_children_in(&ids);
             let root = &self.doc.state().store;
             if let Some(rec) = self.rec.as_mut().map(|e| &mut e.rec) {
                 let op = SeqOp::Delete {
                     pos: from as u32,
                     len: n as u32,
+                    pos16,
+                    len16,
                 };
                 rec.seq_op::<C>(id.path(), op);
                 if let Some(before) = before {

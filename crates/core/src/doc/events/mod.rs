@@ -95,9 +95,18 @@ pub struct DocEvent {
 pub(crate) struct EventBuilder {
     pub(crate) rec: Recorder,
     changes: Vec<Change>,
+    /// Text steps in UTF-16 code units ([`crate::Doc::set_utf16_events`]).
+    utf16: bool,
 }
 
 impl EventBuilder {
+    pub(crate) fn new(utf16: bool) -> Self {
+        EventBuilder {
+            utf16,
+            ..EventBuilder::default()
+        }
+    }
+
     /// Publishes the records made since the last call, in the state
     /// `root` they led to.
     pub(crate) fn close(&mut self, root: &MapStore) {
@@ -130,8 +139,8 @@ impl EventBuilder {
                     value,
                     present: false,
                 } => push(ChangeKind::SetRemoved(value)),
-                Observed::Text(ops) => changes_of(ops).for_each(push),
-                Observed::List(ops) => changes_of(ops).for_each(push),
+                Observed::Text(ops) => changes_of(ops, self.utf16).for_each(push),
+                Observed::List(ops) => changes_of(ops, false).for_each(push),
             }
         }
     }

@@ -58,9 +58,13 @@ impl StepContent for ListContent {
 
 /// Turns recorded operations into change kinds: consecutive operations
 /// that form one edit (typing on, deleting backwards or forwards) merge,
-/// and each edit becomes `[retain, insert | delete]`.
-pub(crate) fn changes_of<C: StepContent>(ops: Vec<SeqOp<C>>) -> impl Iterator<Item = ChangeKind> {
-    compact(ops).into_iter().map(|edit| {
+/// and each edit becomes `[retain, insert | delete]`. Counts are items, or
+/// UTF-16 code units when `utf16` (texts only).
+pub(crate) fn changes_of<C: StepContent>(
+    ops: Vec<SeqOp<C>>,
+    utf16: bool,
+) -> impl Iterator<Item = ChangeKind> {
+    compact(ops, utf16).into_iter().map(|edit| {
         let (pos, step) = match edit {
             Edit::Insert(p, c) => (p, SeqStep::Insert(c.publish())),
             Edit::Delete(p, n) => (p, SeqStep::Delete(n)),
@@ -79,22 +83,38 @@ enum Edit<C> {
     Delete(usize, usize),
 }
 
-fn compact<C: Content>(ops: Vec<SeqOp<C>>) -> Vec<Edit<C>> {
+fn compact<C: Content>(ops: Vec<SeqOp<C>>, utf16: bool) -> Vec<Edit<C>> {
     let mut out: Vec<Edit<C>> = Vec::new();
+    let len_of = |c: &C| match utf16 {
+        true => c.weight().u16 as usize,
+        false => c.items(),
+    };
     for op in ops {
         match op {
-            SeqOp::Insert { pos, content } => {
-                let pos = pos as usize;
+            SeqOp::Insert {
+                pos,
+                pos16,
+                content,
+            } => {
+                let pos = if utf16 { pos16 } else { pos } as usize;
                 if let Some(Edit::Insert(p, c)) = out.last_mut() {
-                    if pos == *p + c.items() {
+                    if pos == *p + len_of(c) {
                         c.append(&content);
                         continue;
                     }
                 }
                 out.push(Edit::Insert(pos, content));
             }
-            SeqOp::Delete { pos, len } => {
-                let (pos, n) = (pos as usize, len as usize);
+            SeqOp::Delete {
+                pos,
+                len,
+                pos16,
+                len16,
+            } => {
+                let (pos, n) = match utf16 {
+                    true => (pos16 as usize, len16 as usize),
+                    false => (pos as usize, len as usize),
+                };
                 if let Some(Edit::Delete(p, m)) = out.last_mut() {
                     if pos == *p {
                         *m += n;

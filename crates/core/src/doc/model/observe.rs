@@ -172,6 +172,10 @@ fn describe_seq<C: SeqKind>(seq: &Seq<C>, rec: &mut Recorder) {
         content.append(piece);
     }
     if content.items() > 0 {
-        rec.push(C::observed(alloc::vec![SeqOp::Insert { pos: 0, content }]));
+        rec.push(C::observed(alloc::vec![SeqOp::Insert {
+            pos: 0,
+            pos16: 0,
+            content,
+        }]));
     }
 }
