@@ -28,7 +28,7 @@
 #   CONVERGE_FAIL_FAST=1    stop at the first failing step
 #   CONVERGE_SKIP_FUZZ=1    skip fuzzing; CONVERGE_FUZZ_SECONDS=N per target
 #                           (default 15, or 120 with --full)
-#   CONVERGE_SKIP_WASM=1    skip the wasm32 step of --full
+#   CONVERGE_SKIP_WASM=1    skip the JavaScript package and the wasm32 step of --full
 #   CONVERGE_TRACES=DIR     the full editing traces (default
 #                           ../shared/data/editing-traces); without them the
 #                           full-trace tests skip and the committed excerpts run
@@ -143,6 +143,9 @@ installs=()
 if [[ $fuzz_wanted == 1 ]] && ! command -v cargo-fuzz >/dev/null 2>&1; then
   installs+=("cargo-fuzz (crates.io, 'cargo install cargo-fuzz', about a minute): runs the fuzz targets")
 fi
+if [[ "${CONVERGE_SKIP_WASM:-0}" != 1 ]]; then
+  installs+=("npm packages into wasm/node_modules (binaryen's wasm-opt, typescript, playwright-core; 'npm ci') and wasm-bindgen-cli at Cargo.lock's version ('cargo install', about 2 minutes) when missing, and a wasm32 toolchain as below: the JavaScript package")
+fi
 if [[ "$tier" == full && "${CONVERGE_SKIP_WASM:-0}" != 1 ]]; then
   installs+=("a wasm32-unknown-unknown toolchain if missing (rustup target, else Debian's rustc-web cargo-web rust-web-src lld with apt-get as root): the no_std proof of converge-core")
 fi
@@ -247,6 +250,24 @@ docs_and_deps() {
 }
 step docs-deps "rustdoc with -D warnings, rust-version declared, no std/tokio/libp2p under core and sync" \
   docs_and_deps
+
+# The npm package: built by wasm/build.sh (wasm32 toolchain, wasm-bindgen-cli
+# at the lock file's version, npm's binaryen), then its API tests under
+# Node.js, its size ceiling and its TypeScript declarations (tsc --strict).
+wasm_package() {
+  wasm/build.sh
+  node --test wasm/test/
+  wasm/node_modules/.bin/tsc -p wasm/test/tsconfig.json
+  echo "wasm: tsc --strict accepts the declarations"
+}
+if [[ "${CONVERGE_SKIP_WASM:-0}" == 1 ]]; then
+  skip wasm-pkg "CONVERGE_SKIP_WASM=1"
+elif ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  skip wasm-pkg "Node.js and npm not found: the JavaScript package is not built or tested (install nodejs and npm)"
+else
+  step wasm-pkg "the npm package (wasm/build.sh), its Node.js API tests, size ceiling and TypeScript declarations" \
+    wasm_package
+fi
 
 if [[ "$tier" == full ]]; then
   wasm_step() {

@@ -67,9 +67,14 @@ fn side(s: Option<String>) -> Result<Side, JsValue> {
     match s.as_deref() {
         None | Some("right") => Ok(Side::Right),
         Some("left") => Ok(Side::Left),
-        Some(other) => Err(error(&format!(
-            "cursor side {other:?}: expected \"left\" or \"right\""
-        ))),
+        Some(other) => Err(error(
+            &[
+                "cursor side \"",
+                other,
+                "\": expected \"left\" or \"right\"",
+            ]
+            .concat(),
+        )),
     }
 }
 
@@ -249,13 +254,20 @@ impl Nested<'_> {
 impl DocList {
     /// Inserts `value` (null, boolean, number, bigint, string or
     /// Uint8Array) at `index`.
-    pub fn insert(&self, index: usize, value: JsValue) -> Result<(), JsValue> {
+    pub fn insert(
+        &self,
+        index: usize,
+        #[wasm_bindgen(unchecked_param_type = "Value")] value: JsValue,
+    ) -> Result<(), JsValue> {
         let v = to_value(&value)?;
         edit(&self.shared, |tx| self.handle.insert(tx, index, v))
     }
 
     /// Appends `value`.
-    pub fn push(&self, value: JsValue) -> Result<(), JsValue> {
+    pub fn push(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Value")] value: JsValue,
+    ) -> Result<(), JsValue> {
         let v = to_value(&value)?;
         edit(&self.shared, |tx| self.handle.push(tx, v))
     }
@@ -268,13 +280,18 @@ impl DocList {
     }
 
     /// Replaces the item at `index` with `value`.
-    pub fn set(&self, index: usize, value: JsValue) -> Result<(), JsValue> {
+    pub fn set(
+        &self,
+        index: usize,
+        #[wasm_bindgen(unchecked_param_type = "Value")] value: JsValue,
+    ) -> Result<(), JsValue> {
         let v = to_value(&value)?;
         edit(&self.shared, |tx| self.handle.set(tx, index, v))
     }
 
     /// The item at `index`: a value, a container object, or `undefined`
     /// past the end.
+    #[wasm_bindgen(unchecked_return_type = "Item | undefined")]
     pub fn get(&self, index: usize) -> Result<JsValue, JsValue> {
         read(&self.shared, |d| match self.handle.item(d, index) {
             None => JsValue::UNDEFINED,
@@ -302,7 +319,7 @@ impl DocList {
     }
 
     /// The list as plain JavaScript data.
-    #[wasm_bindgen(js_name = toJSON)]
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "Plain[]")]
     pub fn to_json(&self) -> Result<JsValue, JsValue> {
         read(&self.shared, |d| {
             js::from_doc_value(&DocValue::List(self.handle.read(d).to_value()))
@@ -379,12 +396,17 @@ impl DocList {
 impl DocMap {
     /// Sets `key` to `value` (null, boolean, number, bigint, string or
     /// Uint8Array). Among concurrent writes the latest wins.
-    pub fn set(&self, key: &str, value: JsValue) -> Result<(), JsValue> {
+    pub fn set(
+        &self,
+        key: &str,
+        #[wasm_bindgen(unchecked_param_type = "Value")] value: JsValue,
+    ) -> Result<(), JsValue> {
         let v = to_value(&value)?;
         edit(&self.shared, |tx| self.handle.lww(key).set(tx, v).map(drop))
     }
 
     /// The entry at `key`: a value, a container object, or `undefined`.
+    #[wasm_bindgen(unchecked_return_type = "Item | undefined")]
     pub fn get(&self, key: &str) -> Result<JsValue, JsValue> {
         read(&self.shared, |d| {
             match self.handle.read(d).and_then(|m| m.get(key)) {
@@ -476,7 +498,8 @@ impl DocMap {
 /// The value of a counter, checked to be a whole number.
 fn whole(n: f64) -> Result<i64, JsValue> {
     if n.fract() != 0.0 || n.abs() > ((1u64 << 53) - 1) as f64 {
-        return Err(error(&format!("{n} is not a safe integer")));
+        // (No float formatting: it would add 14 KB to the module.)
+        return Err(error("expected a safe integer (Number.isSafeInteger)"));
     }
     Ok(n as i64)
 }
@@ -511,7 +534,10 @@ impl DocCounter {
 #[wasm_bindgen]
 impl DocMultiValue {
     /// Replaces every value this replica has seen with `value`.
-    pub fn set(&self, value: JsValue) -> Result<(), JsValue> {
+    pub fn set(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Value")] value: JsValue,
+    ) -> Result<(), JsValue> {
         let v = to_value(&value)?;
         edit(&self.shared, |tx| self.handle.set(tx, v))
     }
@@ -522,6 +548,7 @@ impl DocMultiValue {
     }
 
     /// The current values: one, or several written concurrently.
+    #[wasm_bindgen(unchecked_return_type = "Value[]")]
     pub fn values(&self) -> Result<Array, JsValue> {
         read(&self.shared, |d| {
             self.handle.values(d).into_iter().map(from_value).collect()
@@ -529,7 +556,7 @@ impl DocMultiValue {
     }
 
     /// The values (what `JSON.stringify` uses).
-    #[wasm_bindgen(js_name = toJSON)]
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "Value[]")]
     pub fn to_json(&self) -> Result<Array, JsValue> {
         self.values()
     }
@@ -577,7 +604,10 @@ impl DocSet {
 #[wasm_bindgen]
 impl DocSet {
     /// Adds `value`.
-    pub fn add(&self, value: JsValue) -> Result<(), JsValue> {
+    pub fn add(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Value")] value: JsValue,
+    ) -> Result<(), JsValue> {
         let v = to_value(&value)?;
         edit(&self.shared, |tx| match &self.handle {
             SetHandle::AddWins(h) => h.insert(tx, v),
@@ -586,7 +616,10 @@ impl DocSet {
     }
 
     /// Deletes `value`.
-    pub fn delete(&self, value: JsValue) -> Result<(), JsValue> {
+    pub fn delete(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Value")] value: JsValue,
+    ) -> Result<(), JsValue> {
         let v = to_value(&value)?;
         edit(&self.shared, |tx| match &self.handle {
             SetHandle::AddWins(h) => h.remove(tx, v),
@@ -595,7 +628,10 @@ impl DocSet {
     }
 
     /// Whether `value` is in the set.
-    pub fn has(&self, value: JsValue) -> Result<bool, JsValue> {
+    pub fn has(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Value")] value: JsValue,
+    ) -> Result<bool, JsValue> {
         let v = to_value(&value)?;
         read(&self.shared, |d| match &self.handle {
             SetHandle::AddWins(h) => h.contains(d, &v),
@@ -604,6 +640,7 @@ impl DocSet {
     }
 
     /// The values, sorted.
+    #[wasm_bindgen(unchecked_return_type = "Value[]")]
     pub fn values(&self) -> Result<Array, JsValue> {
         read(&self.shared, |d| {
             self.values_in(d).iter().map(from_value).collect()
@@ -617,7 +654,7 @@ impl DocSet {
     }
 
     /// The values (what `JSON.stringify` uses).
-    #[wasm_bindgen(js_name = toJSON)]
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "Value[]")]
     pub fn to_json(&self) -> Result<Array, JsValue> {
         self.values()
     }

@@ -82,6 +82,8 @@ impl Inner {
     fn new(doc: converge_core::Doc) -> Shared {
         let mut doc = doc;
         doc.set_clock(|| js_sys::Date::now() as u64);
+        // JavaScript strings count UTF-16 code units: so do text events.
+        doc.set_utf16_events(true);
         Rc::new(RefCell::new(Inner {
             doc,
             depth: 0,
@@ -266,7 +268,11 @@ impl Doc {
     /// Runs `f`, and delivers its edits as one change event and one local
     /// update when it returns (or throws: edits made before the exception
     /// stay). Returns what `f` returns. Calls nest.
-    pub fn transact(&self, f: &Function) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(unchecked_return_type = "unknown")]
+    pub fn transact(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "() => unknown")] f: &Function,
+    ) -> Result<JsValue, JsValue> {
         {
             let mut inner = self.shared.try_borrow_mut().map_err(|_| busy())?;
             if inner.depth == 0 {
@@ -296,7 +302,11 @@ impl Doc {
     /// Calls `callback(event)` after every change: each edit (or
     /// `transact()`) and each applied remote update that changed something.
     /// Returns a function that ends the subscription.
-    pub fn subscribe(&self, callback: Function) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(unchecked_return_type = "() => void")]
+    pub fn subscribe(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(event: DocEvent) => void")] callback: Function,
+    ) -> Result<JsValue, JsValue> {
         let mut inner = self.shared.try_borrow_mut().map_err(|_| busy())?;
         if inner.subscribers.is_empty() {
             inner.doc.queue_events(EVENT_QUEUE);
@@ -311,7 +321,11 @@ impl Doc {
     /// (or `transact()`): send it to other replicas, which `apply()` it.
     /// Returns a function that ends the subscription.
     #[wasm_bindgen(js_name = subscribeLocalUpdates)]
-    pub fn subscribe_local_updates(&self, callback: Function) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(unchecked_return_type = "() => void")]
+    pub fn subscribe_local_updates(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(update: Uint8Array) => void")] callback: Function,
+    ) -> Result<JsValue, JsValue> {
         let mut inner = self.shared.try_borrow_mut().map_err(|_| busy())?;
         let id = inner.next_id;
         inner.next_id += 1;
@@ -322,6 +336,7 @@ impl Doc {
     /// What this replica has seen: `{ "<replica id>": counter }`. Plain
     /// data: send it to a peer, whose `encodeSince(version)` answers with
     /// what is missing.
+    #[wasm_bindgen(unchecked_return_type = "Version")]
     pub fn version(&self) -> Result<JsValue, JsValue> {
         read(&self.shared, |d| js::from_version(&d.version()))
     }
@@ -330,7 +345,10 @@ impl Doc {
     /// `apply()`; everything when `version` is left out; `undefined` when
     /// it lacks nothing.
     #[wasm_bindgen(js_name = encodeSince)]
-    pub fn encode_since(&self, version: JsValue) -> Result<Option<Uint8Array>, JsValue> {
+    pub fn encode_since(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Version | undefined | null")] version: JsValue,
+    ) -> Result<Option<Uint8Array>, JsValue> {
         let theirs = js::to_version(&version)?;
         let bytes = read(&self.shared, |d| d.encode_since(&theirs))?;
         Ok(bytes.map(|b| Uint8Array::from(b.as_slice())))
@@ -340,6 +358,7 @@ impl Doc {
     /// `"applied"`, `"pending"` (it waits for updates it depends on; they
     /// are asked for with `version()`/`encodeSince()`) or `"duplicate"`.
     /// Throws on damaged or foreign bytes, and the document is unchanged.
+    #[wasm_bindgen(unchecked_return_type = "ApplyOutcome")]
     pub fn apply(&self, bytes: &[u8]) -> Result<String, JsValue> {
         let (r, out) = {
             let mut inner = self.shared.try_borrow_mut().map_err(|_| busy())?;
@@ -362,7 +381,7 @@ impl Doc {
     }
 
     /// The whole document as plain JavaScript data.
-    #[wasm_bindgen(js_name = toJSON)]
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "{ [key: string]: Plain }")]
     pub fn to_json(&self) -> Result<JsValue, JsValue> {
         read(&self.shared, |d| {
             js::from_doc_value(&converge_core::DocValue::Map(d.to_value()))

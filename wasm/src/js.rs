@@ -122,13 +122,18 @@ pub(crate) fn replica_name(r: ReplicaId) -> String {
 /// A replica id from 16 (or fewer) hexadecimal digits.
 pub(crate) fn parse_replica(s: &str) -> Result<ReplicaId, JsValue> {
     if s.is_empty() || s.len() > 16 {
-        return Err(error(&format!(
-            "replica id {s:?}: expected 1 to 16 hexadecimal digits"
-        )));
+        return Err(error(
+            &[
+                "replica id \"",
+                s,
+                "\": expected 1 to 16 hexadecimal digits",
+            ]
+            .concat(),
+        ));
     }
     u64::from_str_radix(s, 16)
         .map(ReplicaId::new)
-        .map_err(|_| error(&format!("replica id {s:?}: not hexadecimal")))
+        .map_err(|_| error(&["replica id \"", s, "\": not hexadecimal"].concat()))
 }
 
 /// A version vector as a plain object: `{ "<replica id>": counter }`.
