@@ -10,3 +10,6 @@
  * ```
  */
 export * from "./converge_wasm.js";
+export * from "./driver.js";
+export * from "./tabs.js";
+export * from "./storage.js";

@@ -14,3 +14,6 @@ if (typeof process !== "undefined" && process.versions != null && process.versio
 }
 
 export * from "./converge_wasm.js";
+export { SyncDriver } from "./driver.js";
+export { TabSync } from "./tabs.js";
+export { IndexedDbStore } from "./storage.js";

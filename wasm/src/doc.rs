@@ -122,7 +122,7 @@ impl Inner {
     }
 }
 
-fn busy() -> JsValue {
+pub(crate) fn busy() -> JsValue {
     error("the document is busy: it cannot be used from inside one of its own accessors")
 }
 
@@ -149,6 +149,21 @@ pub(crate) fn edit<R>(
     };
     out.deliver()?;
     r.map_err(doc_error)
+}
+
+/// Runs `f` on the document (a remote message that may change it), then
+/// delivers the change events it caused.
+pub(crate) fn deliver_after<R>(
+    shared: &Shared,
+    f: impl FnOnce(&mut converge_core::Doc) -> R,
+) -> Result<R, JsValue> {
+    let (r, out) = {
+        let mut inner = shared.try_borrow_mut().map_err(|_| busy())?;
+        let r = f(&mut inner.doc);
+        (r, inner.outbox(None))
+    };
+    out.deliver()?;
+    Ok(r)
 }
 
 /// Reads the document.
@@ -360,12 +375,7 @@ impl Doc {
     /// Throws on damaged or foreign bytes, and the document is unchanged.
     #[wasm_bindgen(unchecked_return_type = "ApplyOutcome")]
     pub fn apply(&self, bytes: &[u8]) -> Result<String, JsValue> {
-        let (r, out) = {
-            let mut inner = self.shared.try_borrow_mut().map_err(|_| busy())?;
-            let r = inner.doc.apply(bytes);
-            (r, inner.outbox(None))
-        };
-        out.deliver()?;
+        let r = deliver_after(&self.shared, |doc| doc.apply(bytes))?;
         Ok(match r.map_err(doc_error)? {
             ApplyOutcome::Applied => "applied",
             ApplyOutcome::Pending => "pending",

@@ -12,9 +12,11 @@
 mod containers;
 mod doc;
 mod js;
+mod sync;
 
 pub use containers::{Cursor, DocCounter, DocList, DocMap, DocMultiValue, DocSet, DocText};
 pub use doc::Doc;
+pub use sync::SyncPeer;
 
 use wasm_bindgen::prelude::*;
 
@@ -59,6 +61,19 @@ export interface DocEvent {
 }
 /** What `Doc.apply` did with an update. */
 export type ApplyOutcome = "applied" | "pending" | "duplicate";
+/** Options of a `SyncPeer` (milliseconds; docs/sync-protocol.md). */
+export interface SyncOptions {
+  summaryIntervalMs?: number;
+  retransmitMs?: number;
+  gossipGraceMs?: number;
+  publishBatchMs?: number;
+  maxMessageBytes?: number;
+}
+/** A message to send, or a peer to stop listening to. */
+export type SyncEffect =
+  | { type: "gossip"; bytes: Uint8Array }
+  | { type: "send"; to: string; bytes: Uint8Array }
+  | { type: "cutOff"; peer: string; reason: string };
 /** A map entry or list item: a value, a nested container, or the values
  * of a multi-value register. */
 export type Item = Value | Value[] | DocMap | DocList | DocText | DocCounter | DocSet;

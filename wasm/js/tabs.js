@@ -1,0 +1,60 @@
+// Keeps a document in sync with the same document open in other tabs (and
+// workers) of one origin, over a BroadcastChannel, with converge's sync
+// protocol: fresh updates are broadcast, and a tab that opens late, or was
+// asleep, catches up from the others.
+import { SyncDriver } from "./driver.js";
+
+export class TabSync {
+  /**
+   * @param {import("./converge_wasm.js").Doc} doc
+   * @param {{ channel?: string, sync?: import("./converge_wasm.js").SyncOptions }} [options]
+   *   `channel` names the document between tabs (default "converge").
+   */
+  constructor(doc, { channel = "converge", sync = {} } = {}) {
+    this.id = doc.replicaId;
+    this.channel = new BroadcastChannel(channel);
+    this.driver = new SyncDriver(
+      doc,
+      (m) => this.channel.postMessage({ ...m, from: this.id }),
+      { summaryIntervalMs: 500, gossipGraceMs: 100, retransmitMs: 1000, ...sync },
+    );
+    this.channel.onmessage = (ev) => this.#receive(ev.data);
+    this.onPageHide = () => this.close();
+    if (typeof addEventListener === "function") addEventListener("pagehide", this.onPageHide);
+    this.channel.postMessage({ kind: "hello", from: this.id });
+  }
+
+  /** The other tabs in sync with this one (their replica ids). */
+  get peers() {
+    return this.driver.peers;
+  }
+
+  #receive(m) {
+    if (m == null || typeof m.from !== "string" || m.from === this.id) return;
+    if (m.to !== undefined && m.to !== this.id) return;
+    switch (m.kind) {
+      case "hello":
+        this.driver.join(m.from);
+        if (m.to === undefined) this.channel.postMessage({ kind: "hello", from: this.id, to: m.from });
+        break;
+      case "bye":
+        this.driver.leave(m.from);
+        break;
+      case "gossip":
+        this.driver.gossip(m.from, m.bytes);
+        break;
+      case "send":
+        this.driver.direct(m.from, m.bytes);
+        break;
+    }
+  }
+
+  /** Leaves: the other tabs forget this one. */
+  close() {
+    if (this.driver.closed) return;
+    this.driver.close();
+    this.channel.postMessage({ kind: "bye", from: this.id });
+    this.channel.close();
+    if (typeof removeEventListener === "function") removeEventListener("pagehide", this.onPageHide);
+  }
+}
