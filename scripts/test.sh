@@ -267,6 +267,20 @@ elif ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 else
   step wasm-pkg "the npm package (wasm/build.sh), its Node.js API tests, size ceiling and TypeScript declarations" \
     wasm_package
+  # The demo page in Debian's Chromium (playwright-core drives it; no
+  # browser download): tabs, presence, offline, IndexedDB.
+  chromium="${CONVERGE_CHROMIUM:-/usr/bin/chromium}"
+  if [[ ! -x "$chromium" && "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "test.sh: installing Debian's chromium for the browser tests (apt-get install chromium)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium </dev/null) ||
+      echo "test.sh: could not install chromium"
+  fi
+  if [[ -x "$chromium" ]]; then
+    step browser "the demo page in headless Chromium: tabs converge, presence, offline edits, IndexedDB reload" \
+      node --test wasm/test-browser/
+  else
+    skip browser "$chromium not found (as root: apt-get install chromium): the browser tests did not run"
+  fi
 fi
 
 if [[ "$tier" == full ]]; then

@@ -11,6 +11,14 @@ export class TabSync {
   readonly id: string;
   /** The other tabs in sync with this one. */
   readonly peers: string[];
+  /** Sets what this tab shows the others (any structured-clonable value;
+   * `null` hides it). Not stored in the document; refreshed every 2 s and
+   * dropped by the others 6 s after this tab goes away. */
+  setPresence(state: unknown): void;
+  /** The other tabs' presence states, by tab id. */
+  readonly others: Map<string, unknown>;
+  /** Calls `callback(others)` when another tab's presence changes. */
+  onPresence(callback: (others: Map<string, unknown>) => void): () => void;
   /** Leaves: the other tabs forget this one. Runs on `pagehide` too. */
   close(): void;
 }

@@ -4,6 +4,10 @@
 // asleep, catches up from the others.
 import { SyncDriver } from "./driver.js";
 
+/** How often a tab repeats its presence, and how long others keep it. */
+const PRESENCE_REFRESH_MS = 2000;
+const PRESENCE_TTL_MS = 6000;
+
 export class TabSync {
   /**
    * @param {import("./converge_wasm.js").Doc} doc
@@ -19,6 +23,11 @@ export class TabSync {
       { summaryIntervalMs: 500, gossipGraceMs: 100, retransmitMs: 1000, ...sync },
     );
     this.channel.onmessage = (ev) => this.#receive(ev.data);
+    /** @type {Map<string, { state: unknown, at: number }>} */
+    this.presence = new Map();
+    this.presenceListeners = new Set();
+    this.myPresence = undefined;
+    this.presenceTimer = setInterval(() => this.#presenceTick(), PRESENCE_REFRESH_MS);
     this.onPageHide = () => this.close();
     if (typeof addEventListener === "function") addEventListener("pagehide", this.onPageHide);
     this.channel.postMessage({ kind: "hello", from: this.id });
@@ -35,10 +44,22 @@ export class TabSync {
     switch (m.kind) {
       case "hello":
         this.driver.join(m.from);
-        if (m.to === undefined) this.channel.postMessage({ kind: "hello", from: this.id, to: m.from });
+        if (m.to === undefined) {
+          this.channel.postMessage({ kind: "hello", from: this.id, to: m.from });
+          if (this.myPresence !== undefined) this.#postPresence();
+        }
         break;
       case "bye":
         this.driver.leave(m.from);
+        if (this.presence.delete(m.from)) this.#presenceChanged();
+        break;
+      case "presence":
+        if (m.state === null) {
+          if (this.presence.delete(m.from)) this.#presenceChanged();
+        } else {
+          this.presence.set(m.from, { state: m.state, at: Date.now() });
+          this.#presenceChanged();
+        }
         break;
       case "gossip":
         this.driver.gossip(m.from, m.bytes);
@@ -49,9 +70,51 @@ export class TabSync {
     }
   }
 
+  /**
+   * Sets what this tab shows the others (a name, a cursor, a colour: any
+   * structured-clonable value; `null` hides it). Not stored in the document.
+   */
+  setPresence(state) {
+    this.myPresence = state;
+    this.#postPresence();
+  }
+
+  /** The other tabs' presence states, by tab id. */
+  get others() {
+    return new Map([...this.presence].map(([id, p]) => [id, p.state]));
+  }
+
+  /** Calls `callback(others)` whenever another tab's presence changes.
+   * Returns a function that ends the subscription. */
+  onPresence(callback) {
+    this.presenceListeners.add(callback);
+    return () => this.presenceListeners.delete(callback);
+  }
+
+  #postPresence() {
+    if (this.driver.closed) return;
+    this.channel.postMessage({ kind: "presence", from: this.id, state: this.myPresence ?? null });
+  }
+
+  #presenceTick() {
+    if (this.myPresence !== undefined && this.myPresence !== null) this.#postPresence();
+    const old = Date.now() - PRESENCE_TTL_MS;
+    let changed = false;
+    for (const [id, p] of this.presence) {
+      if (p.at < old) changed = this.presence.delete(id) || changed;
+    }
+    if (changed) this.#presenceChanged();
+  }
+
+  #presenceChanged() {
+    const others = this.others;
+    for (const f of this.presenceListeners) f(others);
+  }
+
   /** Leaves: the other tabs forget this one. */
   close() {
     if (this.driver.closed) return;
+    clearInterval(this.presenceTimer);
     this.driver.close();
     this.channel.postMessage({ kind: "bye", from: this.id });
     this.channel.close();

@@ -3,20 +3,27 @@
 //! in, messages to send come out (`Effect` objects); the transport (a
 //! BroadcastChannel between tabs, a WebSocket) only carries them.
 
+use std::cell::RefCell;
+
 use converge_sync::{Config, Effect, SyncState};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::doc::{deliver_after, Doc, Shared};
+use crate::doc::{busy, deliver_after, Doc, Shared};
 use crate::js::{error, set};
 
 /// The protocol state of one document for each of its peers.
+///
+/// Methods take `&self` and borrow the state only while the protocol runs:
+/// the change events a message causes are delivered after, and their
+/// callbacks may use this object again (read `peerVersion`, edit the
+/// document, which publishes).
 #[wasm_bindgen]
 pub struct SyncPeer {
     shared: Shared,
-    state: SyncState<String>,
+    state: RefCell<SyncState<String>>,
     /// The peers added and not removed, in order.
-    peers: Vec<String>,
+    peers: RefCell<Vec<String>>,
 }
 
 /// A millisecond timestamp from JavaScript (`Date.now()`,
@@ -103,98 +110,102 @@ impl SyncPeer {
         }
         Ok(SyncPeer {
             shared: doc.shared.clone(),
-            state: SyncState::new(config),
-            peers: Vec::new(),
+            state: RefCell::new(SyncState::new(config)),
+            peers: RefCell::new(Vec::new()),
         })
     }
 
     /// Starts (or restarts) the session with `peer` and greets it.
     #[wasm_bindgen(js_name = addPeer, unchecked_return_type = "SyncEffect[]")]
-    pub fn add_peer(&mut self, peer: String, now_ms: f64) -> Result<Array, JsValue> {
-        let inner = self.shared.try_borrow().map_err(|_| crate::doc::busy())?;
-        if !self.peers.contains(&peer) {
-            self.peers.push(peer.clone());
+    pub fn add_peer(&self, peer: String, now_ms: f64) -> Result<Array, JsValue> {
+        let inner = self.shared.try_borrow().map_err(|_| busy())?;
+        let mut peers = self.peers.borrow_mut();
+        if !peers.contains(&peer) {
+            peers.push(peer.clone());
         }
-        Ok(effects(self.state.add_peer(&inner.doc, peer, ms(now_ms))))
+        let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
+        Ok(effects(state.add_peer(&inner.doc, peer, ms(now_ms))))
     }
 
     /// Forgets `peer` (it left).
     #[wasm_bindgen(js_name = removePeer)]
-    pub fn remove_peer(&mut self, peer: String) {
-        self.state.remove_peer(&peer);
-        self.peers.retain(|p| *p != peer);
+    pub fn remove_peer(&self, peer: String) {
+        if let Ok(mut state) = self.state.try_borrow_mut() {
+            state.remove_peer(&peer);
+        }
+        self.peers.borrow_mut().retain(|p| *p != peer);
     }
 
     /// The peers with a session.
     #[wasm_bindgen(getter)]
     pub fn peers(&self) -> Vec<String> {
-        self.peers.clone()
+        self.peers.borrow().clone()
     }
 
     /// Publishes a local update (from `Doc.subscribeLocalUpdates`). Updates
     /// made in quick succession wait (`publishBatchMs`) and leave together:
     /// call `flush()` at `publishDeadline`, or `tick()`.
     #[wasm_bindgen(unchecked_return_type = "SyncEffect[]")]
-    pub fn publish(&mut self, update: Vec<u8>, now_ms: f64) -> Result<Array, JsValue> {
-        let inner = self.shared.try_borrow().map_err(|_| crate::doc::busy())?;
-        Ok(effects(self.state.publish_at(
-            &inner.doc,
-            update,
-            ms(now_ms),
-        )))
+    pub fn publish(&self, update: Vec<u8>, now_ms: f64) -> Result<Array, JsValue> {
+        let inner = self.shared.try_borrow().map_err(|_| busy())?;
+        let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
+        Ok(effects(state.publish_at(&inner.doc, update, ms(now_ms))))
     }
 
     /// When waiting local updates must leave (`undefined`: none wait).
     #[wasm_bindgen(getter, js_name = publishDeadline)]
     pub fn publish_deadline(&self) -> Option<f64> {
-        self.state.publish_deadline().map(|t| t as f64)
+        self.state.borrow().publish_deadline().map(|t| t as f64)
     }
 
     /// Sends the waiting local updates now.
     #[wasm_bindgen(unchecked_return_type = "SyncEffect[]")]
-    pub fn flush(&mut self, now_ms: f64) -> Result<Array, JsValue> {
-        let inner = self.shared.try_borrow().map_err(|_| crate::doc::busy())?;
-        Ok(effects(self.state.flush(&inner.doc, ms(now_ms))))
+    pub fn flush(&self, now_ms: f64) -> Result<Array, JsValue> {
+        let inner = self.shared.try_borrow().map_err(|_| busy())?;
+        let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
+        Ok(effects(state.flush(&inner.doc, ms(now_ms))))
     }
 
     /// Handles a message `from` a peer that came by gossip (broadcast).
     #[wasm_bindgen(js_name = receiveGossip, unchecked_return_type = "SyncEffect[]")]
     pub fn receive_gossip(
-        &mut self,
+        &self,
         from: String,
         bytes: &[u8],
         now_ms: f64,
     ) -> Result<Array, JsValue> {
-        let state = &mut self.state;
-        let out = deliver_after(&self.shared, |doc| {
-            state.receive_gossip(doc, from, bytes, ms(now_ms))
+        let out = deliver_after(&self.shared, |doc| -> Result<_, JsValue> {
+            let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
+            Ok(state.receive_gossip(doc, from, bytes, ms(now_ms)))
         })?;
-        Ok(effects(out))
+        Ok(effects(out?))
     }
 
     /// Handles a message `from` a peer that was sent to this peer alone.
     #[wasm_bindgen(unchecked_return_type = "SyncEffect[]")]
-    pub fn receive(&mut self, from: String, bytes: &[u8], now_ms: f64) -> Result<Array, JsValue> {
-        let state = &mut self.state;
-        let out = deliver_after(&self.shared, |doc| {
-            state.receive(doc, from, bytes, ms(now_ms))
+    pub fn receive(&self, from: String, bytes: &[u8], now_ms: f64) -> Result<Array, JsValue> {
+        let out = deliver_after(&self.shared, |doc| -> Result<_, JsValue> {
+            let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
+            Ok(state.receive(doc, from, bytes, ms(now_ms)))
         })?;
-        Ok(effects(out))
+        Ok(effects(out?))
     }
 
     /// Timers: summaries, retransmissions, waiting updates. Call it every
     /// 100 ms or so.
     #[wasm_bindgen(unchecked_return_type = "SyncEffect[]")]
-    pub fn tick(&mut self, now_ms: f64) -> Result<Array, JsValue> {
-        let state = &mut self.state;
-        let out = deliver_after(&self.shared, |doc| state.tick(doc, ms(now_ms)))?;
-        Ok(effects(out))
+    pub fn tick(&self, now_ms: f64) -> Result<Array, JsValue> {
+        let out = deliver_after(&self.shared, |doc| -> Result<_, JsValue> {
+            let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
+            Ok(state.tick(doc, ms(now_ms)))
+        })?;
+        Ok(effects(out?))
     }
 
     /// The version `peer` is known to have, or `undefined`.
     #[wasm_bindgen(js_name = peerVersion, unchecked_return_type = "Version | undefined")]
     pub fn peer_version(&self, peer: String) -> JsValue {
-        match self.state.peer_version(&peer) {
+        match self.state.borrow().peer_version(&peer) {
             Some(v) => crate::js::from_version(v),
             None => JsValue::UNDEFINED,
         }
