@@ -5,7 +5,7 @@
 //! `converge doc`.
 
 mod control_server;
-mod metrics_http;
+mod http;
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -47,12 +47,22 @@ pub(crate) struct NodeArgs {
     /// `127.0.0.1:9090`.
     #[arg(long, value_name = "ADDR")]
     metrics: Option<SocketAddr>,
+    /// Serve the files of DIR over HTTP (at --http), and at
+    /// `/converge.json` the addresses a browser page dials to join this
+    /// node (its WebSocket listeners). `--serve wasm` serves the browser
+    /// demo at /demo/ (build it first: wasm/build.sh).
+    #[arg(long, value_name = "DIR")]
+    serve: Option<PathBuf>,
+    /// Where --serve listens (default 127.0.0.1:8080).
+    #[arg(long, value_name = "ADDR", requires = "serve")]
+    http: Option<SocketAddr>,
     /// Discover peers on the local network with mDNS (off by default: it
     /// multicasts to the whole LAN).
     #[arg(long)]
     mdns: bool,
     /// Read settings from a TOML file (keys: data, listen, peers, docs,
-    /// relay, metrics, mdns); flags given on the command line win.
+    /// serve, http, relay, metrics, mdns); flags given on the command line
+    /// win.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
 }
@@ -71,6 +81,8 @@ struct FileSettings {
     #[serde(default)]
     relay: bool,
     metrics: Option<SocketAddr>,
+    serve: Option<PathBuf>,
+    http: Option<SocketAddr>,
     #[serde(default)]
     mdns: bool,
 }
@@ -103,6 +115,8 @@ fn settings(mut args: NodeArgs) -> Result<NodeArgs> {
         },
         relay: args.relay || file.relay,
         metrics: args.metrics.or(file.metrics),
+        serve: args.serve.or(file.serve),
+        http: args.http.or(file.http),
         mdns: args.mdns || file.mdns,
         config: None,
     })
@@ -241,8 +255,20 @@ pub(crate) async fn run(args: NodeArgs) -> Result<bool> {
         }
     );
     if let Some(addr) = args.metrics {
-        let bound = metrics_http::start(addr, node.clone()).await?;
+        let bound = http::start_metrics(addr, node.clone()).await?;
         println!("  metrics at http://{bound}/metrics");
+    }
+    if let Some(dir) = &args.serve {
+        let addr = args
+            .http
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let bound = http::start_files(addr, dir.clone(), node.clone()).await?;
+        println!("  serving {} at http://{bound}/", dir.display());
+        if !addrs.iter().any(|a| a.to_string().contains("/ws")) {
+            println!(
+                "  note: browsers join over WebSocket: add --listen /ip4/127.0.0.1/tcp/4002/ws"
+            );
+        }
     }
     if args.mdns {
         println!("  mDNS discovery on (multicast to the local network)");
