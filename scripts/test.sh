@@ -268,16 +268,22 @@ else
   step wasm-pkg "the npm package (wasm/build.sh), its Node.js API tests, size ceiling and TypeScript declarations" \
     wasm_package
   # The demo page in Debian's Chromium (playwright-core drives it; no
-  # browser download): tabs, presence, offline, IndexedDB.
+  # browser download): tabs, presence, offline, IndexedDB; and pages on the
+  # libp2p network with a real `converge node` process (the test-profile
+  # binary `cargo test` built, so building it again is a no-op).
   chromium="${CONVERGE_CHROMIUM:-/usr/bin/chromium}"
   if [[ ! -x "$chromium" && "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     echo "test.sh: installing Debian's chromium for the browser tests (apt-get install chromium)"
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium </dev/null) ||
       echo "test.sh: could not install chromium"
   fi
+  browser_tests() {
+    cargo build -q -p converge-cli --profile test
+    CONVERGE_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/converge" node --test wasm/test-browser/
+  }
   if [[ -x "$chromium" ]]; then
-    step browser "the demo page in headless Chromium: tabs converge, presence, offline edits, IndexedDB reload" \
-      node --test wasm/test-browser/
+    step browser "the demo in headless Chromium: tabs, presence, offline edits, IndexedDB reload; pages and the CLI through a converge node" \
+      browser_tests
   else
     skip browser "$chromium not found (as root: apt-get install chromium): the browser tests did not run"
   fi

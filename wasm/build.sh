@@ -75,7 +75,13 @@ rm -rf "$out"
 mkdir -p "$out"
 cp "$work/converge_wasm.js" "$work/converge_wasm.d.ts" "$out/"
 cp "$work/converge_wasm_bg.opt.wasm" "$out/converge_wasm_bg.wasm"
-cp "$here"/js/*.js "$here"/js/*.d.ts "$out/"
+for f in "$here"/js/*.js "$here"/js/*.d.ts; do
+  [[ "$(basename "$f")" == net.js ]] || cp "$f" "$out/"
+done
+# The networked part: js-libp2p and its protocols in one ES module that
+# imports the package's own driver (so there is one copy of converge).
+"$here/node_modules/.bin/esbuild" "$here/js/net.js" --bundle --minify --format=esm \
+  --platform=browser --external:./driver.js --log-level=warning --outfile="$out/net.js"
 version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)"
 sed "s/@VERSION@/$version/" "$here/js/package.json" >"$out/package.json"
 cp "$here/README.md" "$out/README.md"
@@ -83,7 +89,8 @@ cp "$here/README.md" "$out/README.md"
 # --- 5. sizes ------------------------------------------------------------------
 raw=$(wc -c <"$out/converge_wasm_bg.wasm")
 gz=$(gzip -9 -c "$out/converge_wasm_bg.wasm" | wc -c)
-js=$(cat "$out"/*.js | gzip -9 -c | wc -c)
+js=$(for f in "$out"/*.js; do [[ "$(basename "$f")" == net.js ]] || cat "$f"; done | gzip -9 -c | wc -c)
+net=$(gzip -9 -c "$out/net.js" | wc -c)
 say "built $out"
-say "converge_wasm_bg.wasm: $raw bytes, $gz bytes gzipped; JavaScript glue and layers: $js bytes gzipped"
-printf '%s %s %s\n' "$raw" "$gz" "$js" >"$work/sizes"
+say "core package: converge_wasm_bg.wasm $raw bytes, $gz gzipped, JavaScript $js gzipped: $((gz + js)) gzipped in all"
+say "networked bundle: + net.js (js-libp2p) $net gzipped: $((gz + js + net)) gzipped in all"

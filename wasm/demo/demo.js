@@ -1,7 +1,9 @@
 // The browser demo: the CLI demo's document (a todo list, notes and a
-// counter) kept in IndexedDB and synced between the tabs of this origin,
-// with presence (who is here, where their caret is), an online/offline
-// toggle and a sync-status badge. `?doc=NAME` picks the document.
+// counter) kept in IndexedDB, synced between the tabs of this origin and,
+// when the page comes from a `converge node --serve` (or names nodes with
+// `?peer=MULTIADDR`), with the native nodes over libp2p; presence (who is
+// here, where their caret is), an online/offline toggle and a sync-status
+// badge. `?doc=NAME` picks the document (default "demo").
 import { Doc, TabSync, IndexedDbStore, Cursor } from "../pkg/index.js";
 
 const params = new URLSearchParams(location.search);
@@ -21,17 +23,49 @@ const me = { name: params.get("name") ?? `${pick(NAMES)}-${doc.replicaId.slice(-
 $("who").innerHTML = `<span class="dot" style="background:${me.color}"></span>${me.name}`;
 
 let tabs = null;
-function goOnline() {
+let network = null;
+let shared = null; // the document on the network
+let online = false;
+
+/** The native nodes to join: `?peer=` or what the serving node says. */
+async function nodeAddresses() {
+  const given = params.getAll("peer");
+  if (given.length > 0) return given;
+  try {
+    const r = await fetch("/converge.json");
+    return r.ok ? (await r.json()).websocket : [];
+  } catch {
+    return [];
+  }
+}
+
+async function goOnline() {
+  online = true;
   tabs = new TabSync(doc, { channel: `converge-demo:${docId}` });
   tabs.onPresence(renderPeople);
   sharePresence();
   renderStatus();
+  const peers = await nodeAddresses();
+  if (peers.length === 0 || !online) return;
+  const { Network } = await import("../pkg/net.js");
+  const net = await Network.start({ peers });
+  if (!online) return net.stop();
+  network = net;
+  shared = network.open(doc, docId, { sync: { summaryIntervalMs: 500, gossipGraceMs: 200 } });
+  shared.onPresence(renderPeople);
+  network.onChange(renderStatus);
+  sharePresence();
 }
-function goOffline() {
+async function goOffline() {
+  online = false;
   tabs?.close();
   tabs = null;
-  renderPeople(new Map());
+  const net = network;
+  network = null;
+  shared = null;
+  renderPeople();
   renderStatus();
+  await net?.stop();
 }
 
 // --- todos ---------------------------------------------------------------
@@ -116,21 +150,28 @@ function renderCounter() {
 
 // --- presence ----------------------------------------------------------------
 function sharePresence() {
-  tabs?.setPresence({ ...me, caret: caret.encode() });
+  const state = { ...me, caret: Array.from(caret.encode()) };
+  tabs?.setPresence(state);
+  shared?.setPresence(state);
 }
-function renderPeople(others) {
+function renderPeople() {
+  const others = [...(tabs?.others ?? new Map()), ...(shared?.presence ?? new Map())];
   const ul = $("people");
   ul.replaceChildren();
   for (const [, p] of others) {
+    if (p === null || typeof p !== "object" || typeof p.name !== "string") continue;
     const li = document.createElement("li");
     let where = "";
     try {
-      const at = notes.resolve(Cursor.decode(p.caret));
+      const at = notes.resolve(Cursor.decode(new Uint8Array(p.caret)));
       if (at !== undefined) where = ` — caret at ${at}`;
     } catch {
       // An unreadable caret just is not shown.
     }
-    li.innerHTML = `<span class="dot" style="background:${p.color}"></span>`;
+    const dot = document.createElement("span");
+    dot.className = "dot";
+    dot.style.background = String(p.color);
+    li.append(dot);
     li.append(`${p.name}${where}`);
     li.dataset.name = p.name;
     ul.append(li);
@@ -142,25 +183,25 @@ function renderStatus() {
   const badge = $("status");
   let state;
   let label;
+  const peers = [
+    ...(tabs?.peers ?? []).map((p) => tabs.driver.peer.peerVersion(p)),
+    ...(shared?.peers ?? []).map((p) => shared.peerVersion(p)),
+  ];
+  const what = `${tabs?.peers.length ?? 0} tab(s), ${shared?.peers.length ?? 0} node(s)`;
   if (tabs === null) {
     [state, label] = ["offline", "offline: edits wait here"];
-  } else if (tabs.peers.length === 0) {
-    [state, label] = ["alone", "online, no other tab"];
+  } else if (peers.length === 0) {
+    [state, label] = ["alone", "online, no peer yet"];
   } else {
     const ours = JSON.stringify(Object.entries(doc.version()).sort());
-    const behind = tabs.peers.filter((p) => {
-      const v = tabs.driver.peer.peerVersion(p);
-      return v === undefined || JSON.stringify(Object.entries(v).sort()) !== ours;
-    });
-    [state, label] = behind.length === 0
-      ? ["synced", `synced with ${tabs.peers.length} tab${tabs.peers.length > 1 ? "s" : ""}`]
-      : ["syncing", `syncing with ${tabs.peers.length}…`];
+    const behind = peers.filter((v) => v === undefined || JSON.stringify(Object.entries(v).sort()) !== ours);
+    [state, label] = behind.length === 0 ? ["synced", `synced with ${what}`] : ["syncing", `syncing with ${what}…`];
   }
   badge.dataset.state = state;
   badge.textContent = label;
 }
 
-$("online").onchange = (e) => (e.target.checked ? goOnline() : goOffline());
+$("online").onchange = (e) => void (e.target.checked ? goOnline() : goOffline());
 
 function render() {
   renderTodos();
@@ -170,8 +211,25 @@ function render() {
 }
 doc.subscribe(render);
 setInterval(renderStatus, 250);
-goOnline();
 render();
+// Leaving says goodbye: others drop this page's presence at once.
+addEventListener("pagehide", () => void goOffline());
+await goOnline();
 
 // For the browser tests and the curious: the live objects.
-window.demo = { doc, store, get tabs() { return tabs; }, me, goOnline, goOffline };
+window.demo = {
+  doc,
+  store,
+  me,
+  goOnline,
+  goOffline,
+  get tabs() {
+    return tabs;
+  },
+  get network() {
+    return network;
+  },
+  get shared() {
+    return shared;
+  },
+};

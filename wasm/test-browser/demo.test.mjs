@@ -6,14 +6,9 @@
 // Run by scripts/test.sh after wasm/build.sh: `node --test wasm/test-browser/`.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import path from "node:path";
-import { chromium } from "playwright-core";
 import { serve } from "../demo/serve.mjs";
+import { launch, withPages as pagesOf, converged } from "./harness.mjs";
 
-const CHROMIUM = process.env.CONVERGE_CHROMIUM ?? "/usr/bin/chromium";
-const results = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../test-results");
 let server;
 let browser;
 let base;
@@ -21,11 +16,7 @@ let base;
 before(async () => {
   server = await serve(0);
   base = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-      "--disable-sync", "--no-first-run", "--disable-quic"],
-  });
+  browser = await launch();
 });
 
 after(async () => {
@@ -33,52 +24,11 @@ after(async () => {
   server?.close();
 });
 
-/** Runs `body` with fresh pages of one browser context on document
- * `docId`; screenshots every page when it fails. */
-async function withPages(name, n, body) {
-  const context = await browser.newContext();
+/** `n` pages of one browser context on a fresh document. */
+function withPages(name, n, body) {
   const docId = `${name}-${Date.now()}`;
-  const pages = [];
-  const errors = [];
-  const open = async (i) => {
-    const page = await context.newPage();
-    page.on("pageerror", (e) => errors.push(`page ${i}: ${e.message}`));
-    await page.goto(`${base}/demo/?doc=${docId}&name=user${i}`);
-    await page.waitForFunction(() => window.demo !== undefined);
-    pages[i] = page;
-    return page;
-  };
-  for (let i = 0; i < n; i++) await open(i);
-  try {
-    await body(pages, open);
-    assert.deepEqual(errors, [], "the pages threw");
-  } catch (e) {
-    mkdirSync(results, { recursive: true });
-    for (const [i, p] of pages.entries()) {
-      if (p && !p.isClosed()) await p.screenshot({ path: path.join(results, `${name}-page${i}.png`), fullPage: true });
-    }
-    console.log(`screenshots in ${results}`);
-    throw e;
-  } finally {
-    await context.close();
-  }
-}
-
-const snapshotHex = (page) =>
-  page.evaluate(() => Array.from(window.demo.doc.snapshot(), (b) => b.toString(16).padStart(2, "0")).join(""));
-
-/** Waits until the pages hold byte-identical documents. */
-async function converged(pages, ms = 10000) {
-  const until = Date.now() + ms;
-  for (;;) {
-    const snaps = await Promise.all(pages.map(snapshotHex));
-    if (snaps.every((s) => s === snaps[0])) return;
-    if (Date.now() > until) {
-      const json = await Promise.all(pages.map((p) => p.evaluate(() => JSON.stringify(window.demo.doc.toJSON()))));
-      assert.fail(`pages did not converge in ${ms} ms:\n${json.join("\n")}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const urls = Array.from({ length: n }, (_, i) => `${base}/demo/?doc=${docId}&name=user${i}`);
+  return pagesOf(browser, name, urls, body);
 }
 
 test("two tabs of one origin converge through BroadcastChannel", async () => {
@@ -146,5 +96,3 @@ test("a reload restores the document from IndexedDB with nothing lost", async ()
     assert.equal(await p1.evaluate(() => window.demo.doc.getCounter("edits seen").value), 251);
   });
 });
-
-if (!existsSync(CHROMIUM)) console.log(`note: ${CHROMIUM} not found`);
