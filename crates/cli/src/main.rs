@@ -42,7 +42,7 @@ enum Commands {
     /// Run an always-on peer: serve a folder's documents over libp2p
     /// (TCP, QUIC, WebSocket) until Ctrl-C.
     #[command(
-        after_help = "Examples:\n  converge node --data ./notes-node\n  converge node --data ./n --listen /ip4/0.0.0.0/tcp/4001 --listen /ip4/0.0.0.0/tcp/4002/ws --doc notes\n  converge node --data ./n2 --listen /ip4/127.0.0.1/tcp/4011 --peer /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW...\n  converge node --config node.toml --metrics 127.0.0.1:9090\n\nLogs go to stderr; set RUST_LOG (e.g. RUST_LOG=info). mDNS stays off unless --mdns."
+        after_help = "Examples:\n  converge node --data ./notes-node\n  converge node --data ./n --listen /ip4/0.0.0.0/tcp/4001 --listen /ip4/0.0.0.0/tcp/4002/ws --doc notes\n  converge node --data ./n2 --listen /ip4/127.0.0.1/tcp/4011 --peer /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW...\n  converge node --config node.toml --metrics 127.0.0.1:9090\n  converge node --data ./n --doc demo --listen /ip4/127.0.0.1/tcp/4002/ws --serve wasm   (the browser demo at http://127.0.0.1:8080/demo/)\n\nLogs go to stderr; set RUST_LOG (e.g. RUST_LOG=info). mDNS stays off unless --mdns."
     )]
     Node(node::NodeArgs),
     /// Create, show, edit, export and import the documents of a node's
