@@ -196,11 +196,18 @@ impl<C: Content> Tree<C> {
         if pos >= total.get(unit) {
             return total.vis;
         }
+        // As many units as characters: every character is one unit (no
+        // character beyond the BMP in UTF-16, ASCII only in UTF-8), the
+        // common case, and the positions agree.
+        if total.get(unit) == total.vis {
+            return pos;
+        }
         let (leaf, rem, before) = self.descend(pos, unit);
-        before
-            + self.leaves[leaf as usize]
-                .content
-                .item_at_unit(rem as usize, unit) as u32
+        let l = &self.leaves[leaf as usize];
+        if l.counts.get(unit) == l.counts.vis {
+            return before + rem;
+        }
+        before + l.content.item_at_unit(rem as usize, unit) as u32
     }
 
     /// Units before visible index `p`.
@@ -211,6 +218,9 @@ impl<C: Content> Tree<C> {
         let total = self.counts();
         if p >= total.vis {
             return total.get(unit);
+        }
+        if total.get(unit) == total.vis {
+            return p;
         }
         let mut node = self.root;
         let mut acc = 0u32;
@@ -225,9 +235,11 @@ impl<C: Content> Tree<C> {
             }
             node = inner.children[i];
         }
-        acc + self.leaves[node as usize]
-            .content
-            .unit_at_item(p as usize, unit) as u32
+        let l = &self.leaves[node as usize];
+        if l.counts.get(unit) == l.counts.vis {
+            return acc + p;
+        }
+        acc + l.content.unit_at_item(p as usize, unit) as u32
     }
 
     /// Counts of everything before `leaf`.
