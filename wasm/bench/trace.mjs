@@ -7,7 +7,8 @@
 //
 // TRACE defaults to automerge-paper in $CONVERGE_TRACES or
 // ../shared/data/editing-traces (beside the repository); RUNS (default 3)
-// repetitions of each timing, the median is reported.
+// repetitions of each replay (loads: five times as many, at least 10);
+// medians are reported.
 import { readFileSync, existsSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
@@ -119,7 +120,7 @@ function time(f) {
 
 console.log(
   `trace ${traceName}: ${patches.length} edits, final text ${trace.endContent.length} chars; ` +
-    `Node.js ${process.version}; median of ${runs} runs`,
+    `Node.js ${process.version}; median of ${runs} replays and ${Math.max(10, runs * 5)} loads`,
 );
 const rows = [];
 let yjsDoc = null;
@@ -141,8 +142,10 @@ for (const [name, lib] of Object.entries(libraries)) {
     doc = yjsDoc;
   }
   const bytes = lib.encode(doc);
+  // Loads are quick: more of them, so that the median is past the JIT's
+  // warm-up for every library alike.
   const loads = [];
-  for (let i = 0; i < runs; i++) {
+  for (let i = 0; i < Math.max(10, runs * 5); i++) {
     const [ms, text] = time(() => lib.load(bytes));
     if (text !== trace.endContent) throw new Error(`${name}: the loaded text differs from the trace's`);
     loads.push(ms);
