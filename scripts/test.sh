@@ -4,8 +4,11 @@
 #
 #   scripts/test.sh           the default (the README's command): format,
 #                             clippy, every unit/integration/doc test, rustdoc,
-#                             the no_std dependency check, and a short run of
-#                             every fuzz target when a nightly toolchain is
+#                             the no_std dependency check, the JavaScript
+#                             package (wasm/build.sh, Node.js tests, tsc) and
+#                             its browser tests in Debian's Chromium (with a
+#                             real converge node), and a short run of every
+#                             fuzz target when a nightly toolchain is
 #                             there. The benchmark crate, which builds yrs,
 #                             loro, automerge and diamond-types, is left to
 #                             --full. About 10-15 minutes on a fresh 2-core
@@ -71,8 +74,8 @@ step_index=0
 script_start=$(date +%s)
 case "$tier" in
   quick) step_total=2 ;;
-  default) step_total=6 ;;
-  full) step_total=9 ;;
+  default) step_total=8 ;;
+  full) step_total=11 ;;
 esac
 
 # Run one step: a name, a description, then the command (run in a subshell with
@@ -144,7 +147,7 @@ if [[ $fuzz_wanted == 1 ]] && ! command -v cargo-fuzz >/dev/null 2>&1; then
   installs+=("cargo-fuzz (crates.io, 'cargo install cargo-fuzz', about a minute): runs the fuzz targets")
 fi
 if [[ "${CONVERGE_SKIP_WASM:-0}" != 1 ]]; then
-  installs+=("npm packages into wasm/node_modules (binaryen's wasm-opt, typescript, playwright-core; 'npm ci') and wasm-bindgen-cli at Cargo.lock's version ('cargo install', about 2 minutes) when missing, and a wasm32 toolchain as below: the JavaScript package")
+  installs+=("npm packages into wasm/node_modules (binaryen's wasm-opt, typescript, playwright-core; 'npm ci') and wasm-bindgen-cli at Cargo.lock's version ('cargo install', about 2 minutes) when missing, and a wasm32-unknown-unknown toolchain if missing (rustup target, else Debian's rustc-web cargo-web rust-web-src lld with apt-get as root); Debian's chromium for the browser tests (apt-get, as root) when missing: the JavaScript package")
 fi
 if [[ "$tier" == full && "${CONVERGE_SKIP_WASM:-0}" != 1 ]]; then
   installs+=("a wasm32-unknown-unknown toolchain if missing (rustup target, else Debian's rustc-web cargo-web rust-web-src lld with apt-get as root): the no_std proof of converge-core")

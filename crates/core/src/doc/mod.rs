@@ -514,7 +514,7 @@ impl Doc {
     }
 
     /// Counts the positions and lengths of text change steps
-    /// ([`TextStep`]) in UTF-16 code units (`true`: JavaScript strings and
+    /// ([`crate::TextStep`]) in UTF-16 code units (`true`: JavaScript strings and
     /// most editors) or in `char`s (`false`, the default).
     pub fn set_utf16_events(&mut self, on: bool) {
         self.observers.utf16 = on;
