@@ -36,15 +36,21 @@ if ([...trace.endContent].length !== trace.endContent.length) {
   process.exit(1);
 }
 
+/** Every edit of the trace into `text` (`delete(pos, n)` and
+ * `insert(pos, s)`), then `commit()` after each when given. */
+function type(text, commit = null) {
+  for (const [pos, del, ins] of patches) {
+    if (del > 0) text.delete(pos, del);
+    if (ins !== "") text.insert(pos, ins);
+    if (commit !== null) commit();
+  }
+}
+
 const libraries = {
   converge: {
     replay() {
       const doc = new converge.Doc("1");
-      const t = doc.getText("text");
-      for (const [pos, del, ins] of patches) {
-        if (del > 0) t.delete(pos, del);
-        if (ins !== "") t.insert(pos, ins);
-      }
+      type(doc.getText("text"));
       return doc;
     },
     text: (doc) => doc.getText("text").toString(),
@@ -55,11 +61,7 @@ const libraries = {
   yjs: {
     replay() {
       const doc = new Y.Doc();
-      const t = doc.getText("text");
-      for (const [pos, del, ins] of patches) {
-        if (del > 0) t.delete(pos, del);
-        if (ins !== "") t.insert(pos, ins);
-      }
+      type(doc.getText("text"));
       return doc;
     },
     text: (doc) => doc.getText("text").toString(),
@@ -83,12 +85,7 @@ const libraries = {
   "loro-crdt": {
     replay() {
       const doc = new LoroDoc();
-      const t = doc.getText("text");
-      for (const [pos, del, ins] of patches) {
-        if (del > 0) t.delete(pos, del);
-        if (ins !== "") t.insert(pos, ins);
-        doc.commit();
-      }
+      type(doc.getText("text"), () => doc.commit());
       return doc;
     },
     text: (doc) => doc.getText("text").toString(),

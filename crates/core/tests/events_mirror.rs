@@ -97,12 +97,17 @@ fn run(seed: u64, steps: usize, utf16: bool) {
     }
 }
 
-#[test]
-fn mirrors_built_from_events_equal_the_documents() {
-    let seeds = std::env::var("CONVERGE_MIRROR_SEEDS")
+/// Seeds per test: `CONVERGE_MIRROR_SEEDS`, or 60.
+fn seeds() -> u64 {
+    std::env::var("CONVERGE_MIRROR_SEEDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(60);
+        .unwrap_or(60)
+}
+
+#[test]
+fn mirrors_built_from_events_equal_the_documents() {
+    let seeds = seeds();
     for seed in 0..seeds {
         run(seed, 300, false);
     }
@@ -114,10 +119,7 @@ fn mirrors_built_from_events_equal_the_documents() {
 /// the wrong place or split a surrogate pair.
 #[test]
 fn utf16_mirrors_built_from_events_equal_the_documents() {
-    let seeds = std::env::var("CONVERGE_MIRROR_SEEDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(60);
+    let seeds = seeds();
     for seed in 0..seeds {
         run(seed, 300, true);
     }
