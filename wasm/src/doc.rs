@@ -12,9 +12,11 @@ use wasm_bindgen::prelude::*;
 use crate::containers::{DocCounter, DocList, DocMap, DocSet, DocText};
 use crate::js::{self, doc_error, error};
 
-/// How many change events may wait between two deliveries (one
-/// `transact()` call can make many).
-const EVENT_QUEUE: usize = 1 << 20;
+/// How many change events may wait between two deliveries: no limit. The
+/// queue is drained after every call, so only one `transact()` fills it,
+/// with an event per edit it made (memory in proportion to the work done);
+/// a bound would drop the oldest and leave subscribers with a wrong view.
+const EVENT_QUEUE: usize = usize::MAX;
 
 /// What the document objects share.
 pub(crate) struct Inner {

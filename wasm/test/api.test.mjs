@@ -293,3 +293,18 @@ test("an event callback may edit the document; a reentrant read is refused", () 
   a.getCounter("c").increment();
   assert.equal(a.getCounter("c").value, 2);
 });
+
+test("a large transaction delivers every change in one event", () => {
+  const a = new Doc("a1");
+  const events = [];
+  a.subscribe((e) => events.push(e));
+  a.transact(() => {
+    const l = a.getList("l");
+    for (let i = 0; i < 3000; i++) l.push(i);
+  });
+  assert.equal(events.length, 1);
+  const inserted = events[0].changes
+    .filter((c) => c.kind === "list")
+    .flatMap((c) => c.steps.filter((s) => "insert" in s).flatMap((s) => s.insert));
+  assert.deepEqual(inserted, Array.from({ length: 3000 }, (_, i) => i));
+});
