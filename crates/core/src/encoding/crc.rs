@@ -34,11 +34,11 @@ fn make_tables() -> [[u32; 256]; 8] {
     // of storing them in the binary.
     let base = make_table(core::hint::black_box(POLY));
     let mut tables = [[0u32; 256]; 8];
-    tables[0] = base;
-    for k in 1..8 {
-        for i in 0..256 {
-            let prev = tables[k - 1][i];
-            tables[k][i] = (prev >> 8) ^ base[(prev & 0xff) as usize];
+    let mut prev = base;
+    for table in tables.iter_mut() {
+        *table = prev;
+        for entry in prev.iter_mut() {
+            *entry = (*entry >> 8) ^ base[(*entry & 0xff) as usize];
         }
     }
     tables
