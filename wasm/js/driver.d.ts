@@ -18,6 +18,8 @@ export class SyncDriver {
   readonly closed: boolean;
   /** The peers with a session. */
   readonly peers: string[];
+  /** Whether `peer` is cut off now (it misbehaved; ignored for a minute). */
+  isBanned(peer: string): boolean;
   join(peer: string): void;
   leave(peer: string): void;
   gossip(from: string, bytes: Uint8Array): void;

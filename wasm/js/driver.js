@@ -6,6 +6,9 @@
 // messages and peers come and go.
 import { SyncPeer } from "./converge_wasm.js";
 
+/** How long a peer that misbehaved is not listened to. */
+const BAN_MS = 60_000;
+
 export class SyncDriver {
   /**
    * @param {import("./converge_wasm.js").Doc} doc
@@ -18,6 +21,8 @@ export class SyncDriver {
     this.peer = new SyncPeer(doc, options);
     this.flushTimer = null;
     this.closed = false;
+    /** Peers cut off for misbehaving, until when. */
+    this.banned = new Map();
     this.unsubscribe = doc.subscribeLocalUpdates((u) => this.run(this.peer.publish(u, Date.now())));
     this.tickTimer = setInterval(() => this.run(this.peer.tick(Date.now())), 100);
   }
@@ -27,8 +32,17 @@ export class SyncDriver {
     return this.peer.peers;
   }
 
+  /** Whether `peer` is cut off now. */
+  isBanned(peer) {
+    const until = this.banned.get(peer);
+    if (until === undefined) return false;
+    if (Date.now() < until) return true;
+    this.banned.delete(peer);
+    return false;
+  }
+
   join(peer) {
-    if (!this.closed) this.run(this.peer.addPeer(peer, Date.now()));
+    if (!this.closed && !this.isBanned(peer)) this.run(this.peer.addPeer(peer, Date.now()));
   }
 
   leave(peer) {
@@ -36,13 +50,13 @@ export class SyncDriver {
   }
 
   gossip(from, bytes) {
-    if (this.closed) return;
+    if (this.closed || this.isBanned(from)) return;
     if (!this.peer.peers.includes(from)) this.join(from);
     this.run(this.peer.receiveGossip(from, bytes, Date.now()));
   }
 
   direct(from, bytes) {
-    if (this.closed) return;
+    if (this.closed || this.isBanned(from)) return;
     if (!this.peer.peers.includes(from)) this.join(from);
     this.run(this.peer.receive(from, bytes, Date.now()));
   }
@@ -54,7 +68,10 @@ export class SyncDriver {
       if (e.type === "gossip") this.post({ kind: "gossip", bytes: e.bytes });
       else if (e.type === "send") this.post({ kind: "send", to: e.to, bytes: e.bytes });
       else if (e.type === "cutOff") {
-        console.warn(`converge: stopped syncing with ${e.peer}: ${e.reason}`);
+        // Not listened to for a while (a fresh session would let it
+        // straight back in).
+        console.warn(`converge: stopped syncing with ${e.peer} for ${BAN_MS / 1000} s: ${e.reason}`);
+        this.banned.set(e.peer, Date.now() + BAN_MS);
         this.peer.removePeer(e.peer);
       }
     }

@@ -134,8 +134,10 @@ function presenceMessage(seq, value) {
   return out;
 }
 
+/** Whether `data` is a presence message (any layout: sync messages start
+ * with `CNVG`, so the magic alone tells them apart, as on native nodes). */
 function isPresence(data) {
-  return data.length >= 17 && PRESENCE_MAGIC.every((b, i) => data[i] === b) && data[4] === 1;
+  return data.length >= 4 && PRESENCE_MAGIC.every((b, i) => data[i] === b);
 }
 
 /**
@@ -295,13 +297,30 @@ export class Network {
     this.queues.delete(peer);
     const target = this.node.getPeers().find((p) => p.toString() === peer);
     if (target === undefined || items.length === 0) return;
-    try {
-      const stream = await this.node.dialProtocol(target, SYNC_PROTOCOL, { signal: AbortSignal.timeout(10000) });
-      await stream.sink([framed(encodeBatch(items))]);
-      await readFramed(stream, 0);
-    } catch {
-      // The sync protocol resends what is not acknowledged.
+    // A node refuses a request over its batch limit: a window of catch-up
+    // chunks (about five of 64 KiB) goes as several requests.
+    const batches = [[]];
+    let size = 0;
+    for (const item of items) {
+      const framedLen = 1 + encoder.encode(item.doc).length + 4 + item.bytes.length;
+      if (size + framedLen > MAX_BATCH_BYTES && batches.at(-1).length > 0) {
+        batches.push([]);
+        size = 0;
+      }
+      batches.at(-1).push(item);
+      size += framedLen;
     }
+    await Promise.all(
+      batches.map(async (batch) => {
+        try {
+          const stream = await this.node.dialProtocol(target, SYNC_PROTOCOL, { signal: AbortSignal.timeout(10000) });
+          await stream.sink([framed(encodeBatch(batch))]);
+          await readFramed(stream, 0);
+        } catch {
+          // The sync protocol resends what is not acknowledged.
+        }
+      }),
+    );
   }
 
   /** Leaves every document and stops the peer. */
@@ -310,7 +329,7 @@ export class Network {
     clearInterval(this.redial);
     const byes = [...this.docs.values()].map((d) => d.close());
     // Goodbyes (presence cleared) leave before the connections close.
-    await Promise.race([Promise.all(byes), new Promise((r) => setTimeout(r, 1000))]);
+    await Promise.race([Promise.all(byes), new Promise((r) => setTimeout(r, 3000))]);
     await this.node.stop();
   }
 }
@@ -381,6 +400,8 @@ class NetworkDoc {
   }
 
   presenceFrom(peer, data) {
+    // A layout this version does not know (or a short message): ignored.
+    if (data.length < 17 || data[4] !== 1) return;
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const seq = view.getBigUint64(5, true);
     const ttl = view.getUint32(13, true);
@@ -433,6 +454,9 @@ class NetworkDoc {
     clearInterval(this.timer);
     this.driver.close();
     this.net.docs.delete(this.id);
-    return bye.then(() => this.net.node.services.pubsub.unsubscribe(this.topic));
+    return bye.then(() => {
+      // Reopened meanwhile: the topic is the new document's.
+      if (!this.net.docs.has(this.id)) this.net.node.services.pubsub.unsubscribe(this.topic);
+    });
   }
 }

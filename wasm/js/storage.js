@@ -120,10 +120,13 @@ class PersistedDoc {
   async #write() {
     const bytes = this.doc.encodeSince(this.saved);
     if (bytes === undefined) return;
-    this.saved = this.doc.version();
+    const version = this.doc.version();
     const tx = this.store.db.transaction(STORE, "readwrite");
     tx.objectStore(STORE).add({ doc: this.docId, bytes });
     await committed(tx);
+    // Only once it is stored: after a failed write the next one carries
+    // this delta again.
+    this.saved = version;
     if (++this.written >= this.compactEvery) {
       this.written = 0;
       await this.#compact();
@@ -139,10 +142,11 @@ class PersistedDoc {
     // Another tab's records may hold what this one has not seen yet: fold
     // them in before they go.
     for (const row of rows) this.doc.apply(row.bytes);
+    const version = this.doc.version();
     store.add({ doc: this.docId, bytes: this.doc.snapshot() });
     for (const key of keys) store.delete(key);
-    this.saved = this.doc.version();
     await committed(tx);
+    this.saved = version;
   }
 
   /** Waits for the writes of every edit made so far; throws the last

@@ -22,10 +22,23 @@ pub(crate) fn doc_error(e: DocError) -> JsValue {
     error(&e.to_string())
 }
 
-/// Sets `obj[key] = value` on a plain object we just made.
+/// Sets `obj[key] = value` on a plain object we just made, for the
+/// binding's own keys.
 pub(crate) fn set(obj: &Object, key: &str, value: impl Into<JsValue>) {
     // Setting a property on a fresh plain object cannot throw.
     let _ = Reflect::set(obj, &JsValue::from_str(key), &value.into());
+}
+
+/// Defines `obj[key] = value` as an own data property: for keys that come
+/// from documents, where an assignment to `"__proto__"` would call the
+/// inherited setter and replace the object's prototype.
+fn define(obj: &Object, key: &str, value: JsValue) {
+    let descriptor = Object::new();
+    set(&descriptor, "value", value);
+    set(&descriptor, "writable", true);
+    set(&descriptor, "enumerable", true);
+    set(&descriptor, "configurable", true);
+    let _ = Reflect::define_property(obj, &JsValue::from_str(key), &descriptor);
 }
 
 /// A JavaScript value as a register or list value. Plain values only:
@@ -85,7 +98,7 @@ pub(crate) fn from_doc_value(v: &DocValue) -> JsValue {
         DocValue::Map(m) => {
             let obj = Object::new();
             for (k, v) in m {
-                set(&obj, k, from_doc_value(v));
+                define(&obj, k, from_doc_value(v));
             }
             obj.into()
         }
@@ -140,7 +153,7 @@ pub(crate) fn parse_replica(s: &str) -> Result<ReplicaId, JsValue> {
 pub(crate) fn from_version(vv: &VersionVector) -> JsValue {
     let obj = Object::new();
     for (r, c) in vv.iter() {
-        set(&obj, &replica_name(r), from_value(&Value::Int(c as i64)));
+        define(&obj, &replica_name(r), from_value(&Value::Int(c as i64)));
     }
     obj.into()
 }

@@ -308,3 +308,17 @@ test("a large transaction delivers every change in one event", () => {
     .flatMap((c) => c.steps.filter((s) => "insert" in s).flatMap((s) => s.insert));
   assert.deepEqual(inserted, Array.from({ length: 3000 }, (_, i) => i));
 });
+
+test("map keys like __proto__ are own properties in toJSON, never prototypes", () => {
+  const a = new Doc("a1");
+  a.getMap("__proto__").set("polluted", 1);
+  a.getMap("m").set("__proto__", "x");
+  const json = a.toJSON();
+  assert.equal(Object.getPrototypeOf(json), Object.prototype);
+  assert.ok(Object.hasOwn(json, "__proto__"));
+  assert.deepEqual(json["__proto__"], { polluted: 1 });
+  assert.equal(json.polluted, undefined);
+  assert.equal(Object.getPrototypeOf(json.m), Object.prototype);
+  assert.equal(Object.getOwnPropertyDescriptor(json.m, "__proto__").value, "x");
+  assert.equal({}.polluted, undefined);
+});

@@ -80,3 +80,26 @@ test("tabs converge over a BroadcastChannel, and a late tab catches up", async (
   ta.close();
   tb.close();
 });
+
+test("a peer that sends garbage is cut off and stays ignored", () => {
+  const doc = new Doc("a1");
+  const sent = [];
+  const warn = console.warn;
+  console.warn = () => {};
+  const d = new SyncDriver(doc, (m) => sent.push(m));
+  try {
+    d.direct("evil", new Uint8Array([0x43, 0x4e, 0x56, 0x47, 9, 9, 9, 9, 9, 9, 9, 9]));
+    assert.deepEqual(d.peers, [], "cut off");
+    assert.ok(d.isBanned("evil"));
+    const before = sent.length;
+    d.gossip("evil", new Uint8Array([1, 2, 3]));
+    d.join("evil");
+    assert.deepEqual(d.peers, [], "not let back in");
+    assert.equal(sent.length, before, "nothing sent to a banned peer");
+    d.join("friend");
+    assert.deepEqual(d.peers, ["friend"]);
+  } finally {
+    console.warn = warn;
+    d.close();
+  }
+});

@@ -18,8 +18,20 @@ struct Request {
     host: Option<String>,
 }
 
-/// Reads a request line and headers (8 KiB at most).
+/// How long a client has to send its request.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Reads a request line and headers (8 KiB at most, within
+/// `REQUEST_TIMEOUT`: a client that sends nothing does not hold a
+/// connection for ever).
 async fn read_request(stream: &mut TcpStream) -> Option<Request> {
+    tokio::time::timeout(REQUEST_TIMEOUT, read_head(stream))
+        .await
+        .ok()
+        .flatten()
+}
+
+async fn read_head(stream: &mut TcpStream) -> Option<Request> {
     let mut buf = vec![0u8; 8192];
     let mut len = 0;
     while len < buf.len() {
