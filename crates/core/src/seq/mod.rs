@@ -560,34 +560,13 @@ impl<C: Content> Seq<C> {
         }
         // Each dot at most once: overlapping runs would hide origin cycles
         // from the ordering below (and are never sent by a real replica).
-        let mut spans: Vec<(ReplicaId, u64, u64)> = runs
-            .iter()
-            .map(|r| {
-                let first = r.id.counter;
-                (
-                    r.id.replica,
-                    first,
-                    first.saturating_add(u64::from(r.len)).saturating_sub(1),
-                )
-            })
-            .collect();
-        spans.sort_unstable();
-        if spans
-            .windows(2)
-            .any(|w| w[0].0 == w[1].0 && w[1].1 <= w[0].2)
-        {
+        let spans = Spans::of(runs);
+        if spans.overlap() {
             return Err(SeqError::RunsOverlap);
         }
-        let in_runs = |d: Dot| {
-            let k = spans.partition_point(|&(r, first, _)| (r, first) <= (d.replica, d.counter));
-            k > 0 && {
-                let (r, _, last) = spans[k - 1];
-                r == d.replica && d.counter <= last
-            }
-        };
         for r in runs {
             for o in [r.left, r.right].into_iter().flatten() {
-                if self.find(o).is_none() && !in_runs(o) {
+                if self.find(o).is_none() && spans.holder(o).is_none() {
                     return Err(SeqError::MissingOrigin(o));
                 }
             }
@@ -1031,43 +1010,70 @@ pub(crate) fn has_origin_cycle<C>(runs: &[Loose<C>]) -> bool {
 /// hold its origins (depth-first, iterative; cycles are cut), and whether
 /// there was a cycle (two runs that are each other's origins: impossible
 /// in a real history).
+/// The spans of dots of some runs, sorted by id, keys inline: what finds
+/// the run holding a dot (a snapshot's load searches every run's origins:
+/// sorting indices and searching through them was most of its time).
+struct Spans(Vec<Span>);
+
+/// A run's replica, first counter, end (exclusive) and index.
+type Span = (ReplicaId, u64, u64, usize);
+
+impl Spans {
+    fn of<C>(runs: &[Loose<C>]) -> Spans {
+        let mut spans: Vec<Span> = runs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let first = r.id.counter;
+                (
+                    r.id.replica,
+                    first,
+                    first.saturating_add(u64::from(r.len)),
+                    i,
+                )
+            })
+            .collect();
+        spans.sort_unstable_by_key(|s| (s.0, s.1, s.2));
+        Spans(spans)
+    }
+
+    /// Whether two runs share a dot.
+    fn overlap(&self) -> bool {
+        self.0
+            .windows(2)
+            .any(|w| w[0].0 == w[1].0 && w[1].1 < w[0].2)
+    }
+
+    fn holds(s: &Span, d: Dot) -> bool {
+        s.0 == d.replica && s.1 <= d.counter && d.counter < s.2
+    }
+
+    /// The span holding `d`.
+    fn holder(&self, d: Dot) -> Option<&Span> {
+        let k = self
+            .0
+            .partition_point(|s| (s.0, s.1) <= (d.replica, d.counter));
+        let s = self.0.get(k.checked_sub(1)?)?;
+        Spans::holds(s, d).then_some(s)
+    }
+}
+
 fn causal_order<C>(pieces: &[Loose<C>]) -> (Vec<usize>, bool) {
-    // The pieces' spans of dots sorted by id, keys inline (a snapshot's
-    // load runs this over every run: it was most of the load's time when
-    // it sorted indices and searched through them).
-    let mut spans: Vec<(ReplicaId, u64, u64, usize)> = pieces
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let first = p.id.counter;
-            (
-                p.id.replica,
-                first,
-                first.saturating_add(u64::from(p.len)),
-                i,
-            )
-        })
-        .collect();
-    spans.sort_unstable_by_key(|s| (s.0, s.1));
+    let spans = Spans::of(pieces);
     let mut rank = alloc::vec![0usize; pieces.len()];
-    for (k, s) in spans.iter().enumerate() {
+    for (k, s) in spans.0.iter().enumerate() {
         rank[s.3] = k;
     }
-    let holds = |s: &(ReplicaId, u64, u64, usize), d: Dot| {
-        s.0 == d.replica && s.1 <= d.counter && d.counter < s.2
-    };
     let holder = |of: usize, d: Option<Dot>| -> Option<usize> {
         let d = d?;
         // Typing resumed after an interruption: the origin is the end of
         // this replica's previous run, the span just before in id order.
-        if let Some(prev) = rank[of].checked_sub(1).map(|k| &spans[k]) {
-            if holds(prev, d) {
+        if let Some(prev) = rank[of].checked_sub(1).map(|k| &spans.0[k]) {
+            if Spans::holds(prev, d) {
                 return Some(prev.3);
             }
         }
-        let k = spans.partition_point(|s| (s.0, s.1) <= (d.replica, d.counter));
-        let s = spans.get(k.checked_sub(1)?)?;
-        holds(s, d).then_some(s.3)
+        spans.holder(d).map(|s| s.3)
     };
     let deps: Vec<[Option<usize>; 2]> = pieces
         .iter()
