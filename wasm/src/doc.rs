@@ -96,6 +96,13 @@ impl Inner {
         }))
     }
 
+    /// A fresh id for a subscription.
+    fn listener_id(&mut self) -> u32 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
     /// What to deliver now that an edit or an apply ended (nothing while a
     /// `transact()` is open).
     fn outbox(&mut self, update: Option<Vec<u8>>) -> Outbox {
@@ -328,8 +335,7 @@ impl Doc {
         if inner.subscribers.is_empty() {
             inner.doc.queue_events(EVENT_QUEUE);
         }
-        let id = inner.next_id;
-        inner.next_id += 1;
+        let id = inner.listener_id();
         inner.subscribers.push((id, callback));
         Ok(unsubscriber(Rc::downgrade(&self.shared), id, false))
     }
@@ -344,8 +350,7 @@ impl Doc {
         #[wasm_bindgen(unchecked_param_type = "(update: Uint8Array) => void")] callback: Function,
     ) -> Result<JsValue, JsValue> {
         let mut inner = self.shared.try_borrow_mut().map_err(|_| busy())?;
-        let id = inner.next_id;
-        inner.next_id += 1;
+        let id = inner.listener_id();
         inner.local_updates.push((id, callback));
         Ok(unsubscriber(Rc::downgrade(&self.shared), id, true))
     }

@@ -22,8 +22,6 @@ use crate::js::{error, set};
 pub struct SyncPeer {
     shared: Shared,
     state: RefCell<SyncState<String>>,
-    /// The peers added and not removed, in order.
-    peers: RefCell<Vec<String>>,
 }
 
 /// A millisecond timestamp from JavaScript (`Date.now()`,
@@ -82,6 +80,33 @@ fn effects(list: Vec<Effect<String>>) -> Array {
         .collect()
 }
 
+impl SyncPeer {
+    /// Runs a protocol step that reads the document (local updates, new
+    /// peers) and returns its effects.
+    fn step(
+        &self,
+        f: impl FnOnce(&mut SyncState<String>, &converge_core::Doc) -> Vec<Effect<String>>,
+    ) -> Result<Array, JsValue> {
+        let inner = self.shared.try_borrow().map_err(|_| busy())?;
+        let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
+        Ok(effects(f(&mut state, &inner.doc)))
+    }
+
+    /// Runs a protocol step that may change the document (a message, the
+    /// timers); the change events it causes are delivered after both
+    /// borrows end.
+    fn step_mut(
+        &self,
+        f: impl FnOnce(&mut SyncState<String>, &mut converge_core::Doc) -> Vec<Effect<String>>,
+    ) -> Result<Array, JsValue> {
+        let out = deliver_after(&self.shared, |doc| -> Result<_, JsValue> {
+            let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
+            Ok(f(&mut state, doc))
+        })?;
+        Ok(effects(out?))
+    }
+}
+
 #[wasm_bindgen]
 impl SyncPeer {
     /// The protocol state of `doc`, with no peer yet. `options` may set
@@ -111,20 +136,13 @@ impl SyncPeer {
         Ok(SyncPeer {
             shared: doc.shared.clone(),
             state: RefCell::new(SyncState::new(config)),
-            peers: RefCell::new(Vec::new()),
         })
     }
 
     /// Starts (or restarts) the session with `peer` and greets it.
     #[wasm_bindgen(js_name = addPeer, unchecked_return_type = "SyncEffect[]")]
     pub fn add_peer(&self, peer: String, now_ms: f64) -> Result<Array, JsValue> {
-        let inner = self.shared.try_borrow().map_err(|_| busy())?;
-        let mut peers = self.peers.borrow_mut();
-        if !peers.contains(&peer) {
-            peers.push(peer.clone());
-        }
-        let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
-        Ok(effects(state.add_peer(&inner.doc, peer, ms(now_ms))))
+        self.step(|state, doc| state.add_peer(doc, peer, ms(now_ms)))
     }
 
     /// Forgets `peer` (it left).
@@ -133,13 +151,12 @@ impl SyncPeer {
         if let Ok(mut state) = self.state.try_borrow_mut() {
             state.remove_peer(&peer);
         }
-        self.peers.borrow_mut().retain(|p| *p != peer);
     }
 
-    /// The peers with a session.
+    /// The peers added and not removed, sorted.
     #[wasm_bindgen(getter)]
     pub fn peers(&self) -> Vec<String> {
-        self.peers.borrow().clone()
+        self.state.borrow().peers().cloned().collect()
     }
 
     /// Publishes a local update (from `Doc.subscribeLocalUpdates`). Updates
@@ -147,9 +164,7 @@ impl SyncPeer {
     /// call `flush()` at `publishDeadline`, or `tick()`.
     #[wasm_bindgen(unchecked_return_type = "SyncEffect[]")]
     pub fn publish(&self, update: Vec<u8>, now_ms: f64) -> Result<Array, JsValue> {
-        let inner = self.shared.try_borrow().map_err(|_| busy())?;
-        let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
-        Ok(effects(state.publish_at(&inner.doc, update, ms(now_ms))))
+        self.step(|state, doc| state.publish_at(doc, update, ms(now_ms)))
     }
 
     /// When waiting local updates must leave (`undefined`: none wait).
@@ -161,9 +176,7 @@ impl SyncPeer {
     /// Sends the waiting local updates now.
     #[wasm_bindgen(unchecked_return_type = "SyncEffect[]")]
     pub fn flush(&self, now_ms: f64) -> Result<Array, JsValue> {
-        let inner = self.shared.try_borrow().map_err(|_| busy())?;
-        let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
-        Ok(effects(state.flush(&inner.doc, ms(now_ms))))
+        self.step(|state, doc| state.flush(doc, ms(now_ms)))
     }
 
     /// Handles a message `from` a peer that came by gossip (broadcast).
@@ -174,32 +187,20 @@ impl SyncPeer {
         bytes: &[u8],
         now_ms: f64,
     ) -> Result<Array, JsValue> {
-        let out = deliver_after(&self.shared, |doc| -> Result<_, JsValue> {
-            let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
-            Ok(state.receive_gossip(doc, from, bytes, ms(now_ms)))
-        })?;
-        Ok(effects(out?))
+        self.step_mut(|state, doc| state.receive_gossip(doc, from, bytes, ms(now_ms)))
     }
 
     /// Handles a message `from` a peer that was sent to this peer alone.
     #[wasm_bindgen(unchecked_return_type = "SyncEffect[]")]
     pub fn receive(&self, from: String, bytes: &[u8], now_ms: f64) -> Result<Array, JsValue> {
-        let out = deliver_after(&self.shared, |doc| -> Result<_, JsValue> {
-            let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
-            Ok(state.receive(doc, from, bytes, ms(now_ms)))
-        })?;
-        Ok(effects(out?))
+        self.step_mut(|state, doc| state.receive(doc, from, bytes, ms(now_ms)))
     }
 
     /// Timers: summaries, retransmissions, waiting updates. Call it every
     /// 100 ms or so.
     #[wasm_bindgen(unchecked_return_type = "SyncEffect[]")]
     pub fn tick(&self, now_ms: f64) -> Result<Array, JsValue> {
-        let out = deliver_after(&self.shared, |doc| -> Result<_, JsValue> {
-            let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
-            Ok(state.tick(doc, ms(now_ms)))
-        })?;
-        Ok(effects(out?))
+        self.step_mut(|state, doc| state.tick(doc, ms(now_ms)))
     }
 
     /// The version `peer` is known to have, or `undefined`.

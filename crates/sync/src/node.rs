@@ -237,6 +237,14 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
         out
     }
 
+    /// The peers added ([`SyncState::add_peer`]) and not removed, sorted.
+    pub fn peers(&self) -> impl Iterator<Item = &P> + '_ {
+        self.sessions
+            .iter()
+            .filter(|(_, s)| s.linked)
+            .map(|(p, _)| p)
+    }
+
     /// Forgets `peer` (disconnected for good).
     pub fn remove_peer(&mut self, peer: &P) {
         self.sessions.remove(peer);
