@@ -79,9 +79,9 @@ for f in "$here"/js/*.js "$here"/js/*.d.ts; do
   [[ "$(basename "$f")" == net.js ]] || cp "$f" "$out/"
 done
 # The networked part: js-libp2p and its protocols in one ES module that
-# imports the package's own driver (so there is one copy of converge).
+# imports the package's own driver and presence board (one copy of each).
 "$here/node_modules/.bin/esbuild" "$here/js/net.js" --bundle --minify --format=esm \
-  --platform=browser --external:./driver.js --log-level=warning --outfile="$out/net.js"
+  --platform=browser --external:./driver.js --external:./presence.js --log-level=warning --outfile="$out/net.js"
 version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)"
 sed "s/@VERSION@/$version/" "$here/js/package.json" >"$out/package.json"
 cp "$here/README.md" "$out/README.md"

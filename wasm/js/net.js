@@ -17,6 +17,7 @@ import { identify } from "@libp2p/identify";
 import { multiaddr } from "@multiformats/multiaddr";
 import { sha256 } from "@noble/hashes/sha256";
 import { SyncDriver } from "./driver.js";
+import { PresenceBoard } from "./presence.js";
 
 /** The protocol of direct sync messages (batches; crates/net/src/codec.rs). */
 export const SYNC_PROTOCOL = "/converge/sync/2";
@@ -349,9 +350,7 @@ class NetworkDoc {
       },
       options.sync ?? {},
     );
-    /** @type {Map<string, { value: unknown, seq: bigint, until: number }>} */
-    this.others = new Map();
-    this.listeners = new Set();
+    this.others = new PresenceBoard();
     this.seq = 0n;
     this.mine = undefined;
     this.timer = setInterval(() => this.#presenceTick(), PRESENCE_TTL_MS / 3);
@@ -390,13 +389,12 @@ class NetworkDoc {
 
   /** The other peers' presence values, by peer id. */
   get presence() {
-    return new Map([...this.others].map(([peer, p]) => [peer, p.value]));
+    return this.others.values;
   }
 
   /** Calls `callback(presence)` when another peer's presence changes. */
   onPresence(callback) {
-    this.listeners.add(callback);
-    return () => this.listeners.delete(callback);
+    return this.others.onChange(callback);
   }
 
   presenceFrom(peer, data) {
@@ -405,41 +403,26 @@ class NetworkDoc {
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const seq = view.getBigUint64(5, true);
     const ttl = view.getUint32(13, true);
-    const old = this.others.get(peer);
-    if (old !== undefined && old.seq >= seq) return;
     const body = data.subarray(17);
-    if (body.length === 0) {
-      this.others.delete(peer);
-    } else {
-      let value;
+    let value = null; // empty: the peer cleared its presence
+    if (body.length > 0) {
       try {
         value = JSON.parse(decoder.decode(body));
       } catch {
         value = body.slice();
       }
-      this.others.set(peer, { value, seq, until: Date.now() + ttl });
     }
-    this.#presenceChanged();
+    this.others.set(peer, value, ttl, seq);
   }
 
   gone(peer) {
     this.driver.leave(peer);
-    if (this.others.delete(peer)) this.#presenceChanged();
+    this.others.remove(peer);
   }
 
   #presenceTick() {
     if (this.mine !== undefined && this.mine !== null) this.#announce();
-    const now = Date.now();
-    let changed = false;
-    for (const [peer, p] of this.others) {
-      if (p.until < now) changed = this.others.delete(peer) || changed;
-    }
-    if (changed) this.#presenceChanged();
-  }
-
-  #presenceChanged() {
-    const presence = this.presence;
-    for (const f of this.listeners) f(presence);
+    this.others.expire();
   }
 
   /** Stops syncing this document and hides this peer's presence;

@@ -3,6 +3,7 @@
 // protocol: fresh updates are broadcast, and a tab that opens late, or was
 // asleep, catches up from the others.
 import { SyncDriver } from "./driver.js";
+import { PresenceBoard } from "./presence.js";
 
 /** How often a tab repeats its presence, and how long others keep it. */
 const PRESENCE_REFRESH_MS = 2000;
@@ -23,9 +24,7 @@ export class TabSync {
       { summaryIntervalMs: 500, gossipGraceMs: 100, retransmitMs: 1000, ...sync },
     );
     this.channel.onmessage = (ev) => this.#receive(ev.data);
-    /** @type {Map<string, { state: unknown, at: number }>} */
-    this.presence = new Map();
-    this.presenceListeners = new Set();
+    this.presence = new PresenceBoard();
     this.myPresence = undefined;
     this.presenceTimer = setInterval(() => this.#presenceTick(), PRESENCE_REFRESH_MS);
     this.onPageHide = () => this.close();
@@ -51,15 +50,10 @@ export class TabSync {
         break;
       case "bye":
         this.driver.leave(m.from);
-        if (this.presence.delete(m.from)) this.#presenceChanged();
+        this.presence.remove(m.from);
         break;
       case "presence":
-        if (m.state === null) {
-          if (this.presence.delete(m.from)) this.#presenceChanged();
-        } else {
-          this.presence.set(m.from, { state: m.state, at: Date.now() });
-          this.#presenceChanged();
-        }
+        this.presence.set(m.from, m.state, PRESENCE_TTL_MS);
         break;
       case "gossip":
         this.driver.gossip(m.from, m.bytes);
@@ -81,14 +75,13 @@ export class TabSync {
 
   /** The other tabs' presence states, by tab id. */
   get others() {
-    return new Map([...this.presence].map(([id, p]) => [id, p.state]));
+    return this.presence.values;
   }
 
   /** Calls `callback(others)` whenever another tab's presence changes.
    * Returns a function that ends the subscription. */
   onPresence(callback) {
-    this.presenceListeners.add(callback);
-    return () => this.presenceListeners.delete(callback);
+    return this.presence.onChange(callback);
   }
 
   #postPresence() {
@@ -98,17 +91,7 @@ export class TabSync {
 
   #presenceTick() {
     if (this.myPresence !== undefined && this.myPresence !== null) this.#postPresence();
-    const old = Date.now() - PRESENCE_TTL_MS;
-    let changed = false;
-    for (const [id, p] of this.presence) {
-      if (p.at < old) changed = this.presence.delete(id) || changed;
-    }
-    if (changed) this.#presenceChanged();
-  }
-
-  #presenceChanged() {
-    const others = this.others;
-    for (const f of this.presenceListeners) f(others);
+    this.presence.expire();
   }
 
   /** Leaves: the other tabs forget this one. */
