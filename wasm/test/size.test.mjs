@@ -6,7 +6,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 
-const CEILING_GZIP_BYTES = 240_000;
+// wasm/build.sh rebuilds std for size when rustup's rust-src component is
+// there; without it (it warns) the module is ~35 KB larger.
+const info = JSON.parse(readFileSync(new URL("../pkg/build-info.json", import.meta.url), "utf8"));
+const CEILING_GZIP_BYTES = info.std === "rebuilt" ? 205_000 : 240_000;
 const BUDGET_GZIP_BYTES = 100_000;
 
 test("the core package stays under its size ceiling", () => {
@@ -14,7 +17,7 @@ test("the core package stays under its size ceiling", () => {
   const gz = gzipSync(wasm, { level: 9 }).length;
   console.log(
     `converge_wasm_bg.wasm: ${wasm.length} bytes, ${gz} bytes gzipped ` +
-      `(ceiling ${CEILING_GZIP_BYTES}; budget ${BUDGET_GZIP_BYTES}: ` +
+      `(std ${info.std}, ceiling ${CEILING_GZIP_BYTES}; budget ${BUDGET_GZIP_BYTES}: ` +
       `${gz <= BUDGET_GZIP_BYTES ? "met" : `not met, ${(gz / BUDGET_GZIP_BYTES).toFixed(2)}x`})`,
   );
   assert.ok(gz <= CEILING_GZIP_BYTES, `${gz} bytes gzipped is over the ceiling of ${CEILING_GZIP_BYTES}`);

@@ -36,8 +36,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::context::CausalContext;
-use crate::encoding::doc::{decode_doc, encode_doc};
-use crate::encoding::{peek_kind, BlobKind};
+use crate::encoding::doc::{decode_doc_payload, encode_doc};
+use crate::encoding::open_any;
+use crate::encoding::BlobKind;
 use crate::error::DocError;
 use crate::id::{Dot, ReplicaId};
 use crate::types::Causal;
@@ -400,7 +401,7 @@ impl Doc {
     /// document never shows an effect before its cause. A blob that fails
     /// to decode or validate is rejected and the document is unchanged.
     pub fn apply(&mut self, bytes: &[u8]) -> Result<ApplyOutcome, DocError> {
-        let kind = peek_kind(bytes)?;
+        let (kind, payload) = open_any(bytes)?;
         let full = match kind {
             BlobKind::DocDelta => false,
             BlobKind::DocSnapshot => true,
@@ -412,7 +413,7 @@ impl Doc {
                 .into())
             }
         };
-        let delta = decode_doc(bytes, kind)?;
+        let delta = decode_doc_payload(payload, kind)?;
         if !full && !delta.body.ctx.is_compact_over(&delta.deps) {
             // A delta introduces, per replica, one run of dots right after
             // its dependencies; anything else would leave gaps.

@@ -220,7 +220,12 @@ fn flatten_slot(
 /// snapshots that no removal marker is present and the context is a version
 /// vector.
 pub(crate) fn decode_doc(bytes: &[u8], kind: BlobKind) -> Result<Delta> {
-    let payload = open(bytes, kind)?;
+    decode_doc_payload(open(bytes, kind)?, kind)
+}
+
+/// [`decode_doc`] of a payload whose envelope (kind, length, checksum) the
+/// caller has already checked: one pass of the checksum per blob.
+pub(crate) fn decode_doc_payload(payload: &[u8], kind: BlobKind) -> Result<Delta> {
     let wire: WireDoc = from_payload(payload)?;
     let is_delta = kind == BlobKind::DocDelta;
     let table = Table::decode(&wire.replicas)?;

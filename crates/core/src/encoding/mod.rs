@@ -14,4 +14,5 @@ pub(crate) mod seq;
 pub(crate) mod types;
 
 pub(crate) use bounded::bytes;
+pub(crate) use envelope::open_any;
 pub use envelope::{open, peek_kind, seal, BlobKind, FORMAT_VERSION, HEADER_LEN, MAGIC};

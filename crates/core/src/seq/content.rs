@@ -132,6 +132,16 @@ impl Content for TextBuf {
 
     fn cut(&self, lens: &[usize]) -> Vec<Self> {
         let mut out = Vec::with_capacity(lens.len());
+        if self.0.is_ascii() {
+            // One byte a character: cut by bytes, without a scan.
+            let mut start = 0usize;
+            for &n in lens {
+                let end = start.saturating_add(n).min(self.0.len());
+                out.push(TextBuf(String::from(&self.0[start..end])));
+                start = end;
+            }
+            return out;
+        }
         let mut it = self.0.char_indices();
         let mut start = 0;
         for &n in lens {
