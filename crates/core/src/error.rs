@@ -128,6 +128,15 @@ pub enum Invalid {
     /// Origin counter out of range.
     #[error("origin counter out of range")]
     OriginCounterRange,
+    /// Packed text that does not decompress to its stated length.
+    #[error("packed text does not decompress to its stated length")]
+    PackedTextCorrupt,
+    /// Packed text stating a length its compressed bytes cannot hold.
+    #[error("packed text states a length its compressed bytes cannot hold")]
+    PackedTextLength,
+    /// Packed text that is not UTF-8 once decompressed.
+    #[error("packed text is not UTF-8")]
+    PackedTextNotUtf8,
     /// Removal marker in a snapshot.
     #[error("removal marker in a snapshot")]
     RemovalMarkerInSnapshot,

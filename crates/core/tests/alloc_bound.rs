@@ -9,7 +9,7 @@ use converge_testkit::alloc::{peak_bytes, reset_peak, CountingAlloc};
 static GLOBAL: CountingAlloc = CountingAlloc;
 
 mod common;
-use common::{decode_everything, postcard_varint};
+use common::{decode_everything, packed_doc, packed_text, postcard_varint};
 
 #[test]
 fn decoding_allocates_in_proportion_to_the_input() {
@@ -45,5 +45,52 @@ fn decoding_allocates_in_proportion_to_the_input() {
                 blob.len()
             );
         }
+    }
+    packed_text_stating_a_false_length_allocates_in_proportion_to_the_input();
+}
+
+/// Part of the test above (one test in this binary: the counting
+/// allocator's peak is global).
+fn packed_text_stating_a_false_length_allocates_in_proportion_to_the_input() {
+    let blob = packed_doc().snapshot();
+    assert_eq!(blob[4], 2, "the text is packed");
+    // The packed column: varint(len), varint(block length), the block.
+    let mut text = packed_text();
+    text.replace_range(100..150, "");
+    let block = lz4_flex::block::compress(text.as_bytes());
+    let mut column = Vec::new();
+    postcard_varint(&mut column, text.len() as u64);
+    postcard_varint(&mut column, block.len() as u64);
+    column.extend_from_slice(&block);
+    let payload = &blob[14..];
+    let at = payload
+        .windows(column.len())
+        .position(|w| w == column.as_slice())
+        .expect("the packed column is in the snapshot");
+    let head = &payload[..at];
+    let tail = &payload[at + column.len()..];
+    // Longer than the block can hold (refused before allocating), the
+    // most it may hold (allocated, then refused as corrupt), and a block
+    // cut short.
+    for (claim, cut) in [
+        (u32::MAX as u64, 0),
+        (32 * block.len() as u64, 0),
+        (text.len() as u64, 9),
+    ] {
+        let mut p = head.to_vec();
+        postcard_varint(&mut p, claim);
+        postcard_varint(&mut p, (block.len() - cut) as u64);
+        p.extend_from_slice(&block[..block.len() - cut]);
+        p.extend_from_slice(tail);
+        let bad = seal(BlobKind::DocSnapshot, &p);
+        let base = reset_peak();
+        decode_everything(&bad);
+        let peak = peak_bytes() - base;
+        assert!(
+            peak < 64 * 1024 + 64 * bad.len(),
+            "peak {peak} bytes for a {}-byte input (claim {claim})",
+            bad.len()
+        );
+        assert!(converge_core::Doc::load(converge_core::ReplicaId::new(5), &bad).is_err());
     }
 }

@@ -15,7 +15,8 @@ use super::columns::{
     decode_dot_fun, dot_in_context, from_payload, strictly_sorted, Table, TableBuilder, WireDot,
     WireDotSets, WireRanges,
 };
-use super::envelope::{open, seal_value, BlobKind};
+use super::envelope::{open, seal_value_as, BlobKind, FIRST_VERSION};
+use super::packed::{self, PackedText};
 use super::seq::{decode_seq, encode_seq, seq_replicas, Bases, WireItem, WireSeq};
 use crate::context::CausalContext;
 use crate::doc::delta::Delta;
@@ -79,6 +80,9 @@ enum WireNode {
     LwwRegister(BVec<(WireDot, u64, Value)>),
     List(WireSeq<BVec<WireItem>>),
     Text(WireSeq<String>),
+    /// A text whose content column is packed (format version 2; the one
+    /// variant whose index is not a kind code: its kind is `Text`).
+    PackedText(WireSeq<PackedText>),
 }
 
 /// Encodes a delta (with its dependencies) or a snapshot (`deps == None`).
@@ -103,7 +107,15 @@ pub(crate) fn encode_doc(body: &Causal<MapStore>, deps: Option<&VersionVector>) 
         deps: deps.map(|d| table.version_vector(d)).unwrap_or_default(),
         slots: BVec(slots),
     };
-    seal_value(kind, &wire)
+    // Stamped with the oldest version that reads it: version-1 readers
+    // keep reading documents without packed text.
+    let packs = wire.slots.0.iter().any(|s| {
+        s.nodes
+            .0
+            .iter()
+            .any(|n| matches!(n, WireNode::PackedText(_)))
+    });
+    seal_value_as(if packs { 2 } else { FIRST_VERSION }, kind, &wire)
 }
 
 /// Replicas named by sequence origins and list items holding containers
@@ -192,7 +204,13 @@ fn flatten_slot(
                     items = Some(&l.children);
                     WireNode::List(encode_seq(table, bases, l))
                 }
-                Node::Text(t) => WireNode::Text(encode_seq(table, bases, t)),
+                Node::Text(t) => {
+                    let w = encode_seq(table, bases, t);
+                    match packed::pack(&w.content) {
+                        Some(p) => WireNode::PackedText(w.with_content(p)),
+                        None => WireNode::Text(w),
+                    }
+                }
             });
         }
         out.push(WireSlot {
@@ -494,11 +512,17 @@ fn decode_node(
         }
         WireNode::List(w) => Node::List(Box::new(decode_seq(table, ctx, bases, w, is_delta)?)),
         WireNode::Text(w) => Node::Text(Box::new(decode_seq(table, ctx, bases, w, is_delta)?)),
+        WireNode::PackedText(w) => {
+            let (w, packed) = w.take_content(String::new());
+            let w = w.with_content(packed::unpack(packed)?);
+            Node::Text(Box::new(decode_seq(table, ctx, bases, w, is_delta)?))
+        }
     })
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::envelope::seal_value;
     use super::*;
     use crate::{Doc, Kind, ReplicaId};
 

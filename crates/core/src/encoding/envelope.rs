@@ -7,8 +7,13 @@ use crate::error::DecodeError;
 
 /// The four magic bytes at the start of every blob.
 pub const MAGIC: [u8; 4] = *b"CNVG";
-/// The format version this build writes and reads.
-pub const FORMAT_VERSION: u8 = 1;
+/// The newest format version this build reads and writes. It reads every
+/// version from 1 on, and stamps each blob with the oldest version that can
+/// read it (version 2 added packed text; a blob without any is version 1,
+/// so older peers keep reading it).
+pub const FORMAT_VERSION: u8 = 2;
+/// The oldest format version this build reads.
+pub(crate) const FIRST_VERSION: u8 = 1;
 /// Size of the envelope header in bytes.
 pub const HEADER_LEN: usize = 14;
 /// The largest payload accepted (and written): 1 GiB.
@@ -85,8 +90,8 @@ impl BlobKind {
     }
 }
 
-/// Wraps a payload in a valid envelope (header and checksum). The core
-/// uses it for every blob; tools and fuzzers use it to reach the payload
+/// Wraps a payload in a valid envelope (header and checksum), stamped with
+/// the newest format version. Tools and fuzzers use it to reach the payload
 /// parser with arbitrary payloads.
 #[allow(clippy::arithmetic_side_effects)] // the length is checked first
 pub fn seal(kind: BlobKind, payload: &[u8]) -> Vec<u8> {
@@ -103,8 +108,18 @@ pub fn seal(kind: BlobKind, payload: &[u8]) -> Vec<u8> {
 
 /// Serializes `value` with postcard straight after a header, then fills
 /// the header in: one allocation per blob.
-#[allow(clippy::arithmetic_side_effects)] // the buffer starts with the header
 pub(crate) fn seal_value<T: serde::Serialize>(kind: BlobKind, value: &T) -> Vec<u8> {
+    seal_value_as(FIRST_VERSION, kind, value)
+}
+
+/// [`seal_value`] stamped with format `version` (the oldest that reads
+/// what `value` uses).
+#[allow(clippy::arithmetic_side_effects)] // the buffer starts with the header
+pub(crate) fn seal_value_as<T: serde::Serialize>(
+    version: u8,
+    kind: BlobKind,
+    value: &T,
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(128);
     out.resize(HEADER_LEN, 0);
     let mut out =
@@ -113,7 +128,7 @@ pub(crate) fn seal_value<T: serde::Serialize>(kind: BlobKind, value: &T) -> Vec<
     assert!(len <= MAX_PAYLOAD_LEN, "payload over 1 GiB");
     let crc = crc32c(&out[HEADER_LEN..]);
     out[0..4].copy_from_slice(&MAGIC);
-    out[4] = FORMAT_VERSION;
+    out[4] = version;
     out[5] = kind.code();
     out[6..10].copy_from_slice(&(len as u32).to_le_bytes());
     out[10..14].copy_from_slice(&crc.to_le_bytes());
@@ -133,7 +148,7 @@ pub(crate) fn open_any(bytes: &[u8]) -> Result<(BlobKind, &[u8]), DecodeError> {
     if bytes[0..4] != MAGIC {
         return Err(DecodeError::BadMagic);
     }
-    if bytes[4] != FORMAT_VERSION {
+    if !(FIRST_VERSION..=FORMAT_VERSION).contains(&bytes[4]) {
         return Err(DecodeError::UnsupportedVersion(bytes[4]));
     }
     let kind = BlobKind::from_code(bytes[5]).ok_or(DecodeError::UnknownKind(bytes[5]))?;
@@ -156,6 +171,12 @@ pub(crate) fn open_any(bytes: &[u8]) -> Result<(BlobKind, &[u8]), DecodeError> {
 /// payload (for layers that define their own payloads, like the sync
 /// protocol).
 pub fn open(bytes: &[u8], expected: BlobKind) -> Result<&[u8], DecodeError> {
+    open_versioned(bytes, expected).map(|(_, payload)| payload)
+}
+
+/// [`open`], also returning the blob's format version (checked to be one
+/// this build reads).
+pub(crate) fn open_versioned(bytes: &[u8], expected: BlobKind) -> Result<(u8, &[u8]), DecodeError> {
     let (kind, payload) = open_any(bytes)?;
     if kind != expected {
         return Err(DecodeError::WrongKind {
@@ -163,5 +184,5 @@ pub fn open(bytes: &[u8], expected: BlobKind) -> Result<&[u8], DecodeError> {
             found: kind,
         });
     }
-    Ok(payload)
+    Ok((bytes[4], payload))
 }

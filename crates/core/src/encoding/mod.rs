@@ -10,6 +10,7 @@ pub(crate) mod columns;
 mod crc;
 pub(crate) mod doc;
 mod envelope;
+pub(crate) mod packed;
 pub(crate) mod seq;
 pub(crate) mod types;
 

@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use super::bounded::{bytes, BVec};
 use super::columns::{Table, TableBuilder};
+use super::envelope::{open_versioned, seal_value_as, BlobKind, FIRST_VERSION};
+use super::packed::{self, PackedText};
 use crate::context::CausalContext;
 use crate::doc::model::item::{is_item_kind, ListItem};
 use crate::doc::model::seq_node::SeqNode;
@@ -53,6 +55,28 @@ pub(crate) struct WireSeq<T> {
     pub(crate) content: T,
     /// Deltas: deleted id runs (replica index, counter, length).
     dels: BVec<(u32, u64, u32)>,
+}
+
+impl<T> WireSeq<T> {
+    /// The same columns with `content` as the content column.
+    pub(crate) fn with_content<U>(self, content: U) -> WireSeq<U> {
+        self.take_content(content).0
+    }
+
+    /// The same columns with `content` as the content column, and the
+    /// content column they had.
+    pub(crate) fn take_content<U>(self, content: U) -> (WireSeq<U>, T) {
+        let w = WireSeq {
+            reps: self.reps,
+            ctrs: self.ctrs,
+            lens: self.lens,
+            flags: self.flags,
+            origins: self.origins,
+            content,
+            dels: self.dels,
+        };
+        (w, self.content)
+    }
 }
 
 /// Content that has a column form.
@@ -456,13 +480,15 @@ pub(crate) fn decode_parts<C: ContentColumn>(
     })
 }
 
+/// A standalone text blob; its content column is a `String` in format
+/// version 1 and packed ([`PackedText`]) in version 2.
 #[derive(Serialize, Deserialize)]
-struct WireText {
+struct WireText<C = String> {
     replicas: BVec<u64>,
     context: BVec<super::columns::WireRanges>,
     /// A delta: the version it was made for.
     since: Option<BVec<(u32, u64)>>,
-    seq: WireSeq<String>,
+    seq: WireSeq<C>,
 }
 
 /// A decoded standalone text blob.
@@ -498,12 +524,35 @@ pub(crate) fn encode_text(
         since: since.map(|v| table.version_vector(v)),
         seq: encode_parts(&table, &bases, seq, loose, dels),
     };
-    super::envelope::seal_value(super::envelope::BlobKind::Text, &wire)
+    let kind = BlobKind::Text;
+    match packed::pack(&wire.seq.content) {
+        Some(p) => {
+            let wire = WireText {
+                replicas: wire.replicas,
+                context: wire.context,
+                since: wire.since,
+                seq: wire.seq.with_content(p),
+            };
+            seal_value_as(2, kind, &wire)
+        }
+        None => seal_value_as(FIRST_VERSION, kind, &wire),
+    }
 }
 
 pub(crate) fn decode_text(bytes: &[u8]) -> Result<TextBlob> {
-    let payload = super::envelope::open(bytes, super::envelope::BlobKind::Text)?;
-    let wire: WireText = super::columns::from_payload(payload)?;
+    let (version, payload) = open_versioned(bytes, BlobKind::Text)?;
+    let wire: WireText = if version == FIRST_VERSION {
+        super::columns::from_payload(payload)?
+    } else {
+        let w: WireText<PackedText> = super::columns::from_payload(payload)?;
+        let (seq, p) = w.seq.take_content(String::new());
+        WireText {
+            replicas: w.replicas,
+            context: w.context,
+            since: w.since,
+            seq: seq.with_content(packed::unpack(p)?),
+        }
+    };
     let table = Table::decode(&wire.replicas)?;
     let ctx = table.context(&wire.context)?;
     let since = match &wire.since {

@@ -42,6 +42,24 @@ pub fn decode_everything(bytes: &[u8]) {
     let _ = OrMap::<String, DotFun<u64>>::from_bytes(bytes);
 }
 
+/// The text of [`packed_doc`]: 3 KB of varied words (packs about 2×).
+pub fn packed_text() -> String {
+    (0..600u32)
+        .map(|i| {
+            ["tide ", "ember ", "quill ", "sorrel ", "vast "][(i * 7 % 5) as usize].to_string()
+                + &i.to_string()
+        })
+        .collect()
+}
+
+/// A document whose snapshot packs its text (format version 2).
+pub fn packed_doc() -> Doc {
+    let mut d = Doc::new(ReplicaId::new(0x2468));
+    d.transact().text("t").push_str(&packed_text()).unwrap();
+    d.transact().text("t").delete(100, 50).unwrap();
+    d
+}
+
 pub fn valid_blobs() -> Vec<Vec<u8>> {
     let d = sample_doc();
     let r = ReplicaId::new(77);
@@ -62,6 +80,7 @@ pub fn valid_blobs() -> Vec<Vec<u8>> {
         delta,
         set.to_bytes(),
         map.to_bytes(),
+        packed_doc().snapshot(),
     ]
 }
 
