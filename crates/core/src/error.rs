@@ -137,6 +137,13 @@ pub enum Invalid {
     /// Packed text that is not UTF-8 once decompressed.
     #[error("packed text is not UTF-8")]
     PackedTextNotUtf8,
+    /// A version-2 flag column that does not match the runs or its
+    /// dictionary.
+    #[error("sequence flag column does not match the runs")]
+    SeqFlagColumn,
+    /// A version-2 origin replica column that does not cover the origins.
+    #[error("origin replica column does not cover the origins")]
+    OriginReplicaColumn,
     /// Removal marker in a snapshot.
     #[error("removal marker in a snapshot")]
     RemovalMarkerInSnapshot,

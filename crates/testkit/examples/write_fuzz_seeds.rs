@@ -80,6 +80,22 @@ fn main() {
     w.extend_from_slice(&t.encode_since(&v).unwrap()[HEADER_LEN..]);
     write("decode_types", "text_delta", &w);
 
+    // Format version 2's columns: a list and texts of many runs.
+    let mut d = converge_core::Doc::new(ReplicaId::new(11));
+    let mut t = converge_core::Text::new(ReplicaId::new(4));
+    for i in 0..20 {
+        let mut tx = d.transact();
+        tx.list("l").insert(0, i).unwrap();
+        tx.text("t").insert(0, "ab").unwrap();
+        drop(tx);
+        t.insert(0, "ab").unwrap();
+        t.delete(1, 1).unwrap();
+    }
+    write("decode_doc", "many_runs_snapshot", &d.snapshot());
+    let mut w = vec![7u8];
+    w.extend_from_slice(&t.to_bytes()[HEADER_LEN..]);
+    write("decode_types", "text_many_runs", &w);
+
     let msgs = [
         Message::Summary {
             version: a.version(),

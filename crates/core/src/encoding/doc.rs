@@ -15,8 +15,9 @@ use super::columns::{
     decode_dot_fun, dot_in_context, from_payload, strictly_sorted, Table, TableBuilder, WireDot,
     WireDotSets, WireRanges,
 };
+use super::compact::{list_columns, text_columns, text_from_v2, Columns, CompactSeq};
 use super::envelope::{open, seal_value_as, BlobKind, FIRST_VERSION};
-use super::packed::{self, PackedText};
+use super::packed::TextColumn;
 use super::seq::{decode_seq, encode_seq, seq_replicas, Bases, WireItem, WireSeq};
 use crate::context::CausalContext;
 use crate::doc::delta::Delta;
@@ -80,9 +81,12 @@ enum WireNode {
     LwwRegister(BVec<(WireDot, u64, Value)>),
     List(WireSeq<BVec<WireItem>>),
     Text(WireSeq<String>),
-    /// A text whose content column is packed (format version 2; the one
-    /// variant whose index is not a kind code: its kind is `Text`).
-    PackedText(WireSeq<PackedText>),
+    /// A text in format version 2's columns (`compact.rs`): many runs, or
+    /// packed content. This and `List2` are the variants whose index is
+    /// not a kind code.
+    Text2(CompactSeq<TextColumn>),
+    /// A list in format version 2's columns.
+    List2(CompactSeq<BVec<WireItem>>),
 }
 
 /// Encodes a delta (with its dependencies) or a snapshot (`deps == None`).
@@ -108,14 +112,14 @@ pub(crate) fn encode_doc(body: &Causal<MapStore>, deps: Option<&VersionVector>) 
         slots: BVec(slots),
     };
     // Stamped with the oldest version that reads it: version-1 readers
-    // keep reading documents without packed text.
-    let packs = wire.slots.0.iter().any(|s| {
+    // keep reading documents whose sequences are short (deltas, mostly).
+    let v2 = wire.slots.0.iter().any(|s| {
         s.nodes
             .0
             .iter()
-            .any(|n| matches!(n, WireNode::PackedText(_)))
+            .any(|n| matches!(n, WireNode::Text2(_) | WireNode::List2(_)))
     });
-    seal_value_as(if packs { 2 } else { FIRST_VERSION }, kind, &wire)
+    seal_value_as(if v2 { 2 } else { FIRST_VERSION }, kind, &wire)
 }
 
 /// Replicas named by sequence origins and list items holding containers
@@ -202,15 +206,15 @@ fn flatten_slot(
                 )),
                 Node::List(l) => {
                     items = Some(&l.children);
-                    WireNode::List(encode_seq(table, bases, l))
-                }
-                Node::Text(t) => {
-                    let w = encode_seq(table, bases, t);
-                    match packed::pack(&w.content) {
-                        Some(p) => WireNode::PackedText(w.with_content(p)),
-                        None => WireNode::Text(w),
+                    match list_columns(encode_seq(table, bases, l)) {
+                        Columns::V1(w) => WireNode::List(w),
+                        Columns::V2(c) => WireNode::List2(c),
                     }
                 }
+                Node::Text(t) => match text_columns(encode_seq(table, bases, t)) {
+                    Columns::V1(w) => WireNode::Text(w),
+                    Columns::V2(c) => WireNode::Text2(c),
+                },
             });
         }
         out.push(WireSlot {
@@ -287,7 +291,12 @@ pub(crate) fn decode_doc_payload(payload: &[u8], kind: BlobKind) -> Result<Delta
         }
         depth.push(d);
         has_map.push(matches!(s.nodes.0.first(), Some(WireNode::Map { .. })));
-        has_list.push(s.nodes.0.iter().any(|n| matches!(n, WireNode::List(_))));
+        has_list.push(
+            s.nodes
+                .0
+                .iter()
+                .any(|n| matches!(n, WireNode::List(_) | WireNode::List2(_))),
+        );
     }
     // Build bottom-up: children come after their parent, so walking
     // backwards finishes every child before its parent.
@@ -512,10 +521,13 @@ fn decode_node(
         }
         WireNode::List(w) => Node::List(Box::new(decode_seq(table, ctx, bases, w, is_delta)?)),
         WireNode::Text(w) => Node::Text(Box::new(decode_seq(table, ctx, bases, w, is_delta)?)),
-        WireNode::PackedText(w) => {
-            let (w, packed) = w.take_content(String::new());
-            let w = w.with_content(packed::unpack(packed)?);
+        WireNode::Text2(c) => {
+            let w = text_from_v2(c)?;
             Node::Text(Box::new(decode_seq(table, ctx, bases, w, is_delta)?))
+        }
+        WireNode::List2(c) => {
+            let w = c.into_wire()?;
+            Node::List(Box::new(decode_seq(table, ctx, bases, w, is_delta)?))
         }
     })
 }

@@ -7,6 +7,7 @@
 
 pub(crate) mod bounded;
 pub(crate) mod columns;
+mod compact;
 mod crc;
 pub(crate) mod doc;
 mod envelope;

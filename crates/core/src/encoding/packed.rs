@@ -35,6 +35,23 @@ pub(crate) struct PackedText {
     lz4: Vec<u8>,
 }
 
+/// A text column in format version 2: plain, or packed when that pays.
+#[derive(Serialize, Deserialize)]
+pub(crate) enum TextColumn {
+    Plain(String),
+    Packed(PackedText),
+}
+
+impl TextColumn {
+    /// The text, unpacked and checked.
+    pub(crate) fn into_string(self) -> Result<String, DecodeError> {
+        match self {
+            TextColumn::Plain(s) => Ok(s),
+            TextColumn::Packed(p) => unpack(p),
+        }
+    }
+}
+
 /// `text` packed, when it is long enough, packing saves an eighth, and the
 /// block expands at most [`MAX_EXPANSION`] times.
 #[allow(clippy::arithmetic_side_effects)] // in-memory lengths, under 1 GiB

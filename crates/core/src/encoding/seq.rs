@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use super::bounded::{bytes, BVec};
 use super::columns::{Table, TableBuilder};
+use super::compact::{text_columns, text_from_v2, Columns, CompactSeq};
 use super::envelope::{open_versioned, seal_value_as, BlobKind, FIRST_VERSION};
-use super::packed::{self, PackedText};
+use super::packed::TextColumn;
 use crate::context::CausalContext;
 use crate::doc::model::item::{is_item_kind, ListItem};
 use crate::doc::model::seq_node::SeqNode;
@@ -41,20 +42,20 @@ const RIGHT_MASK: u8 = 3 << 3;
 #[derive(Serialize, Deserialize)]
 pub(crate) struct WireSeq<T> {
     /// (replica index, number of consecutive runs by it).
-    reps: BVec<(u32, u32)>,
+    pub(crate) reps: BVec<(u32, u32)>,
     /// Counter minus the end of the same replica's previous run.
-    ctrs: BVec<i64>,
-    lens: BVec<u32>,
+    pub(crate) ctrs: BVec<i64>,
+    pub(crate) lens: BVec<u32>,
     #[serde(with = "bytes")]
-    flags: Vec<u8>,
+    pub(crate) flags: Vec<u8>,
     /// Origins the flags mark explicit: (replica index, distance back from
     /// the run's own counter for the run's replica, else from that
     /// replica's latest counter in the context).
-    origins: BVec<(u32, i64)>,
+    pub(crate) origins: BVec<(u32, i64)>,
     /// The content of the visible runs, concatenated.
     pub(crate) content: T,
     /// Deltas: deleted id runs (replica index, counter, length).
-    dels: BVec<(u32, u64, u32)>,
+    pub(crate) dels: BVec<(u32, u64, u32)>,
 }
 
 impl<T> WireSeq<T> {
@@ -480,15 +481,16 @@ pub(crate) fn decode_parts<C: ContentColumn>(
     })
 }
 
-/// A standalone text blob; its content column is a `String` in format
-/// version 1 and packed ([`PackedText`]) in version 2.
+/// A standalone text blob; its columns are version 1's [`WireSeq`] or
+/// version 2's [`CompactSeq`] (long texts: packed content, coded flags
+/// and origins).
 #[derive(Serialize, Deserialize)]
-struct WireText<C = String> {
+struct WireText<S = WireSeq<String>> {
     replicas: BVec<u64>,
     context: BVec<super::columns::WireRanges>,
     /// A delta: the version it was made for.
     since: Option<BVec<(u32, u64)>>,
-    seq: WireSeq<C>,
+    seq: S,
 }
 
 /// A decoded standalone text blob.
@@ -518,24 +520,28 @@ pub(crate) fn encode_text(
     extra.extend(dels.iter().map(|(d, _)| d.replica));
     let table = TableBuilder::new(ctx, extra);
     let bases = Bases::new(table.replicas(), ctx, since);
-    let wire = WireText {
-        replicas: table.ids(),
-        context: table.context(ctx),
-        since: since.map(|v| table.version_vector(v)),
-        seq: encode_parts(&table, &bases, seq, loose, dels),
-    };
+    let (replicas, context) = (table.ids(), table.context(ctx));
+    let since = since.map(|v| table.version_vector(v));
     let kind = BlobKind::Text;
-    match packed::pack(&wire.seq.content) {
-        Some(p) => {
+    match text_columns(encode_parts(&table, &bases, seq, loose, dels)) {
+        Columns::V1(seq) => {
             let wire = WireText {
-                replicas: wire.replicas,
-                context: wire.context,
-                since: wire.since,
-                seq: wire.seq.with_content(p),
+                replicas,
+                context,
+                since,
+                seq,
+            };
+            seal_value_as(FIRST_VERSION, kind, &wire)
+        }
+        Columns::V2(seq) => {
+            let wire = WireText {
+                replicas,
+                context,
+                since,
+                seq,
             };
             seal_value_as(2, kind, &wire)
         }
-        None => seal_value_as(FIRST_VERSION, kind, &wire),
     }
 }
 
@@ -544,13 +550,12 @@ pub(crate) fn decode_text(bytes: &[u8]) -> Result<TextBlob> {
     let wire: WireText = if version == FIRST_VERSION {
         super::columns::from_payload(payload)?
     } else {
-        let w: WireText<PackedText> = super::columns::from_payload(payload)?;
-        let (seq, p) = w.seq.take_content(String::new());
+        let w: WireText<CompactSeq<TextColumn>> = super::columns::from_payload(payload)?;
         WireText {
             replicas: w.replicas,
             context: w.context,
             since: w.since,
-            seq: seq.with_content(packed::unpack(p)?),
+            seq: text_from_v2(w.seq)?,
         }
     };
     let table = Table::decode(&wire.replicas)?;

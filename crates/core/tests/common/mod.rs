@@ -60,6 +60,21 @@ pub fn packed_doc() -> Doc {
     d
 }
 
+/// A document whose list and text have many runs: format version 2's
+/// columns, with the text not packed.
+pub fn many_runs_doc() -> Doc {
+    let mut d = Doc::new(ReplicaId::new(0x1357));
+    for i in 0..24 {
+        let mut tx = d.transact();
+        tx.list("l").insert(0, i).unwrap();
+        tx.text("t").insert(0, "xy").unwrap();
+        if i % 2 == 1 {
+            tx.text("t").delete(1, 1).unwrap();
+        }
+    }
+    d
+}
+
 pub fn valid_blobs() -> Vec<Vec<u8>> {
     let d = sample_doc();
     let r = ReplicaId::new(77);
@@ -81,6 +96,7 @@ pub fn valid_blobs() -> Vec<Vec<u8>> {
         set.to_bytes(),
         map.to_bytes(),
         packed_doc().snapshot(),
+        many_runs_doc().snapshot(),
     ]
 }
 
