@@ -36,6 +36,7 @@ pub(crate) enum Columns<T, U> {
 
 /// A text node's columns: version 2's when its content packs or it has
 /// many runs, else version 1's.
+#[inline(never)] // one copy: the wasm package's size
 pub(crate) fn text_columns(w: WireSeq<String>) -> Columns<String, TextColumn> {
     let packed = super::packed::pack(&w.content);
     if packed.is_none() && w.lens.0.len() < COMPACT_MIN_RUNS {
@@ -50,6 +51,7 @@ pub(crate) fn text_columns(w: WireSeq<String>) -> Columns<String, TextColumn> {
 }
 
 /// A list node's columns: version 2's when it has many runs.
+#[inline(never)] // one copy: the wasm package's size
 pub(crate) fn list_columns<T>(w: WireSeq<T>) -> Columns<T, T> {
     if w.lens.0.len() >= COMPACT_MIN_RUNS {
         Columns::V2(CompactSeq::from_wire(w))
@@ -59,6 +61,7 @@ pub(crate) fn list_columns<T>(w: WireSeq<T>) -> Columns<T, T> {
 }
 
 /// Version 1's text columns from version 2's, the text unpacked.
+#[inline(never)] // one copy: the wasm package's size
 pub(crate) fn text_from_v2(c: CompactSeq<TextColumn>) -> Result<WireSeq<String>, DecodeError> {
     let (w, col) = c.into_wire()?.take_content(());
     Ok(w.with_content(col.into_string()?))
@@ -67,6 +70,16 @@ pub(crate) fn text_from_v2(c: CompactSeq<TextColumn>) -> Result<WireSeq<String>,
 /// A sequence node's columns in format version 2.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct CompactSeq<T> {
+    /// Everything but the content and the deletions: one non-generic
+    /// codec for texts and lists (postcard writes a nested struct's fields
+    /// as if they were this one's).
+    runs: CompactRuns,
+    content: T,
+    dels: BVec<(u32, u64, u32)>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CompactRuns {
     reps: BVec<(u32, u32)>,
     ctrs: BVec<i64>,
     lens: BVec<u32>,
@@ -81,19 +94,61 @@ pub(crate) struct CompactSeq<T> {
     origin_reps: BVec<(u32, u32)>,
     /// The explicit origins' distances (as version 1 counts them).
     origin_backs: BVec<i64>,
-    content: T,
-    dels: BVec<(u32, u64, u32)>,
+}
+
+/// Version 1's run columns (a [`WireSeq`] without content and deletions).
+struct Runs {
+    reps: BVec<(u32, u32)>,
+    ctrs: BVec<i64>,
+    lens: BVec<u32>,
+    flags: Vec<u8>,
+    origins: BVec<(u32, i64)>,
 }
 
 /// Bits an index below `n` needs (0 when there is at most one value).
 fn index_width(n: usize) -> u32 {
-    n.saturating_sub(1).checked_ilog2().map_or(0, |l| l.saturating_add(1))
+    n.saturating_sub(1)
+        .checked_ilog2()
+        .map_or(0, |l| l.saturating_add(1))
 }
 
 impl<T> CompactSeq<T> {
     /// Version 1's columns coded the version-2 way.
-    #[allow(clippy::arithmetic_side_effects)] // encodes in-memory state (trusted)
+    #[inline(never)] // one copy: the wasm package's size
     pub(crate) fn from_wire(w: WireSeq<T>) -> CompactSeq<T> {
+        let runs = Runs {
+            reps: w.reps,
+            ctrs: w.ctrs,
+            lens: w.lens,
+            flags: w.flags,
+            origins: w.origins,
+        };
+        CompactSeq {
+            runs: CompactRuns::code(runs),
+            content: w.content,
+            dels: w.dels,
+        }
+    }
+
+    /// Version 1's columns again, checking the codings.
+    #[inline(never)] // one copy: the wasm package's size
+    pub(crate) fn into_wire(self) -> Result<WireSeq<T>, DecodeError> {
+        let r = self.runs.expand()?;
+        Ok(WireSeq {
+            reps: r.reps,
+            ctrs: r.ctrs,
+            lens: r.lens,
+            flags: r.flags,
+            origins: r.origins,
+            content: self.content,
+            dels: self.dels,
+        })
+    }
+}
+
+impl CompactRuns {
+    #[allow(clippy::arithmetic_side_effects)] // encodes in-memory state (trusted)
+    fn code(w: Runs) -> CompactRuns {
         let mut flag_values: Vec<u8> = Vec::new();
         let mut indexes = Vec::with_capacity(w.flags.len());
         for f in &w.flags {
@@ -126,7 +181,7 @@ impl<T> CompactSeq<T> {
             }
             origin_backs.push(back);
         }
-        CompactSeq {
+        CompactRuns {
             reps: w.reps,
             ctrs: w.ctrs,
             lens: w.lens,
@@ -134,15 +189,13 @@ impl<T> CompactSeq<T> {
             flag_bits,
             origin_reps: BVec(origin_reps),
             origin_backs: BVec(origin_backs),
-            content: w.content,
-            dels: w.dels,
         }
     }
 
-    /// Version 1's columns again, checking the codings: what is expanded is
-    /// bounded by columns the input holds (one flag per run length, one
-    /// origin replica per distance), so a blob cannot claim more.
-    pub(crate) fn into_wire(self) -> Result<WireSeq<T>, DecodeError> {
+    /// What is expanded is bounded by columns the input holds (one flag
+    /// per run length, one origin replica per distance), so a blob cannot
+    /// claim more.
+    fn expand(self) -> Result<Runs, DecodeError> {
         let bad = |what| DecodeError::Invalid(what);
         let n = self.lens.0.len();
         let values = &self.flag_values;
@@ -190,14 +243,12 @@ impl<T> CompactSeq<T> {
         for (rep, count) in self.origin_reps.0 {
             origins.extend(backs.by_ref().take(count as usize).map(|b| (rep, b)));
         }
-        Ok(WireSeq {
+        Ok(Runs {
             reps: self.reps,
             ctrs: self.ctrs,
             lens: self.lens,
             flags,
             origins: BVec(origins),
-            content: self.content,
-            dels: self.dels,
         })
     }
 }
@@ -239,8 +290,8 @@ mod tests {
             .map(|i| [8, 9, 12, 13, 16, 17, 20, 21, 2][i % 9])
             .collect();
         let c = CompactSeq::from_wire(wire(flags, (0..500).map(|i| (3, i)).collect()));
-        assert_eq!(c.flag_bits.len(), 500);
-        assert_eq!(c.origin_reps.0, [(3, 500)]);
+        assert_eq!(c.runs.flag_bits.len(), 500);
+        assert_eq!(c.runs.origin_reps.0, [(3, 500)]);
     }
 
     #[test]
@@ -249,21 +300,21 @@ mod tests {
             || CompactSeq::from_wire(wire(alloc::vec![1, 2, 1, 3], alloc::vec![(0, 1), (0, 2)]));
         let err = |c: CompactSeq<String>| c.into_wire().err().expect("refused");
         let mut c = good();
-        c.flag_bits.push(0);
+        c.runs.flag_bits.push(0);
         assert_eq!(err(c), DecodeError::Invalid(Invalid::SeqFlagColumn));
         let mut c = good();
-        c.flag_values.clear();
+        c.runs.flag_values.clear();
         assert_eq!(err(c), DecodeError::Invalid(Invalid::SeqFlagColumn));
         let mut c = good();
         // Three values, two bits each: index 3 points past the dictionary.
-        c.flag_bits = alloc::vec![0b1100_0000];
+        c.runs.flag_bits = alloc::vec![0b1100_0000];
         assert_eq!(err(c), DecodeError::Invalid(Invalid::SeqFlagColumn));
         let mut c = good();
-        c.origin_reps.0[0].1 = u32::MAX;
+        c.runs.origin_reps.0[0].1 = u32::MAX;
         assert_eq!(err(c), DecodeError::Invalid(Invalid::OriginReplicaColumn));
         let mut c = good();
-        c.origin_reps.0.push((0, 0));
-        c.origin_reps.0[0].1 = 1;
+        c.runs.origin_reps.0.push((0, 0));
+        c.runs.origin_reps.0[0].1 = 1;
         assert_eq!(err(c), DecodeError::Invalid(Invalid::OriginReplicaColumn));
     }
 }
