@@ -671,6 +671,21 @@ mod tests {
     }
 
     #[test]
+    fn an_origin_in_a_gap_between_a_replicas_runs_is_refused() {
+        // Runs 1..=3 and 5..=7 (counter 4 went elsewhere); the second
+        // run's left origin is 4 (refused) or 3 (accepted).
+        let runs = [
+            (1, 3, LEFT_NONE | RIGHT_NONE),
+            (1, 3, LEFT_EXPLICIT | RIGHT_NONE),
+        ];
+        let blob = text_blob(&runs, &[(0, 1)], "abcdef", false);
+        assert!(Text::from_bytes(ReplicaId::new(9), &blob).is_err());
+        let blob = text_blob(&runs, &[(0, 2)], "abcdef", false);
+        let t = Text::from_bytes(ReplicaId::new(9), &blob).unwrap();
+        assert_eq!(t.to_string(), "abcdef");
+    }
+
+    #[test]
     fn a_deleted_run_past_the_counter_range_is_refused() {
         let wire = WireText {
             replicas: BVec(alloc::vec![1]),

@@ -757,11 +757,46 @@ impl<C: Content> Tree<C> {
             sort_by_high_half(list, &mut scratch);
         }
         let run = |key: u64| &runs[(key & 0xFFFF_FFFF) as usize];
+        // Per replica: its counter range and, when that range is small
+        // against its runs (64 counters a run at most: a bitmap no larger
+        // than an eighth of the runs' own memory), a bitmap of the counters
+        // its runs hold, so that an origin's existence is one lookup.
+        let mut held: Vec<(u32, u32, Vec<u64>)> = Vec::with_capacity(reps.len());
+        for list in &reps {
+            if list.windows(2).any(|w| run(w[0]).end() > run(w[1]).id.ctr) {
+                return None; // overlapping runs
+            }
+            let first = list.first().map_or(0, |&k| run(k).id.ctr);
+            let end = list.last().map_or(0, |&k| run(k).end());
+            let span = (end - first) as usize;
+            let mut bits = Vec::new();
+            if span <= 64 * list.len() {
+                bits = alloc::vec![0u64; span.div_ceil(64)];
+                for &k in list {
+                    let r = run(k);
+                    set_bits(
+                        &mut bits,
+                        (r.id.ctr - first) as usize,
+                        (r.end() - first) as usize,
+                    );
+                }
+            }
+            held.push((first, end, bits));
+        }
         // Every origin must name an item of the state (later inserts are
-        // placed relative to them): a binary search in the sorted keys.
+        // placed relative to them): a bitmap lookup or a binary search in
+        // the sorted keys.
         let exists = |id: ItemId| {
             id.is_none()
                 || reps.get(id.rep as usize).is_some_and(|list| {
+                    let (first, end, bits) = &held[id.rep as usize];
+                    if !(*first..*end).contains(&id.ctr) {
+                        return false;
+                    }
+                    if !bits.is_empty() {
+                        let c = (id.ctr - first) as usize;
+                        return bits[c / 64] & (1 << (c % 64)) != 0;
+                    }
                     let i = list.partition_point(|&k| (k >> 32) as u32 <= id.ctr);
                     i > 0 && run(list[i - 1]).contains(id)
                 })
@@ -776,11 +811,8 @@ impl<C: Content> Tree<C> {
                 return None;
             }
         }
-        for list in reps {
-            if list.windows(2).any(|w| run(w[0]).end() > run(w[1]).id.ctr) {
-                return None;
-            }
-            ends.push(list.last().map_or(0, |&k| run(k).end()));
+        for (list, (_, end, _)) in reps.into_iter().zip(held) {
+            ends.push(end);
             let mut last_leaf = NIL;
             let mut entries = Vec::new();
             for key in list {
@@ -946,6 +978,22 @@ impl<C: Content> Tree<C> {
     }
 }
 
+/// Sets bits `from..to` of `bits`, a word at a time.
+fn set_bits(bits: &mut [u64], from: usize, to: usize) {
+    let mut at = from;
+    while at < to {
+        let (word, shift) = (at / 64, at % 64);
+        let n = (64 - shift).min(to - at);
+        let mask = if n == 64 {
+            u64::MAX
+        } else {
+            ((1u64 << n) - 1) << shift
+        };
+        bits[word] |= mask;
+        at += n;
+    }
+}
+
 /// Sorts `keys` by their high 32 bits, stably: a least-significant-digit
 /// radix sort over those four bytes that skips a byte all keys share.
 /// Loading sorts every replica's runs by counter this way: linear time, and
@@ -983,7 +1031,28 @@ fn sort_by_high_half(keys: &mut Vec<u64>, scratch: &mut Vec<u64>) {
 
 #[cfg(test)]
 mod tests {
-    use super::sort_by_high_half;
+
+    #[test]
+    fn set_bits_sets_exactly_the_range() {
+        for (from, to) in [
+            (0, 0),
+            (0, 1),
+            (3, 64),
+            (0, 64),
+            (63, 65),
+            (5, 200),
+            (64, 128),
+        ] {
+            let mut bits = alloc::vec![0u64; 4];
+            set_bits(&mut bits, from, to);
+            for c in 0..256 {
+                let set = bits[c / 64] & (1 << (c % 64)) != 0;
+                assert_eq!(set, (from..to).contains(&c), "{from}..{to} at {c}");
+            }
+        }
+    }
+
+    use super::{set_bits, sort_by_high_half};
     use alloc::vec::Vec;
 
     fn radix_sort_is_a_stable_sort_by_the_high_half(keys: Vec<u64>, small: bool) -> bool {
