@@ -141,6 +141,10 @@ pub enum Invalid {
     /// dictionary.
     #[error("sequence flag column does not match the runs")]
     SeqFlagColumn,
+    /// A version-2 inferred origin that names no run (or whose counters
+    /// overflow).
+    #[error("an inferred origin names no run")]
+    InferredOrigin,
     /// A version-2 origin replica column that does not cover the origins.
     #[error("origin replica column does not cover the origins")]
     OriginReplicaColumn,

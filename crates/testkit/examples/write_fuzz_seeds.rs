@@ -86,7 +86,9 @@ fn main() {
     for i in 0..20 {
         let mut tx = d.transact();
         tx.list("l").insert(0, i).unwrap();
-        tx.text("t").insert(0, "ab").unwrap();
+        // Scattered inserts: runs whose origins version 2 infers.
+        let at = (i as usize * 7) % (2 * i as usize + 1);
+        tx.text("t").insert(at, "ab").unwrap();
         drop(tx);
         t.insert(0, "ab").unwrap();
         t.delete(1, 1).unwrap();

@@ -32,12 +32,12 @@ type Result<T> = core::result::Result<T, DecodeError>;
 const DELETED: u8 = 1;
 const LEFT_PREV: u8 = 0 << 1;
 const LEFT_NONE: u8 = 1 << 1;
-const LEFT_EXPLICIT: u8 = 2 << 1;
-const LEFT_MASK: u8 = 3 << 1;
+pub(crate) const LEFT_EXPLICIT: u8 = 2 << 1;
+pub(crate) const LEFT_MASK: u8 = 3 << 1;
 const RIGHT_NONE: u8 = 0 << 3;
 const RIGHT_NEXT: u8 = 1 << 3;
-const RIGHT_EXPLICIT: u8 = 2 << 3;
-const RIGHT_MASK: u8 = 3 << 3;
+pub(crate) const RIGHT_EXPLICIT: u8 = 2 << 3;
+pub(crate) const RIGHT_MASK: u8 = 3 << 3;
 
 #[derive(Serialize, Deserialize)]
 pub(crate) struct WireSeq<T> {
