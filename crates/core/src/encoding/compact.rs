@@ -138,16 +138,21 @@ impl Neighbours {
             return None;
         }
         // A dense slot per replica, looked up once per replica-column entry.
-        let mut slots: BTreeMap<u32, usize> = BTreeMap::new();
+        // (`BTreeMap<u32, u32>`: the tree's index already has its code.)
+        let mut slots: BTreeMap<u32, u32> = BTreeMap::new();
         let mut slot_of: Vec<u32> = Vec::with_capacity(n);
         let mut firsts = Vec::with_capacity(n);
         let mut ends: Vec<i64> = Vec::new();
         for &(rep, count) in reps {
-            let fresh = slots.len();
-            let slot = *slots.entry(rep).or_insert(fresh);
-            if slot == ends.len() {
-                ends.push(0);
-            }
+            let slot = match slots.get(&rep) {
+                Some(&s) => s as usize,
+                None => {
+                    let slot = ends.len();
+                    slots.insert(rep, slot as u32);
+                    ends.push(0);
+                    slot
+                }
+            };
             for _ in 0..count {
                 let i = firsts.len();
                 let first = ends[slot].checked_add(*ctrs.get(i)?)?;
