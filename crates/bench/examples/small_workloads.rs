@@ -22,6 +22,9 @@ use yrs::{ReadTxn, StateVector, Text, Transact, Update};
 
 const OPS: usize = 6_000;
 
+/// A workload's name, its converge side and its yrs side.
+type Workload = (&'static str, fn() -> Doc, fn() -> yrs::Doc);
+
 /// The character of operation `i`.
 fn ch(i: usize) -> &'static str {
     ["a", "b", "c", "d", "e", " "][i % 6]
@@ -104,7 +107,7 @@ fn main() {
     println!("| workload | converge time | yrs time | ÷ yrs | converge bytes | yrs v1 | yrs v2 | ÷ yrs v2 |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let rows: [(&str, fn() -> Doc, fn() -> yrs::Doc); 3] = [
+    let rows: [Workload; 3] = [
         ("appends", || converge_typing(false), || yrs_typing(false)),
         ("prepends", || converge_typing(true), || yrs_typing(true)),
         (
