@@ -97,7 +97,7 @@ pub mod kernel {
     /// checksum before every payload (`docs/encoding.md`, section 1).
     pub mod envelope {
         pub use crate::encoding::{
-            open, peek_kind, seal, BlobKind, FORMAT_VERSION, HEADER_LEN, MAGIC,
+            open, peek_kind, seal, seal_as, BlobKind, FORMAT_VERSION, HEADER_LEN, MAGIC,
         };
     }
 

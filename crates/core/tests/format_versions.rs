@@ -77,7 +77,11 @@ fn documents_of_every_version_load_and_equal_todays() {
     for (v, kind) in (1..=newest).flat_map(|v| [(v, "snapshot"), (v, "delta")]) {
         let name = &format!("v{v}-{kind}.bin");
         let bytes = std::fs::read(fixture(name)).unwrap();
-        assert_eq!(bytes[4], v, "{name} is a version-{v} blob");
+        // Stamped with the oldest version that reads it: version 2's code
+        // writes the delta (short runs, text too repetitive to pack) as
+        // version 1, its snapshot as version 2.
+        let stamp = if (v, kind) == (2, "delta") { 1 } else { v };
+        assert_eq!(bytes[4], stamp, "{name} is a version-{stamp} blob");
         let loaded = if kind == "snapshot" {
             Doc::load(ReplicaId::new(0xC3), &bytes).unwrap()
         } else {

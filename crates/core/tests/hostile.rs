@@ -33,8 +33,9 @@ quickcheck! {
                     _ => { let i = rng.below(payload.len() + 1); payload.truncate(i); }
                 }
             }
-            // Resealed, so the checksum passes and the parser sees the damage.
-            decode_everything(&seal(kind, &payload));
+            // Resealed (with its version), so the checksum passes and the
+            // parser sees the damage.
+            decode_everything(&converge_core::kernel::envelope::seal_as(blob[4], kind, &payload));
             // Not resealed: the checksum must catch it.
             let mut raw = blob.clone();
             let i = HEADER_LEN + rng.below(blob.len() - HEADER_LEN);

@@ -585,3 +585,26 @@ fn a_batch_message_holds_at_least_two_deltas() {
     assert_eq!(Message::decode(&two.encode()).unwrap(), two);
     assert_eq!(two.channel(), converge_sync::Channel::Gossip);
 }
+
+/// Sync messages read alike in every format version, so they are stamped
+/// version 1: a peer that reads only version 1 keeps syncing with this
+/// one (a review found them stamped with the newest version).
+#[test]
+fn sync_messages_are_stamped_with_the_oldest_format_version() {
+    let mut d = Doc::new(ReplicaId::new(1));
+    d.transact().text("t").insert(0, "hi").unwrap();
+    let msgs = [
+        Message::Summary {
+            version: d.version(),
+        },
+        Message::Request { have: d.version() },
+        Message::Ack {
+            version: d.version(),
+        },
+    ];
+    for m in msgs {
+        let bytes = m.encode();
+        assert_eq!(bytes[4], 1, "{m:?}");
+        assert!(Message::decode(&bytes).is_ok());
+    }
+}

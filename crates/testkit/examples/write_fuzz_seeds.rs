@@ -94,7 +94,8 @@ fn main() {
         t.delete(1, 1).unwrap();
     }
     write("decode_doc", "many_runs_snapshot", &d.snapshot());
-    let mut w = vec![7u8];
+    // The high bit of decode_types' first byte: version 2's parser.
+    let mut w = vec![0x80 | 7u8];
     w.extend_from_slice(&t.to_bytes()[HEADER_LEN..]);
     write("decode_types", "text_many_runs", &w);
 

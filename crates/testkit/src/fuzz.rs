@@ -10,7 +10,7 @@
 //!   while two honest replicas keep editing; they still converge.
 
 use arbitrary::Arbitrary;
-use converge_core::kernel::envelope::seal;
+use converge_core::kernel::envelope::{seal, seal_as};
 use converge_core::kernel::DotFun;
 use converge_core::{
     AwSet, BlobKind, Doc, GCounter, LoadOptions, LwwRegister, MvRegister, OrMap, PnCounter,
@@ -267,8 +267,12 @@ pub fn decode_doc(data: &[u8]) {
 pub fn decode_types(data: &[u8]) {
     use converge_core::Lattice;
     let kinds = BlobKind::STANDALONE;
-    let kind = kinds[usize::from(data.first().copied().unwrap_or(0)) % kinds.len()];
-    let blob = seal(kind, data.get(1..).unwrap_or_default());
+    // The first byte: the kind (low seven bits, an index into the list),
+    // and the format version (the high bit: version 2's parsers).
+    let first = data.first().copied().unwrap_or(0);
+    let kind = kinds[usize::from(first & 0x7F) % kinds.len()];
+    let version = if first & 0x80 != 0 { 2 } else { 1 };
+    let blob = seal_as(version, kind, data.get(1..).unwrap_or_default());
     if let Ok(x) = GCounter::from_bytes(&blob) {
         x.check_invariants();
     }

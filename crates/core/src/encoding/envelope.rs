@@ -9,8 +9,8 @@ use crate::error::DecodeError;
 pub const MAGIC: [u8; 4] = *b"CNVG";
 /// The newest format version this build reads and writes. It reads every
 /// version from 1 on, and stamps each blob with the oldest version that can
-/// read it (version 2 added packed text; a blob without any is version 1,
-/// so older peers keep reading it).
+/// read it (version 2 added tighter columns for long texts and lists; a
+/// blob without them is version 1, so older peers keep reading it).
 pub const FORMAT_VERSION: u8 = 2;
 /// The oldest format version this build reads.
 pub(crate) const FIRST_VERSION: u8 = 1;
@@ -91,14 +91,23 @@ impl BlobKind {
 }
 
 /// Wraps a payload in a valid envelope (header and checksum), stamped with
-/// the newest format version. Tools and fuzzers use it to reach the payload
-/// parser with arbitrary payloads.
-#[allow(clippy::arithmetic_side_effects)] // the length is checked first
+/// format version 1: the payloads every version reads alike (sync
+/// messages, and any payload that uses nothing version 2 added), so peers
+/// of every version read the blob. Tools and fuzzers use it to reach the
+/// payload parser with arbitrary payloads.
 pub fn seal(kind: BlobKind, payload: &[u8]) -> Vec<u8> {
+    seal_as(FIRST_VERSION, kind, payload)
+}
+
+/// [`seal`] stamped with format `version` (for tools and fuzzers that reach
+/// the parsers of a given version; a version this build does not read
+/// makes a blob every reader refuses).
+#[allow(clippy::arithmetic_side_effects)] // the length is checked first
+pub fn seal_as(version: u8, kind: BlobKind, payload: &[u8]) -> Vec<u8> {
     assert!(payload.len() <= MAX_PAYLOAD_LEN, "payload over 1 GiB");
     let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
     out.extend_from_slice(&MAGIC);
-    out.push(FORMAT_VERSION);
+    out.push(version);
     out.push(kind.code());
     out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
     out.extend_from_slice(&crc32c(payload).to_le_bytes());

@@ -17,4 +17,4 @@ pub(crate) mod types;
 
 pub(crate) use bounded::bytes;
 pub(crate) use envelope::open_any;
-pub use envelope::{open, peek_kind, seal, BlobKind, FORMAT_VERSION, HEADER_LEN, MAGIC};
+pub use envelope::{open, peek_kind, seal, seal_as, BlobKind, FORMAT_VERSION, HEADER_LEN, MAGIC};

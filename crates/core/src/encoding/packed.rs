@@ -21,9 +21,11 @@ pub(crate) const PACK_MIN_LEN: usize = 1024;
 /// The most a packed column may expand: LZ4 itself goes to 255×, but a
 /// reader allocates the stated length before decompressing, and decoders
 /// allocate at most a small multiple of their input (`tests/alloc_bound.rs`
-/// holds them to 64×, all of a decode's allocations together). Text that
-/// packs tighter than this stays plain.
-const MAX_EXPANSION: usize = 32;
+/// holds them to 64×, all of a decode's allocations together). Loading
+/// holds the text twice for a moment (the column, and the tree's leaves
+/// cut from it), so 16× here is at most 32× the block. Text that packs
+/// tighter than this stays plain.
+const MAX_EXPANSION: usize = 16;
 
 /// A text column, LZ4-compressed.
 #[derive(Serialize, Deserialize)]
@@ -70,7 +72,8 @@ pub(crate) fn pack(text: &str) -> Option<PackedText> {
 
 /// The text `packed` holds. The stated length is checked against what the
 /// compressed bytes can hold before anything is allocated, so a hostile
-/// blob cannot make a reader allocate more than 32 times its own size.
+/// blob cannot make a reader allocate more than 16 times its own size for
+/// the column (32 times with the leaves loading cuts from it).
 pub(crate) fn unpack(packed: PackedText) -> Result<String, DecodeError> {
     let len = packed.len as usize;
     if len < PACK_MIN_LEN || len > packed.lz4.len().saturating_mul(MAX_EXPANSION) {
@@ -101,9 +104,9 @@ mod tests {
     #[test]
     fn short_incompressible_or_too_repetitive_text_stays_plain() {
         assert!(pack(&"a".repeat(PACK_MIN_LEN - 1)).is_none());
-        // Packs over 32×: a reader would refuse it.
+        // Packs over 16×: a reader would refuse it.
         let flat = "a".repeat(100_000);
-        assert!(lz4_flex::block::compress(flat.as_bytes()).len() * 32 < flat.len());
+        assert!(lz4_flex::block::compress(flat.as_bytes()).len() * 16 < flat.len());
         assert!(pack(&flat).is_none());
         // A byte sequence without repeats (every 3-byte window distinct).
         let noise: String = (0u32..2000)

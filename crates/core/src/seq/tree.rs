@@ -758,8 +758,8 @@ impl<C: Content> Tree<C> {
         }
         let run = |key: u64| &runs[(key & 0xFFFF_FFFF) as usize];
         // Per replica: its counter range and, when that range is small
-        // against its runs (64 counters a run at most: a bitmap no larger
-        // than an eighth of the runs' own memory), a bitmap of the counters
+        // against its runs (64 counters a run at most: a bitmap of at most
+        // 8 bytes a run, against the run's own 28), a bitmap of the counters
         // its runs hold, so that an origin's existence is one lookup.
         let mut held: Vec<(u32, u32, Vec<u64>)> = Vec::with_capacity(reps.len());
         for list in &reps {
