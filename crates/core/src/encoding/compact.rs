@@ -1,6 +1,6 @@
 //! Format version 2's sequence columns, for texts and lists of many runs.
 //!
-//! The same columns as version 1's [`WireSeq`] with two coded tighter:
+//! The same columns as version 1's [`WireSeq`] with three coded tighter:
 //!
 //! - the flags: a dictionary of the flag bytes that occur (a few: a run is
 //!   deleted or not, its left origin is the previous run or explicit, its
@@ -16,9 +16,10 @@
 //!   their distances in a column of their own.
 //!
 //! On the automerge-paper trace's snapshot (12,487 runs, 12,479 explicit
-//! origins in version 1, none in version 2) this saves 36.5 KB of 121.6 KB. A node is written this way only when it has
-//! [`COMPACT_MIN_RUNS`] runs or more (or its text is packed): a keystroke's
-//! delta stays in version 1, which every reader reads.
+//! origins in version 1, none in version 2) this saves 36.5 KB of the
+//! 121.6 KB left after packing the text. A node is written this way only
+//! when it has [`COMPACT_MIN_RUNS`] runs or more (or its text is packed):
+//! a keystroke's delta stays in version 1, which every reader reads.
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -122,7 +123,8 @@ const NO_RUN: u32 = u32::MAX;
 /// `ctrs` column gives them: counters are only compared within a replica,
 /// so any base will do), and the nearest run before it and the nearest
 /// after it (in column order) by the same replica with a lower first
-/// counter ([`NO_RUN`] when there is none).
+/// counter (lower or equal after it: equal counters mean overlapping runs,
+/// refused later) ([`NO_RUN`] when there is none).
 struct Neighbours {
     firsts: Vec<i64>,
     before: Vec<u32>,
