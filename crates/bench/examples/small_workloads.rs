@@ -7,7 +7,11 @@
 //!   another as it comes (what a peer receiving keystrokes does).
 //!
 //! Prints the time (best of 5) and the final document's size (converge's
-//! snapshot; yrs's update v1 and v2 from the empty state vector).
+//! snapshot; yrs's update v1 and v2 from the empty state vector). Then the
+//! catch-up of 10,000 missed keystrokes (the first 10,000 edits of
+//! automerge-paper, a transaction each, history kept): what converge's
+//! `encode_since` sends a replica that has none of them (the logged deltas
+//! merged into one group) against yrs's update from the empty state vector.
 //!
 //! `cargo run --release -p converge-bench --example small_workloads`
 
@@ -15,7 +19,8 @@
 
 use std::time::{Duration, Instant};
 
-use converge_core::{Doc, ReplicaId};
+use converge_core::{Doc, ReplicaId, VersionVector};
+use converge_testkit::traces::{self, AUTOMERGE_PAPER};
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
 use yrs::{ReadTxn, StateVector, Text, Transact, Update};
@@ -129,4 +134,57 @@ fn main() {
             bytes as f64 / v2 as f64
         );
     }
+    catch_up();
+}
+
+/// The catch-up of the first 10,000 edits of automerge-paper.
+fn catch_up() {
+    let Ok(paper) = traces::load(AUTOMERGE_PAPER) else {
+        println!("\n(catch-up skipped: the editing traces are not at $CONVERGE_TRACES)");
+        return;
+    };
+    let edits: Vec<_> = paper
+        .txns
+        .iter()
+        .flat_map(|t| &t.patches)
+        .take(10_000)
+        .collect();
+    let mut d = Doc::new(ReplicaId::new(1));
+    let text = d.get_text("t");
+    let y = yrs::Doc::with_client_id(1);
+    let ytext = y.get_or_insert_text("t");
+    for p in &edits {
+        let mut tx = d.transact();
+        let mut ytx = y.transact_mut();
+        if p.del > 0 {
+            text.delete(&mut tx, p.pos, p.del).expect("in bounds");
+            ytext.remove_range(&mut ytx, p.pos as u32, p.del as u32);
+        }
+        if !p.ins.is_empty() {
+            text.insert(&mut tx, p.pos, &p.ins).expect("in bounds");
+            ytext.insert(&mut ytx, p.pos as u32, &p.ins);
+        }
+    }
+    let t = Instant::now();
+    let ours = d
+        .encode_since(&VersionVector::new())
+        .expect("something to send");
+    let took = t.elapsed();
+    let (v1, v2) = yrs_sizes(&y);
+    println!("\nCatch-up of 10,000 missed keystrokes (automerge-paper's first):\n");
+    println!("| | bytes | ÷ yrs v2 |");
+    println!("|---|---:|---:|");
+    println!(
+        "| converge `encode_since` (built in {:.2} ms) | {} | {:.2}x |",
+        took.as_secs_f64() * 1e3,
+        ours.len(),
+        ours.len() as f64 / v2 as f64
+    );
+    println!(
+        "| converge snapshot of the same document | {} | {:.2}x |",
+        d.snapshot().len(),
+        d.snapshot().len() as f64 / v2 as f64
+    );
+    println!("| yrs v1 | {v1} | {:.2}x |", v1 as f64 / v2 as f64);
+    println!("| yrs v2 | {v2} | 1.00x |");
 }
