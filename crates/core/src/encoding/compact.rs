@@ -374,25 +374,22 @@ fn infer_origins(w: &mut Runs) {
     let mut kept = Vec::new();
     for (i, f) in w.flags.iter_mut().enumerate() {
         let rep = reps.next().unwrap_or(u32::MAX);
-        // The item an explicit origin names, if it is by the run's replica.
-        let mut take = |kept: &mut Vec<(u32, i64)>| {
-            let (r, back) = explicit.next()?;
-            kept.push((r, back));
-            (r == rep).then(|| nb.firsts[i] - back)
+        // An explicit origin by the run's replica, naming the item the rule
+        // infers, is left out; any other is kept.
+        let mut keep_unless = |inferred: Option<i64>| {
+            let origin = explicit.next();
+            let named = origin.and_then(|(r, back)| (r == rep).then(|| nb.firsts[i] - back));
+            let drop = named.is_some() && named == inferred;
+            if !drop {
+                kept.extend(origin);
+            }
+            drop
         };
-        if *f & LEFT_MASK == LEFT_EXPLICIT {
-            let named = take(&mut kept);
-            if named.is_some() && named == nb.left(i, &w.lens.0) {
-                kept.pop();
-                *f = (*f & !LEFT_MASK) | LEFT_INFERRED;
-            }
+        if *f & LEFT_MASK == LEFT_EXPLICIT && keep_unless(nb.left(i, &w.lens.0)) {
+            *f = (*f & !LEFT_MASK) | LEFT_INFERRED;
         }
-        if *f & RIGHT_MASK == RIGHT_EXPLICIT {
-            let named = take(&mut kept);
-            if named.is_some() && named == nb.right(i) {
-                kept.pop();
-                *f = (*f & !RIGHT_MASK) | RIGHT_INFERRED;
-            }
+        if *f & RIGHT_MASK == RIGHT_EXPLICIT && keep_unless(nb.right(i)) {
+            *f = (*f & !RIGHT_MASK) | RIGHT_INFERRED;
         }
     }
     kept.extend(explicit);

@@ -520,29 +520,28 @@ pub(crate) fn encode_text(
     extra.extend(dels.iter().map(|(d, _)| d.replica));
     let table = TableBuilder::new(ctx, extra);
     let bases = Bases::new(table.replicas(), ctx, since);
-    let (replicas, context) = (table.ids(), table.context(ctx));
-    let since = since.map(|v| table.version_vector(v));
-    let kind = BlobKind::Text;
+    // The columns decide the version (and the type of the `seq` field).
     match text_columns(encode_parts(&table, &bases, seq, loose, dels)) {
-        Columns::V1(seq) => {
-            let wire = WireText {
-                replicas,
-                context,
-                since,
-                seq,
-            };
-            seal_value_as(FIRST_VERSION, kind, &wire)
-        }
-        Columns::V2(seq) => {
-            let wire = WireText {
-                replicas,
-                context,
-                since,
-                seq,
-            };
-            seal_value_as(2, kind, &wire)
-        }
+        Columns::V1(seq) => seal_text(FIRST_VERSION, &table, ctx, since, seq),
+        Columns::V2(seq) => seal_text(2, &table, ctx, since, seq),
     }
+}
+
+/// A standalone text blob with columns `seq`, stamped `version`.
+fn seal_text<S: Serialize>(
+    version: u8,
+    table: &TableBuilder,
+    ctx: &CausalContext,
+    since: Option<&crate::vv::VersionVector>,
+    seq: S,
+) -> Vec<u8> {
+    let wire = WireText {
+        replicas: table.ids(),
+        context: table.context(ctx),
+        since: since.map(|v| table.version_vector(v)),
+        seq,
+    };
+    seal_value_as(version, BlobKind::Text, &wire)
 }
 
 pub(crate) fn decode_text(bytes: &[u8]) -> Result<TextBlob> {

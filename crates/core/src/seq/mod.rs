@@ -1006,10 +1006,6 @@ pub(crate) fn has_origin_cycle<C>(runs: &[Loose<C>]) -> bool {
     }
 }
 
-/// An order of `pieces` in which every piece comes after the pieces that
-/// hold its origins (depth-first, iterative; cycles are cut), and whether
-/// there was a cycle (two runs that are each other's origins: impossible
-/// in a real history).
 /// The spans of dots of some runs, sorted by id, keys inline: what finds
 /// the run holding a dot (a snapshot's load searches every run's origins:
 /// sorting indices and searching through them was most of its time).
@@ -1058,6 +1054,10 @@ impl Spans {
     }
 }
 
+/// An order of `pieces` in which every piece comes after the pieces that
+/// hold its origins (depth-first, iterative; cycles are cut), and whether
+/// there was a cycle (two runs that are each other's origins: impossible
+/// in a real history).
 fn causal_order<C>(pieces: &[Loose<C>]) -> (Vec<usize>, bool) {
     let spans = Spans::of(pieces);
     let mut rank = alloc::vec![0usize; pieces.len()];

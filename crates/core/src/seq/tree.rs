@@ -1031,6 +1031,8 @@ fn sort_by_high_half(keys: &mut Vec<u64>, scratch: &mut Vec<u64>) {
 
 #[cfg(test)]
 mod tests {
+    use super::{set_bits, sort_by_high_half};
+    use alloc::vec::Vec;
 
     #[test]
     fn set_bits_sets_exactly_the_range() {
@@ -1051,9 +1053,6 @@ mod tests {
             }
         }
     }
-
-    use super::{set_bits, sort_by_high_half};
-    use alloc::vec::Vec;
 
     fn radix_sort_is_a_stable_sort_by_the_high_half(keys: Vec<u64>, small: bool) -> bool {
         // Small counters too, as loading has them (high bytes all zero).
