@@ -96,6 +96,17 @@ fn main() {
         "Doc local apply (txn per edit, owned handle): {t:?}, history {:?}",
         doc.history_stats()
     );
+    let snapshot = doc.snapshot();
+    let (t, s) = min_of(20, || {
+        Doc::load(ReplicaId::new(2), &snapshot)
+            .unwrap()
+            .root()
+            .text("text")
+            .unwrap()
+            .to_string()
+    });
+    assert!(s == paper.end_content);
+    println!("Doc load + read: {t:?}, {} bytes", snapshot.len());
     let (t, stats) = min_of(3, || replay_concurrent(&friends, DocReplica::new).1);
     println!(
         "friendsforever concurrent replay: {t:?}, {} update bytes",
