@@ -74,6 +74,7 @@ impl TableBuilder {
 }
 
 /// The replica table of a decoded blob.
+#[derive(Clone)]
 pub(crate) struct Table {
     ids: Vec<ReplicaId>,
 }

@@ -80,27 +80,27 @@ pub(crate) struct CompactSeq<T> {
     /// Everything but the content and the deletions: one non-generic
     /// codec for texts and lists (postcard writes a nested struct's fields
     /// as if they were this one's).
-    runs: CompactRuns,
-    content: T,
-    dels: BVec<(u32, u64, u32)>,
+    pub(super) runs: CompactRuns,
+    pub(super) content: T,
+    pub(super) dels: BVec<(u32, u64, u32)>,
 }
 
-#[derive(Serialize, Deserialize)]
-struct CompactRuns {
-    reps: BVec<(u32, u32)>,
-    ctrs: BVec<i64>,
-    lens: BVec<u32>,
+#[derive(Clone, Serialize, Deserialize)]
+pub(super) struct CompactRuns {
+    pub(super) reps: BVec<(u32, u32)>,
+    pub(super) ctrs: BVec<i64>,
+    pub(super) lens: BVec<u32>,
     /// The distinct flag bytes, in order of first use.
     #[serde(with = "bytes")]
-    flag_values: Vec<u8>,
+    pub(super) flag_values: Vec<u8>,
     /// Per run, the index of its flag byte in `flag_values`, in as many
     /// bits as the largest index needs, least significant bit first.
     #[serde(with = "bytes")]
-    flag_bits: Vec<u8>,
+    pub(super) flag_bits: Vec<u8>,
     /// (replica index, number of consecutive explicit origins naming it).
-    origin_reps: BVec<(u32, u32)>,
+    pub(super) origin_reps: BVec<(u32, u32)>,
     /// The explicit origins' distances (as version 1 counts them).
-    origin_backs: BVec<i64>,
+    pub(super) origin_backs: BVec<i64>,
 }
 
 /// Version 1's run columns (a [`WireSeq`] without content and deletions).
@@ -209,7 +209,7 @@ impl Neighbours {
 }
 
 /// Bits an index below `n` needs (0 when there is at most one value).
-fn index_width(n: usize) -> u32 {
+pub(super) fn index_width(n: usize) -> u32 {
     n.saturating_sub(1)
         .checked_ilog2()
         .map_or(0, |l| l.saturating_add(1))
@@ -250,6 +250,20 @@ impl<T> CompactSeq<T> {
 }
 
 impl CompactRuns {
+    /// Version 1's columns of these runs, without content or deletions.
+    pub(super) fn into_listing(self) -> Result<WireSeq<()>, DecodeError> {
+        let r = self.expand()?;
+        Ok(WireSeq {
+            reps: r.reps,
+            ctrs: r.ctrs,
+            lens: r.lens,
+            flags: r.flags,
+            origins: r.origins,
+            content: (),
+            dels: BVec(Vec::new()),
+        })
+    }
+
     #[allow(clippy::arithmetic_side_effects)] // encodes in-memory state (trusted)
     fn code(mut w: Runs) -> CompactRuns {
         infer_origins(&mut w);

@@ -521,6 +521,14 @@ fn decode_node(
         }
         WireNode::List(w) => Node::List(Box::new(decode_seq(table, ctx, bases, w, is_delta)?)),
         WireNode::Text(w) => Node::Text(Box::new(decode_seq(table, ctx, bases, w, is_delta)?)),
+        // A whole text may load lazily (`super::lazy`).
+        WireNode::Text2(c) if !is_delta && c.dels.0.is_empty() => {
+            let seq = super::lazy::whole_text(c, table, ctx, bases)?;
+            Node::Text(Box::new(crate::doc::model::seq_node::SeqNode {
+                seq,
+                ..Default::default()
+            }))
+        }
         WireNode::Text2(c) => {
             let w = text_from_v2(c)?;
             Node::Text(Box::new(decode_seq(table, ctx, bases, w, is_delta)?))

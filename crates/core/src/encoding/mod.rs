@@ -11,6 +11,7 @@ mod compact;
 mod crc;
 pub(crate) mod doc;
 mod envelope;
+mod lazy;
 pub(crate) mod packed;
 pub(crate) mod seq;
 pub(crate) mod types;

@@ -24,18 +24,19 @@ use crate::doc::model::Kind;
 use crate::error::DecodeError;
 use crate::id::Dot;
 use crate::seq::content::{Content, ListBuf, TextBuf};
+use crate::seq::lazy::LazySeq;
 use crate::seq::{Loose, RunIds, Seq};
 use crate::value::Value;
 
 type Result<T> = core::result::Result<T, DecodeError>;
 
-const DELETED: u8 = 1;
-const LEFT_PREV: u8 = 0 << 1;
-const LEFT_NONE: u8 = 1 << 1;
+pub(crate) const DELETED: u8 = 1;
+pub(crate) const LEFT_PREV: u8 = 0 << 1;
+pub(crate) const LEFT_NONE: u8 = 1 << 1;
 pub(crate) const LEFT_EXPLICIT: u8 = 2 << 1;
 pub(crate) const LEFT_MASK: u8 = 3 << 1;
-const RIGHT_NONE: u8 = 0 << 3;
-const RIGHT_NEXT: u8 = 1 << 3;
+pub(crate) const RIGHT_NONE: u8 = 0 << 3;
+pub(crate) const RIGHT_NEXT: u8 = 1 << 3;
 pub(crate) const RIGHT_EXPLICIT: u8 = 2 << 3;
 pub(crate) const RIGHT_MASK: u8 = 3 << 3;
 
@@ -139,6 +140,7 @@ impl ContentColumn for ListBuf<ListItem> {
 /// Per replica-table index: where counters of new runs are counted from
 /// (a delta's dependencies; zero in a state), and where origins of other
 /// replicas are counted back from (the context's latest counters).
+#[derive(Clone)]
 pub(crate) struct Bases {
     pub(crate) ctr: Vec<u64>,
     pub(crate) origin: Vec<u64>,
@@ -290,7 +292,7 @@ pub(crate) fn decode_seq<C: ContentColumn>(
     }
     let seq = parts.into_seq()?;
     Ok(SeqNode {
-        seq,
+        seq: seq.into(),
         ..SeqNode::default()
     })
 }
@@ -349,6 +351,20 @@ pub(crate) fn decode_parts<C: ContentColumn>(
     bases: &Bases,
     w: WireSeq<C::Wire>,
 ) -> Result<Parts<C>> {
+    let (w, column) = w.take_content(());
+    decode_listing(table, Some(ctx), bases, w, || C::from_column(column))
+}
+
+/// [`decode_parts`] with the content decoded by `content` (after the runs:
+/// errors come in the order they always did). Without a context, the
+/// runs' ids are not checked against one (columns checked before).
+pub(crate) fn decode_listing<C: Content>(
+    table: &Table,
+    ctx: Option<&CausalContext>,
+    bases: &Bases,
+    w: WireSeq<()>,
+    content: impl FnOnce() -> Result<C>,
+) -> Result<Parts<C>> {
     if bases.ctr.len() != table.len() {
         return Err(invalid(crate::error::Invalid::SeqBasesMismatch));
     }
@@ -384,7 +400,7 @@ pub(crate) fn decode_parts<C: ContentColumn>(
             return Err(invalid(crate::error::Invalid::EmptySeqRun));
         }
         let end = ctr.checked_add(u64::from(len)).ok_or(invalid(range))?;
-        if !ctx.contains_range(replica, ctr, end.saturating_sub(1)) {
+        if ctx.is_some_and(|ctx| !ctx.contains_range(replica, ctr, end.saturating_sub(1))) {
             return Err(invalid(crate::error::Invalid::SeqItemOutsideContext));
         }
         ends[rep] = end;
@@ -461,7 +477,7 @@ pub(crate) fn decode_parts<C: ContentColumn>(
     if origins.next().is_some() {
         return Err(invalid(crate::error::Invalid::UnusedOrigins));
     }
-    let content = C::from_column(w.content)?;
+    let content = content()?;
     if content.items() != vis_total {
         return Err(invalid(crate::error::Invalid::SeqContentMismatch));
     }
@@ -485,19 +501,48 @@ pub(crate) fn decode_parts<C: ContentColumn>(
 /// version 2's [`CompactSeq`] (long texts: packed content, coded flags
 /// and origins).
 #[derive(Serialize, Deserialize)]
-struct WireText<S = WireSeq<String>> {
-    replicas: BVec<u64>,
-    context: BVec<super::columns::WireRanges>,
+pub(super) struct WireText<S = WireSeq<String>> {
+    pub(super) replicas: BVec<u64>,
+    pub(super) context: BVec<super::columns::WireRanges>,
     /// A delta: the version it was made for.
-    since: Option<BVec<(u32, u64)>>,
-    seq: S,
+    pub(super) since: Option<BVec<(u32, u64)>>,
+    pub(super) seq: S,
+}
+
+impl<S> WireText<S> {
+    fn map_seq<T>(self, f: impl FnOnce(S) -> T) -> WireText<T> {
+        WireText {
+            replicas: self.replicas,
+            context: self.context,
+            since: self.since,
+            seq: f(self.seq),
+        }
+    }
 }
 
 /// A decoded standalone text blob.
 pub(crate) struct TextBlob {
     pub(crate) ctx: CausalContext,
     pub(crate) since: Option<crate::vv::VersionVector>,
-    pub(crate) parts: Parts<TextBuf>,
+    pub(crate) body: TextBody,
+}
+
+/// What a text blob holds.
+pub(crate) enum TextBody {
+    /// Decoded columns (a delta, or a whole text in version 1).
+    Parts(Parts<TextBuf>),
+    /// A whole text in version 2, its tree possibly built on first use.
+    Whole(LazySeq<TextBuf>),
+}
+
+impl TextBody {
+    /// The whole text's sequence.
+    pub(crate) fn into_seq(self) -> Result<LazySeq<TextBuf>> {
+        match self {
+            TextBody::Parts(p) => Ok(p.into_seq()?.into()),
+            TextBody::Whole(s) => Ok(s),
+        }
+    }
 }
 
 pub(crate) fn encode_text(
@@ -546,16 +591,12 @@ fn seal_text<S: Serialize>(
 
 pub(crate) fn decode_text(bytes: &[u8]) -> Result<TextBlob> {
     let (version, payload) = open_versioned(bytes, BlobKind::Text)?;
-    let wire: WireText = if version == FIRST_VERSION {
-        super::columns::from_payload(payload)?
+    let wire: WireText<Columns<String, TextColumn>> = if version == FIRST_VERSION {
+        let w: WireText = super::columns::from_payload(payload)?;
+        w.map_seq(Columns::V1)
     } else {
         let w: WireText<CompactSeq<TextColumn>> = super::columns::from_payload(payload)?;
-        WireText {
-            replicas: w.replicas,
-            context: w.context,
-            since: w.since,
-            seq: text_from_v2(w.seq)?,
-        }
+        w.map_seq(Columns::V2)
     };
     let table = Table::decode(&wire.replicas)?;
     let ctx = table.context(&wire.context)?;
@@ -569,11 +610,23 @@ pub(crate) fn decode_text(bytes: &[u8]) -> Result<TextBlob> {
         }
     };
     let bases = Bases::new(table.replicas(), &ctx, since.as_ref());
-    let parts = decode_parts::<TextBuf>(&table, &ctx, &bases, wire.seq)?;
-    if since.is_none() && !parts.dels.is_empty() {
-        return Err(invalid(crate::error::Invalid::DeletedRunsInWholeText));
-    }
-    Ok(TextBlob { ctx, since, parts })
+    // A whole text in version 2 may load lazily; deltas and whole texts
+    // with deleted id runs (refused below) take version 1's decoder.
+    let seq = match wire.seq {
+        Columns::V2(c) if since.is_some() || !c.dels.0.is_empty() => Columns::V1(text_from_v2(c)?),
+        seq => seq,
+    };
+    let body = match seq {
+        Columns::V2(c) => TextBody::Whole(super::lazy::whole_text(c, &table, &ctx, &bases)?),
+        Columns::V1(w) => {
+            let parts = decode_parts::<TextBuf>(&table, &ctx, &bases, w)?;
+            if since.is_none() && !parts.dels.is_empty() {
+                return Err(invalid(crate::error::Invalid::DeletedRunsInWholeText));
+            }
+            TextBody::Parts(parts)
+        }
+    };
+    Ok(TextBlob { ctx, since, body })
 }
 
 #[cfg(test)]

@@ -90,8 +90,11 @@ impl Content for TextBuf {
                 u8: self.0.len() as u32,
             };
         }
+        // Every char is one UTF-16 unit but those of four UTF-8 bytes
+        // (lead byte 0xF0 or above), which are two: counted bytewise.
+        let four_byte = self.0.bytes().filter(|&b| b >= 0xF0).count();
         Weight {
-            u16: self.0.chars().map(char::len_utf16).sum::<usize>() as u32,
+            u16: (self.chars() + four_byte) as u32,
             u8: self.0.len() as u32,
         }
     }

@@ -11,6 +11,7 @@
 //! name them as origins; their content is dropped.
 
 pub(crate) mod content;
+pub(crate) mod lazy;
 pub(crate) mod run;
 pub(crate) mod tree;
 

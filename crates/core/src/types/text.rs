@@ -9,6 +9,7 @@ use crate::doc::view::TextRef;
 use crate::error::{DecodeError, DocError};
 use crate::id::{Dot, ReplicaId};
 use crate::seq::content::{TextBuf, Unit};
+use crate::seq::lazy::LazySeq;
 use crate::seq::{Seq, SeqError, MAX_ITEMS};
 use crate::store::JoinMode;
 use crate::vv::VersionVector;
@@ -33,7 +34,7 @@ use crate::vv::VersionVector;
 #[derive(Clone)]
 pub struct Text {
     replica: ReplicaId,
-    pub(crate) seq: Seq<TextBuf>,
+    pub(crate) seq: LazySeq<TextBuf>,
     pub(crate) ctx: CausalContext,
     /// Reused for inserted text, so typing allocates nothing.
     scratch: TextBuf,
@@ -68,7 +69,7 @@ impl Text {
     pub fn new(replica: ReplicaId) -> Text {
         Text {
             replica,
-            seq: Seq::default(),
+            seq: LazySeq::default(),
             ctx: CausalContext::new(),
             scratch: TextBuf::default(),
         }
@@ -208,10 +209,9 @@ impl Text {
                 crate::error::Invalid::TextDeltaNotWhole,
             ));
         }
-        let seq = blob.parts.into_seq()?;
         Ok(Text {
             replica,
-            seq,
+            seq: blob.body.into_seq()?,
             ctx: blob.ctx,
             scratch: TextBuf::default(),
         })
@@ -265,10 +265,8 @@ impl Text {
         }
         match blob.since {
             None => {
-                let other = blob.parts.into_seq()?;
-                if self.seq.tree.counts().total as u64 + other.tree.counts().total as u64
-                    > MAX_ITEMS as u64
-                {
+                let other = blob.body.into_seq()?;
+                if self.seq.counts().total as u64 + other.counts().total as u64 > MAX_ITEMS as u64 {
                     return Err(DocError::TooLarge);
                 }
                 if self.seq.is_void() {
@@ -287,8 +285,11 @@ impl Text {
                 if !blob.ctx.is_compact_over(&mine) {
                     return Err(DecodeError::Invalid(crate::error::Invalid::TextDeltaGap).into());
                 }
-                let dels = blob.parts.dels.clone();
-                let runs = blob.parts.with_content();
+                let crate::encoding::seq::TextBody::Parts(parts) = blob.body else {
+                    unreachable!("a delta decodes to parts");
+                };
+                let dels = parts.dels.clone();
+                let runs = parts.with_content();
                 self.seq.check_runs(&runs)?;
                 // The document's own sequence join, on this text's items.
                 let mut node = SeqNode::<TextBuf> {

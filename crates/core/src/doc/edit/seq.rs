@@ -120,7 +120,7 @@ impl Transaction<'_> {
 
     /// The sequence `id` in the state, if present.
     pub(crate) fn seq<C: SeqKind>(&self, id: &ContainerId) -> Option<&Seq<C>> {
-        self.read(id).and_then(C::node).map(|s| &s.seq)
+        self.read(id).and_then(C::node).map(|s| &*s.seq)
     }
 
     /// Inserts `content` at `pos` (counted in `unit`) into the sequence

@@ -20,6 +20,7 @@ use super::Slot;
 use crate::context::CausalContext;
 use crate::id::Dot;
 use crate::seq::content::Content;
+use crate::seq::lazy::LazySeq;
 use crate::seq::{Loose, Seq, SeqOp};
 use crate::store::{DotMap, DotStore, JoinMode};
 
@@ -27,9 +28,9 @@ use crate::store::{DotMap, DotStore, JoinMode};
 const CHECK_LIMIT: u32 = 4096;
 
 #[derive(Clone, Debug)]
-pub(crate) struct SeqNode<C> {
+pub(crate) struct SeqNode<C: Content> {
     /// The integrated items (states).
-    pub(crate) seq: Seq<C>,
+    pub(crate) seq: LazySeq<C>,
     /// Inserted runs not integrated yet (deltas).
     pub(crate) loose: Vec<Loose<C>>,
     /// Deleted id runs (deltas).
@@ -42,7 +43,7 @@ pub(crate) struct SeqNode<C> {
 impl<C: Content> Default for SeqNode<C> {
     fn default() -> Self {
         SeqNode {
-            seq: Seq::default(),
+            seq: LazySeq::default(),
             loose: Vec::new(),
             dels: Vec::new(),
             children: DotMap::default(),
@@ -242,7 +243,11 @@ impl<C: Content> SeqNode<C> {
                 self.seq.join_state(&other.seq, &mut ops);
             }
         }
-        self.seq.integrate_all(other.loose, &mut ops);
+        // (Only when there is something to integrate: a text loaded
+        // lazily keeps its tree unbuilt.)
+        if !other.loose.is_empty() {
+            self.seq.integrate_all(other.loose, &mut ops);
+        }
         for (d, n) in other.dels {
             self.seq.delete_ids(d, n, &mut ops);
         }

@@ -11,6 +11,7 @@ use crate::doc::model::item::{ListContent, ListItem};
 use crate::doc::model::{Kind, ListStore};
 use crate::id::Dot;
 use crate::seq::content::{Content, TextBuf, Unit};
+use crate::seq::lazy::LazySeq;
 use crate::seq::Seq;
 use crate::value::Value;
 
@@ -63,7 +64,7 @@ fn resolve_cursor<C: Content>(seq: Option<&Seq<C>>, c: &Cursor) -> Option<usize>
 #[derive(Clone, Copy)]
 pub struct TextRef<'a> {
     /// `None` for an empty text that holds nothing yet (a list item).
-    pub(crate) seq: Option<&'a Seq<TextBuf>>,
+    pub(crate) seq: Option<&'a LazySeq<TextBuf>>,
 }
 
 impl fmt::Debug for TextRef<'_> {
@@ -86,7 +87,7 @@ impl fmt::Display for TextRef<'_> {
 impl<'a> TextRef<'a> {
     /// Length in Unicode scalar values (`char`s).
     pub fn len(&self) -> usize {
-        self.seq.map_or(0, Seq::len)
+        self.seq.map_or(0, LazySeq::len)
     }
 
     /// Whether the text is empty.
@@ -96,14 +97,17 @@ impl<'a> TextRef<'a> {
 
     /// Length in `unit`s (UTF-16 code units for JavaScript, UTF-8 bytes).
     pub fn len_in(&self, unit: Unit) -> usize {
-        self.seq.map_or(0, |s| s.tree.counts().get(unit) as usize)
+        self.seq.map_or(0, |s| s.len_in(unit))
     }
 
     /// The text in pieces, in order (no copy).
     pub fn chunks(&self) -> impl Iterator<Item = &'a str> + 'a {
-        self.seq
+        // A text loaded lazily reads its content without building its tree.
+        let whole = self.seq.and_then(LazySeq::unbuilt_content);
+        let built = self.seq.filter(|_| whole.is_none());
+        whole
             .into_iter()
-            .flat_map(|s| s.leaf_contents())
+            .chain(built.into_iter().flat_map(|s| (**s).leaf_contents()))
             .map(|c| c.0.as_str())
     }
 
@@ -124,7 +128,7 @@ impl<'a> TextRef<'a> {
     /// to a `char` index, say). A position inside a character moves to
     /// the character's end.
     pub fn convert(&self, pos: usize, from: Unit, to: Unit) -> usize {
-        let Some(seq) = self.seq else { return 0 };
+        let Some(seq) = self.built() else { return 0 };
         let pos = u32::try_from(pos).unwrap_or(u32::MAX);
         let c = seq.tree.char_of_unit(pos, from);
         seq.tree.unit_of_char(c, to) as usize
@@ -132,27 +136,32 @@ impl<'a> TextRef<'a> {
 
     /// A stable cursor at `char` index `pos`.
     pub fn cursor(&self, pos: usize, side: Side) -> Cursor {
-        make_cursor(self.seq, pos, side)
+        make_cursor(self.built(), pos, side)
     }
 
     /// Where `cursor` is now (a `char` index); `None` if it names an item
     /// this replica has not seen yet.
     pub fn resolve(&self, cursor: &Cursor) -> Option<usize> {
-        resolve_cursor(self.seq, cursor)
+        resolve_cursor(self.built(), cursor)
     }
 
     /// The stable id of the character at `char` index `pos`.
     pub fn id_at(&self, pos: usize) -> Option<Dot> {
-        self.seq?.dot_at(pos)
+        self.built()?.dot_at(pos)
     }
 
     /// Where the character `id` is now (a `char` index); `None` if it was
     /// deleted or this replica has not seen it.
     pub fn index_of(&self, id: Dot) -> Option<usize> {
-        match self.seq?.index_of(id)? {
+        match self.built()?.index_of(id)? {
             (i, true) => Some(i),
             (_, false) => None,
         }
+    }
+
+    /// The sequence, its tree built.
+    fn built(&self) -> Option<&'a Seq<TextBuf>> {
+        self.seq.map(|s| &**s)
     }
 }
 
@@ -171,7 +180,7 @@ impl fmt::Debug for ListRef<'_> {
 
 impl<'a> ListRef<'a> {
     fn seq(&self) -> Option<&'a Seq<ListContent>> {
-        self.node.map(|n| &n.seq)
+        self.node.map(|n| &*n.seq)
     }
 
     /// Number of items.
