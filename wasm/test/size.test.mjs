@@ -9,9 +9,11 @@ import { gzipSync } from "node:zlib";
 // wasm/build.sh rebuilds std for size when rustup's rust-src component is
 // there; without it (it warns) the module is ~35 KB larger. The ceiling
 // rose from 205 to 210 KB with format version 2's sequence columns (+5 KB
-// of decoder for documents 17% smaller: wasm/README.md).
+// of decoder for documents 17% smaller: wasm/README.md), then to 215 KB
+// with lazily loaded texts (+5 KB: the column check and the deferred
+// build, for loads 2.7x faster).
 const info = JSON.parse(readFileSync(new URL("../pkg/build-info.json", import.meta.url), "utf8"));
-const CEILING_GZIP_BYTES = info.std === "rebuilt" ? 210_000 : 245_000;
+const CEILING_GZIP_BYTES = info.std === "rebuilt" ? 215_000 : 250_000;
 const BUDGET_GZIP_BYTES = 100_000;
 
 test("the core package stays under its size ceiling", () => {

@@ -176,8 +176,12 @@ fn check_seq<C: Content>(
     mine: Option<&SeqNode<C>>,
     theirs: &SeqNode<C>,
 ) -> Result<Option<Dot>, DocError> {
+    if theirs.loose.is_empty() {
+        // Nothing to check (and a lazily loaded text keeps its tree unbuilt).
+        return Ok(None);
+    }
     let empty = Seq::default();
-    let seq = mine.map_or(&empty, |m| &m.seq);
+    let seq = mine.map_or(&empty, |m| &*m.seq);
     seq.check_runs(&theirs.loose)?;
     Ok(theirs.loose.iter().find_map(|r| seq.conflicting_item(r)))
 }

@@ -91,6 +91,11 @@ impl Table {
         })
     }
 
+    /// A table of these ids (a subset of a decoded one, in any order).
+    pub(crate) fn from_ids(ids: Vec<ReplicaId>) -> Table {
+        Table { ids }
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.ids.len()
     }

@@ -35,10 +35,41 @@ struct TextListing {
     bases: Bases,
 }
 
+impl TextListing {
+    /// Checked columns with a table of only the replicas their runs name
+    /// (kept per text until it is built: a blob's whole table, copied
+    /// into each of many small texts, would hold memory its size times
+    /// theirs). Every origin is in its run's replica (`check`).
+    fn own(mut runs: CompactRuns, table: &Table, bases: &Bases) -> TextListing {
+        let mut slot = alloc::vec![u32::MAX; table.len()];
+        let mut ids = Vec::new();
+        let mut ctr = Vec::new();
+        let mut origin = Vec::new();
+        for (rep, _) in runs.reps.0.iter_mut() {
+            let old = *rep as usize;
+            if slot[old] == u32::MAX {
+                slot[old] = ids.len() as u32;
+                ids.extend(table.replica(*rep));
+                ctr.push(bases.ctr[old]);
+                origin.push(bases.origin[old]);
+            }
+            *rep = slot[old];
+        }
+        for (rep, _) in runs.origin_reps.0.iter_mut() {
+            *rep = slot[*rep as usize];
+        }
+        TextListing {
+            runs,
+            table: Table::from_ids(ids),
+            bases: Bases { ctr, origin },
+        }
+    }
+}
+
 impl Listing<TextBuf> for TextListing {
     fn build(&self, content: &TextBuf) -> Seq<TextBuf> {
         let built = self.runs.clone().into_listing().and_then(|w| {
-            decode_listing(&self.table, None, &self.bases, w, || Ok(content.clone()))?.into_seq()
+            decode_listing(&self.table, None, &self.bases, w, Ok(content.clone()))?.into_seq()
         });
         match built {
             Ok(seq) => seq,
@@ -66,15 +97,11 @@ pub(super) fn whole_text(
     let CompactSeq { runs, content, .. } = c;
     let content = TextBuf(content.into_string()?);
     if let Some(total) = check(&runs, content.items(), table, ctx, bases) {
-        let listing = TextListing {
-            runs,
-            table: table.clone(),
-            bases: bases.clone(),
-        };
+        let listing = TextListing::own(runs, table, bases);
         return Ok(LazySeq::deferred(Box::new(listing), content, total));
     }
     let w = runs.into_listing()?;
-    let parts = decode_listing(table, Some(ctx), bases, w, || Ok(content))?;
+    let parts = decode_listing(table, Some(ctx), bases, w, Ok(content))?;
     Ok(parts.into_seq()?.into())
 }
 
@@ -391,7 +418,11 @@ mod tests {
     #[test]
     fn a_document_text_loads_lazily_and_merges_after() {
         let t = typed(3, 300).to_string();
-        let mut a = Doc::new(ReplicaId::new(1));
+        // The text's writer is the second replica of the blob's table.
+        let mut a = Doc::new(ReplicaId::new(5));
+        let mut c = Doc::new(ReplicaId::new(2));
+        c.transact().counter("n").add(1).unwrap();
+        a.apply(&c.snapshot()).unwrap();
         a.transact().text("notes").insert(0, &t).unwrap();
         for i in 0..60 {
             let len = a.root().text("notes").unwrap().len();
@@ -401,7 +432,7 @@ mod tests {
                 .unwrap();
         }
         let snap = a.snapshot();
-        let mut b = Doc::load(ReplicaId::new(2), &snap).unwrap();
+        let mut b = Doc::load(ReplicaId::new(3), &snap).unwrap();
         assert_eq!(
             b.root().text("notes").unwrap().to_string(),
             a.root().text("notes").unwrap().to_string()

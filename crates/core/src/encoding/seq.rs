@@ -352,18 +352,20 @@ pub(crate) fn decode_parts<C: ContentColumn>(
     w: WireSeq<C::Wire>,
 ) -> Result<Parts<C>> {
     let (w, column) = w.take_content(());
-    decode_listing(table, Some(ctx), bases, w, || C::from_column(column))
+    decode_listing(table, Some(ctx), bases, w, C::from_column(column))
 }
 
-/// [`decode_parts`] with the content decoded by `content` (after the runs:
-/// errors come in the order they always did). Without a context, the
-/// runs' ids are not checked against one (columns checked before).
+/// [`decode_parts`] with the content already decoded (an error in it is
+/// returned after the runs' errors, as it always was). Without a context,
+/// the runs' ids are not checked against one (columns checked before).
+/// Not generic over how the content was decoded: one copy per content
+/// type (the wasm package's size).
 pub(crate) fn decode_listing<C: Content>(
     table: &Table,
     ctx: Option<&CausalContext>,
     bases: &Bases,
     w: WireSeq<()>,
-    content: impl FnOnce() -> Result<C>,
+    content: Result<C>,
 ) -> Result<Parts<C>> {
     if bases.ctr.len() != table.len() {
         return Err(invalid(crate::error::Invalid::SeqBasesMismatch));
@@ -477,7 +479,7 @@ pub(crate) fn decode_listing<C: Content>(
     if origins.next().is_some() {
         return Err(invalid(crate::error::Invalid::UnusedOrigins));
     }
-    let content = content()?;
+    let content = content?;
     if content.items() != vis_total {
         return Err(invalid(crate::error::Invalid::SeqContentMismatch));
     }

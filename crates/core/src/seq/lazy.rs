@@ -3,9 +3,9 @@
 //! Loading a long text from a snapshot checks everything the tree would
 //! refuse, then keeps the checked columns and the visible content instead
 //! of building the tree (Loro loads its containers lazily the same way).
-//! Reading the whole text, its length in any unit, or encoding it again
-//! needs no tree; anything else (an edit, a merge, a cursor, a slice
-//! by position) builds it once, through [`core::ops::Deref`]. A shared
+//! Reading the whole text or its length in any unit needs no tree;
+//! anything else (an edit, a merge, a cursor, a slice by position, an
+//! encoding) builds it once, through [`core::ops::Deref`]. A shared
 //! reference may build it, so the built tree sits in a [`spin::Once`],
 //! which keeps documents `Send + Sync`.
 
@@ -36,6 +36,9 @@ struct Pending<C> {
 }
 
 impl<C: Content> Pending<C> {
+    // Out of line: every use of a sequence derefs (the wasm package's size).
+    #[inline(never)]
+    #[cold]
     fn seq(&self) -> &Seq<C> {
         self.built.call_once(|| self.listing.build(&self.content))
     }
@@ -126,6 +129,18 @@ impl<C: Content> Deref for LazySeq<C> {
 
 impl<C: Content> DerefMut for LazySeq<C> {
     fn deref_mut(&mut self) -> &mut Seq<C> {
+        if self.pending.is_some() {
+            self.build();
+        }
+        &mut self.seq
+    }
+}
+
+impl<C: Content> LazySeq<C> {
+    /// Builds the tree (or takes the one a shared reference built).
+    #[inline(never)]
+    #[cold]
+    fn build(&mut self) {
         if let Some(p) = self.pending.take() {
             let Pending {
                 listing,
@@ -137,7 +152,6 @@ impl<C: Content> DerefMut for LazySeq<C> {
                 .try_into_inner()
                 .unwrap_or_else(|| listing.build(&content));
         }
-        &mut self.seq
     }
 }
 
