@@ -18,8 +18,8 @@ use super::compact::{index_width, CompactRuns, CompactSeq};
 use super::compact::{LEFT_INFERRED, RIGHT_INFERRED};
 use super::packed::TextColumn;
 use super::seq::{
-    decode_listing, Bases, DELETED, LEFT_EXPLICIT, LEFT_MASK, LEFT_NONE, LEFT_PREV, RIGHT_EXPLICIT,
-    RIGHT_MASK, RIGHT_NEXT, RIGHT_NONE,
+    decode_listing, Bases, DELETED, LEFT_EXPLICIT, LEFT_MASK, LEFT_PREV, RIGHT_EXPLICIT,
+    RIGHT_MASK, RIGHT_NEXT,
 };
 use crate::context::CausalContext;
 use crate::error::DecodeError;
@@ -105,12 +105,11 @@ pub(super) fn whole_text(
     Ok(parts.into_seq()?.into())
 }
 
-/// Per replica: where its next run's counter is counted from, the lowest
-/// first counter of its runs so far, the span its runs cover, how many.
+/// Per replica: where its next run's counter is counted from, the span
+/// its runs cover so far (`lo`: the lowest first counter), how many runs.
 #[derive(Clone, Copy)]
 struct Replica {
     end: u64,
-    min_first: u64,
     lo: u64,
     hi: u64,
     runs: u64,
@@ -181,22 +180,23 @@ fn check(
         .iter()
         .map(|&end| Replica {
             end,
-            min_first: u64::MAX,
             lo: u64::MAX,
             hi: 0,
             runs: 0,
         })
         .collect();
     // Per run: its first counter and its replica; the explicit origins.
-    let mut firsts: Vec<u32> = Vec::with_capacity(n);
-    let mut slots: Vec<u32> = Vec::with_capacity(n);
+    let mut firsts: Vec<u32> = alloc::vec![0; n];
+    let mut slots: Vec<u32> = alloc::vec![0; n];
     let mut named: Vec<(u32, u64)> = Vec::new();
     let (mut total, mut vis) = (0u64, 0u64);
-    let mut next_first_below: Option<(u32, u64)> = None;
+    let (mut next_pending, mut next_rep, mut next_below) = (false, 0u32, 0u64);
     let mut right_inferred = false;
+    let mut bad = false;
     let mut i = 0usize;
     for &(rep, count) in &runs.reps.0 {
-        let slot = reps.get_mut(rep as usize)?;
+        // The replica's state in locals for the loop (written back after).
+        let mut slot = *reps.get(rep as usize)?;
         for _ in 0..count {
             let f = flags[i];
             let len = u64::from(runs.lens.0[i]);
@@ -206,50 +206,45 @@ fn check(
             if len == 0 || end > u64::from(u32::MAX) {
                 return None;
             }
-            // A right origin in the next run names its first item.
-            if let Some((want_rep, below)) = next_first_below.take() {
-                if want_rep != rep || ctr >= below {
-                    return None;
+            // Branch-free where the flags vary from run to run (their
+            // modes are as good as random: branches on them mispredict).
+            // A right origin in the previous run's next run: this one's
+            // first item, below the previous run.
+            bad |= next_pending & ((next_rep != rep) | (ctr >= next_below));
+            let (left, right) = (f & LEFT_MASK, f & RIGHT_MASK);
+            let p = i.saturating_sub(1);
+            let prev_end = u64::from(firsts[p]).wrapping_add(u64::from(runs.lens.0[p]));
+            let prev_ok = (i > 0) & (slots[p] == rep) & (prev_end <= ctr);
+            // Some earlier run of this replica starts lower: its last item
+            // is the origin (it ends below this run, or the bitmap below
+            // finds the overlap).
+            let inferred_ok = slot.lo < ctr;
+            bad |= ((left == LEFT_PREV) & !prev_ok) | ((left == LEFT_INFERRED) & !inferred_ok);
+            if left == LEFT_EXPLICIT || right == RIGHT_EXPLICIT {
+                if left == LEFT_EXPLICIT {
+                    named.push((rep, explicit(rep, ctr)?));
+                }
+                if right == RIGHT_EXPLICIT {
+                    named.push((rep, explicit(rep, ctr)?));
                 }
             }
-            match f & LEFT_MASK {
-                LEFT_NONE => {}
-                LEFT_PREV => {
-                    let p = i.checked_sub(1)?;
-                    let prev_end = u64::from(firsts[p]).checked_add(u64::from(runs.lens.0[p]))?;
-                    if slots[p] != rep || prev_end > ctr {
-                        return None;
-                    }
-                }
-                // Some earlier run of this replica starts lower: its last
-                // item is the origin (it ends below this run, or the
-                // bitmap below finds the overlap).
-                LEFT_INFERRED if slot.min_first < ctr => {}
-                LEFT_EXPLICIT => named.push((rep, explicit(rep, ctr)?)),
-                _ => return None,
-            }
-            match f & RIGHT_MASK {
-                RIGHT_NONE => {}
-                RIGHT_NEXT => next_first_below = Some((rep, ctr)),
-                RIGHT_INFERRED => right_inferred = true,
-                RIGHT_EXPLICIT => named.push((rep, explicit(rep, ctr)?)),
-                _ => return None,
-            }
-            total = total.checked_add(len)?;
-            if f & DELETED == 0 {
-                vis = vis.checked_add(len)?;
-            }
+            next_pending = right == RIGHT_NEXT;
+            (next_rep, next_below) = (rep, ctr);
+            right_inferred |= right == RIGHT_INFERRED;
+            // At most 2^32 runs of at most 2^32 items: no overflow.
+            total = total.wrapping_add(len);
+            vis = vis.wrapping_add(len.wrapping_mul(u64::from(f & DELETED == 0)));
             slot.end = end;
-            slot.min_first = slot.min_first.min(ctr);
             slot.lo = slot.lo.min(ctr);
             slot.hi = slot.hi.max(end);
             slot.runs = slot.runs.wrapping_add(1);
-            firsts.push(ctr as u32);
-            slots.push(rep);
+            firsts[i] = ctr as u32;
+            slots[i] = rep;
             i = i.wrapping_add(1);
         }
+        reps[rep as usize] = slot;
     }
-    if next_first_below.is_some() || origin_reps.next().is_some() || backs.next().is_some() {
+    if bad || next_pending || origin_reps.next().is_some() || backs.next().is_some() {
         return None;
     }
     if total > u64::from(MAX_ITEMS) || vis != items as u64 {
@@ -263,19 +258,9 @@ fn check(
             return None;
         }
     }
-    // An inferred right origin: some later run of this replica starts
-    // lower (equal would overlap).
-    if right_inferred {
-        let mut lowest_after = alloc::vec![u32::MAX; reps.len()];
-        for i in (0..n).rev() {
-            let (rep, first) = (slots[i] as usize, firsts[i]);
-            if flags[i] & RIGHT_MASK == RIGHT_INFERRED && lowest_after[rep] >= first {
-                return None;
-            }
-            lowest_after[rep] = lowest_after[rep].min(first);
-        }
-    }
-    // No two runs share an item, and every explicit origin names one.
+    // No two runs share an item (a bitmap of each replica's counters),
+    // and an inferred right origin has a run after it of its replica that
+    // starts lower (equal would overlap): one pass from the end.
     let mut bits: Vec<Vec<u64>> = Vec::with_capacity(reps.len());
     for r in &reps {
         let span = r.hi.saturating_sub(r.lo);
@@ -284,12 +269,19 @@ fn check(
         }
         bits.push(alloc::vec![0u64; span.div_ceil(64) as usize]);
     }
-    for i in 0..n {
-        let rep = slots[i] as usize;
-        let from = u64::from(firsts[i]).wrapping_sub(reps[rep].lo);
+    let mut lowest_after = alloc::vec![u32::MAX; if right_inferred { reps.len() } else { 0 }];
+    for i in (0..n).rev() {
+        let (rep, first) = (slots[i] as usize, firsts[i]);
+        let from = u64::from(first).wrapping_sub(reps[rep].lo);
         let to = from.wrapping_add(u64::from(runs.lens.0[i]));
         if !claim(&mut bits[rep], from as usize, to as usize) {
             return None;
+        }
+        if let Some(low) = lowest_after.get_mut(rep) {
+            if flags[i] & RIGHT_MASK == RIGHT_INFERRED && *low >= first {
+                return None;
+            }
+            *low = (*low).min(first);
         }
     }
     for (rep, ctr) in named {
@@ -540,7 +532,7 @@ mod tests {
             let bytes = base.to_bytes();
             let (version, payload) = open_versioned(&bytes, BlobKind::Text).unwrap();
             assert_eq!(version, 2);
-            for round in 0..1500 {
+            for round in 0..4000 {
                 let mut w: WireText<CompactSeq<TextColumn>> = from_payload(payload).unwrap();
                 for _ in 0..1 + lcg(&mut x) % 2 {
                     mutate(&mut w, &mut x);
