@@ -55,8 +55,9 @@ impl TextListing {
             }
             *rep = slot[old];
         }
+        // Entries naming no origin may name any index (nothing reads it).
         for (rep, _) in runs.origin_reps.0.iter_mut() {
-            *rep = slot[*rep as usize];
+            *rep = slot.get(*rep as usize).copied().unwrap_or(u32::MAX);
         }
         TextListing {
             runs,
@@ -470,7 +471,7 @@ mod tests {
         let n = r.lens.0.len();
         let i = lcg(x) as usize % n;
         let small = (lcg(x) % 7) as i64 - 3;
-        match lcg(x) % 9 {
+        match lcg(x) % 10 {
             0 => r.ctrs.0[i] = r.ctrs.0[i].wrapping_add(small),
             1 => r.lens.0[i] = r.lens.0[i].wrapping_add(small as u32),
             2 => {
@@ -500,6 +501,9 @@ mod tests {
                 let k = lcg(x) as usize % r.reps.0.len();
                 r.reps.0[k].0 ^= 1;
             }
+            // An entry for no origin, naming any replica index (found by
+            // fuzzing: the per-text table must not index by it).
+            9 => r.origin_reps.0.push(((lcg(x) % 1000) as u32, 0)),
             7 => {
                 if let TextColumn::Plain(s) = &mut w.seq.content {
                     if lcg(x) % 2 == 0 {
