@@ -236,16 +236,9 @@ impl<T> CompactSeq<T> {
     /// Version 1's columns again, checking the codings.
     #[inline(never)] // one copy: the wasm package's size
     pub(crate) fn into_wire(self) -> Result<WireSeq<T>, DecodeError> {
-        let r = self.runs.expand()?;
-        Ok(WireSeq {
-            reps: r.reps,
-            ctrs: r.ctrs,
-            lens: r.lens,
-            flags: r.flags,
-            origins: r.origins,
-            content: self.content,
-            dels: self.dels,
-        })
+        let mut w = self.runs.into_listing()?.with_content(self.content);
+        w.dels = self.dels;
+        Ok(w)
     }
 }
 
