@@ -208,8 +208,43 @@ impl Neighbours {
     }
 }
 
+/// The flag byte of each of `n` runs: `bits` holds one index into
+/// `values` a run, in as many bits as the largest index needs (`None`
+/// when the columns disagree: too many values, none, the wrong number of
+/// bits, an index past the values).
+pub(super) fn flag_column(bits: &[u8], values: &[u8], n: usize) -> Option<Vec<u8>> {
+    if values.len() > 256 || (n > 0 && values.is_empty()) {
+        return None;
+    }
+    let width = index_width(values.len()) as usize;
+    if bits.len() != n.checked_mul(width)?.div_ceil(8) {
+        return None;
+    }
+    if width == 0 {
+        return Some(values.first().map_or(Vec::new(), |&v| alloc::vec![v; n]));
+    }
+    let mut flags = Vec::with_capacity(n);
+    let mask = (1u16 << width).wrapping_sub(1);
+    let mut at = 0usize;
+    for _ in 0..n {
+        let (byte, shift) = (at / 8, at % 8);
+        let lo = u16::from(*bits.get(byte)?);
+        let hi = u16::from(bits.get(byte.wrapping_add(1)).copied().unwrap_or(0));
+        flags.push(*values.get(usize::from(((hi << 8 | lo) >> shift) & mask))?);
+        at = at.wrapping_add(width);
+    }
+    Some(flags)
+}
+
+/// How many items run-length `entries` (value, count) cover.
+pub(super) fn covered(entries: &[(u32, u32)]) -> Option<usize> {
+    entries
+        .iter()
+        .try_fold(0usize, |acc, r| acc.checked_add(r.1 as usize))
+}
+
 /// Bits an index below `n` needs (0 when there is at most one value).
-pub(super) fn index_width(n: usize) -> u32 {
+fn index_width(n: usize) -> u32 {
     n.saturating_sub(1)
         .checked_ilog2()
         .map_or(0, |l| l.saturating_add(1))
@@ -309,44 +344,9 @@ impl CompactRuns {
     fn expand(self) -> Result<Runs, DecodeError> {
         let bad = |what| DecodeError::Invalid(what);
         let n = self.lens.0.len();
-        let values = &self.flag_values;
-        if values.len() > 256 || (n > 0 && values.is_empty()) {
-            return Err(bad(Invalid::SeqFlagColumn));
-        }
-        let width = index_width(values.len()) as usize;
-        let need = n
-            .checked_mul(width)
-            .map(|bits| bits.div_ceil(8))
+        let flags = flag_column(&self.flag_bits, &self.flag_values, n)
             .ok_or(bad(Invalid::SeqFlagColumn))?;
-        if self.flag_bits.len() != need {
-            return Err(bad(Invalid::SeqFlagColumn));
-        }
-        let mut flags = Vec::with_capacity(n);
-        let mask = (1u16 << width).wrapping_sub(1);
-        let mut at = 0usize;
-        for _ in 0..n {
-            let (byte, shift) = (at / 8, at % 8);
-            let lo = u16::from(self.flag_bits.get(byte).copied().unwrap_or(0));
-            let hi = u16::from(
-                self.flag_bits
-                    .get(byte.wrapping_add(1))
-                    .copied()
-                    .unwrap_or(0),
-            );
-            let i = (((hi << 8) | lo) >> shift) & mask;
-            flags.push(
-                *values
-                    .get(usize::from(i))
-                    .ok_or(bad(Invalid::SeqFlagColumn))?,
-            );
-            at = at.wrapping_add(width);
-        }
-        let covered = self
-            .origin_reps
-            .0
-            .iter()
-            .try_fold(0usize, |acc, r| acc.checked_add(r.1 as usize));
-        if covered != Some(self.origin_backs.0.len()) {
+        if covered(&self.origin_reps.0) != Some(self.origin_backs.0.len()) {
             return Err(bad(Invalid::OriginReplicaColumn));
         }
         let mut origins = Vec::with_capacity(self.origin_backs.0.len());

@@ -14,7 +14,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use super::columns::Table;
-use super::compact::{index_width, CompactRuns, CompactSeq};
+use super::compact::{covered, flag_column, CompactRuns, CompactSeq};
 use super::compact::{LEFT_INFERRED, RIGHT_INFERRED};
 use super::packed::TextColumn;
 use super::seq::{
@@ -139,22 +139,12 @@ fn check(
     }
     // The flag dictionary: known bits only, at most 4 bits an index.
     let values = &runs.flag_values;
-    if values.is_empty() || values.len() > 16 || values.iter().any(|f| f & !0x1F != 0) {
+    if values.len() > 16 || values.iter().any(|f| f & !0x1F != 0) {
         return None;
     }
-    let width = index_width(values.len()) as usize;
-    let need = n.checked_mul(width)?.div_ceil(8);
-    if runs.flag_bits.len() != need {
-        return None;
-    }
-    let flags = flag_column(&runs.flag_bits, values, width, n)?;
+    let flags = flag_column(&runs.flag_bits, values, n)?;
     // The explicit origins, each naming an item of its run's replica.
-    let covered = runs
-        .origin_reps
-        .0
-        .iter()
-        .try_fold(0usize, |acc, r| acc.checked_add(r.1 as usize));
-    if covered != Some(runs.origin_backs.0.len()) {
+    if covered(&runs.origin_reps.0) != Some(runs.origin_backs.0.len()) {
         return None;
     }
     let mut origin_reps = runs
@@ -168,12 +158,7 @@ fn check(
         let back = u64::try_from(back).ok().filter(|b| *b >= 1 && *b < ctr)?;
         (r == rep).then(|| ctr.wrapping_sub(back))
     };
-    let covered = runs
-        .reps
-        .0
-        .iter()
-        .try_fold(0usize, |acc, r| acc.checked_add(r.1 as usize));
-    if covered != Some(n) {
+    if covered(&runs.reps.0) != Some(n) {
         return None;
     }
     let mut reps: Vec<Replica> = bases
@@ -294,26 +279,6 @@ fn check(
         }
     }
     u32::try_from(total).ok()
-}
-
-/// The flag byte of each of `n` runs: `bits` holds `width`-bit indexes
-/// into `values` (`bits` is as long as `n` indexes need).
-fn flag_column(bits: &[u8], values: &[u8], width: usize, n: usize) -> Option<Vec<u8>> {
-    let mut flags = Vec::with_capacity(n);
-    if width == 0 {
-        flags.resize(n, values[0]);
-        return Some(flags);
-    }
-    let mask = (1u16 << width).wrapping_sub(1);
-    let mut at = 0usize;
-    for _ in 0..n {
-        let (byte, shift) = (at / 8, at % 8);
-        let lo = u16::from(bits[byte]);
-        let hi = u16::from(bits.get(byte.wrapping_add(1)).copied().unwrap_or(0));
-        flags.push(*values.get(usize::from(((hi << 8 | lo) >> shift) & mask))?);
-        at = at.wrapping_add(width);
-    }
-    Some(flags)
 }
 
 /// Sets bits `from .. to`, or returns `false` if one was set already.

@@ -374,12 +374,7 @@ pub(crate) fn decode_listing<C: Content>(
     if w.ctrs.0.len() != n || w.flags.len() != n {
         return Err(invalid(crate::error::Invalid::SeqColumnsLength));
     }
-    let covered = w
-        .reps
-        .0
-        .iter()
-        .try_fold(0u64, |acc, r| acc.checked_add(u64::from(r.1)));
-    if covered != Some(n as u64) {
+    if super::compact::covered(&w.reps.0) != Some(n) {
         return Err(invalid(crate::error::Invalid::SeqReplicaColumn));
     }
     let mut reps = Vec::with_capacity(n);
