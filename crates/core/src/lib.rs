@@ -48,6 +48,7 @@ mod encoding;
 mod error;
 mod id;
 mod seq;
+mod sorted_map;
 mod store;
 mod types;
 mod value;
@@ -89,6 +90,7 @@ pub use vv::VersionVector;
 /// layers that define their own payloads, like the sync protocol).
 /// Applications normally need none of it.
 pub mod kernel {
+    pub use crate::sorted_map::Iter as DotMapIter;
     pub use crate::store::{DotFun, DotMap, DotSet, DotStore, JoinMode};
     pub use crate::types::counter::{CounterPart, CounterStore};
     pub use crate::types::{Causal, RwEntry};

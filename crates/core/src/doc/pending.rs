@@ -9,12 +9,12 @@
 //! only the deltas waiting for it: delivery in reverse order costs the same
 //! per delta as delivery in order.
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use super::delta::Delta;
 use crate::id::{Dot, ReplicaId};
 use crate::vv::VersionVector;
+use crate::sorted_map::SortedMap;
 
 /// What the causal buffer holds and has dropped.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -41,9 +41,9 @@ struct Waiting {
 #[derive(Default)]
 pub(crate) struct CausalBuffer {
     /// By arrival order (the oldest is evicted first).
-    waiting: BTreeMap<u64, Waiting>,
+    waiting: SortedMap<u64, Waiting>,
     /// Arrival numbers by the dependency they are indexed by.
-    by_need: BTreeMap<(ReplicaId, u64), Vec<u64>>,
+    by_need: SortedMap<(ReplicaId, u64), Vec<u64>>,
     bytes: usize,
     next: u64,
     evicted: u64,
@@ -97,10 +97,13 @@ fn unmet(deps: &VersionVector, version: &VersionVector) -> Option<Dot> {
 
 impl CausalBuffer {
     fn insert(&mut self, seq: u64, w: Waiting) {
-        self.by_need
-            .entry((w.needs.replica, w.needs.counter))
-            .or_default()
-            .push(seq);
+        let key = (w.needs.replica, w.needs.counter);
+        match self.by_need.get_mut(&key) {
+            Some(seqs) => seqs.push(seq),
+            None => {
+                self.by_need.insert(key, alloc::vec![seq]);
+            }
+        }
         self.bytes += w.bytes;
         self.waiting.insert(seq, w);
     }
@@ -134,7 +137,7 @@ impl CausalBuffer {
         while !self.waiting.is_empty()
             && (self.waiting.len() + 1 > max_deltas.max(1) || self.bytes + bytes > max_bytes)
         {
-            let oldest = *self.waiting.keys().next().expect("not empty");
+            let (&oldest, _) = self.waiting.iter().next().expect("not empty");
             let w = self.take(oldest).expect("present");
             let key = (w.needs.replica, w.needs.counter);
             if let Some(seqs) = self.by_need.get_mut(&key) {
@@ -165,8 +168,9 @@ impl CausalBuffer {
         for (r, c) in version.iter() {
             let met: Vec<(ReplicaId, u64)> = self
                 .by_need
-                .range((r, 0)..=(r, c))
+                .iter_from(&(r, 0))
                 .map(|(k, _)| *k)
+                .take_while(|k| *k <= (r, c))
                 .collect();
             for k in met {
                 woken.extend(self.by_need.remove(&k).unwrap_or_default());

@@ -21,7 +21,6 @@
 //! when it has [`COMPACT_MIN_RUNS`] runs or more (or its text is packed):
 //! a keystroke's delta stays in version 1, which every reader reads.
 
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -31,6 +30,7 @@ use super::bounded::{bytes, BVec};
 use super::packed::TextColumn;
 use super::seq::{WireSeq, LEFT_EXPLICIT, LEFT_MASK, RIGHT_EXPLICIT, RIGHT_MASK};
 use crate::error::{DecodeError, Invalid};
+use crate::sorted_map::SortedMap;
 
 /// Nodes with fewer runs keep version 1's columns.
 pub(crate) const COMPACT_MIN_RUNS: usize = 16;
@@ -140,8 +140,8 @@ impl Neighbours {
             return None;
         }
         // A dense slot per replica, looked up once per replica-column entry.
-        // (`BTreeMap<u32, u32>`: the tree's index already has its code.)
-        let mut slots: BTreeMap<u32, u32> = BTreeMap::new();
+        // (`SortedMap<u32, u32>`: the tree's index already has its code.)
+        let mut slots: SortedMap<u32, u32> = SortedMap::new();
         let mut slot_of: Vec<u32> = Vec::with_capacity(n);
         let mut firsts = Vec::with_capacity(n);
         let mut ends: Vec<i64> = Vec::new();

@@ -4,8 +4,8 @@
 //! O(log n). Items are never removed (deleted items stay as tombstone
 //! runs without content), so nodes only ever split.
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
+use crate::sorted_map::{Builder, SortedMap};
 
 use super::content::{Content, Unit, Weight};
 use super::run::{ItemId, Run};
@@ -100,7 +100,7 @@ pub(crate) struct Tree<C> {
     pub(crate) last_leaf: u32,
     /// Per interned replica: counter → leaf holding the items from that
     /// counter up to the next key.
-    index: Vec<BTreeMap<u32, u32>>,
+    index: Vec<SortedMap<u32, u32>>,
     /// Per interned replica: one past the greatest item counter.
     ends: Vec<u32>,
     /// Per interned replica: the leaf of the index's last entry.
@@ -309,7 +309,7 @@ impl<C: Content> Tree<C> {
     /// The item with `id`.
     pub(crate) fn find_id(&self, id: ItemId) -> Option<Place> {
         let map = self.index.get(id.rep as usize)?;
-        let (_, &leaf) = map.range(..=id.ctr).next_back()?;
+        let (_, &leaf) = map.floor(&id.ctr)?;
         let runs = &self.leaves[leaf as usize].runs;
         let idx = runs.iter().position(|r| r.contains(id))?;
         Some(Place {
@@ -326,11 +326,10 @@ impl<C: Content> Tree<C> {
             return (false, limit);
         };
         let mut until = limit;
-        let after = (core::ops::Bound::Excluded(k), core::ops::Bound::Unbounded);
-        if let Some((&next_key, _)) = map.range(after).next() {
+        if let Some((&next_key, _)) = k.checked_add(1).and_then(|n| map.iter_from(&n).next()) {
             until = until.min(next_key);
         }
-        let Some((_, &leaf)) = map.range(..=k).next_back() else {
+        let Some((_, &leaf)) = map.floor(&k) else {
             return (false, until);
         };
         for r in &self.leaves[leaf as usize].runs {
@@ -515,7 +514,7 @@ impl<C: Content> Tree<C> {
     fn assign(&mut self, rep: u32, lo: u32, hi: u32, leaf: u32) {
         let r = rep as usize;
         if self.index.len() <= r {
-            self.index.resize_with(r + 1, BTreeMap::new);
+            self.index.resize_with(r + 1, SortedMap::new);
             self.ends.resize(r + 1, 0);
             self.lasts.resize(r + 1, NIL);
         }
@@ -530,24 +529,28 @@ impl<C: Content> Tree<C> {
             return;
         }
         let restore = if hi < end && !map.contains_key(&hi) {
-            map.range(..=hi).next_back().map(|(_, &v)| v)
+            map.floor(&hi).map(|(_, &v)| v)
         } else {
             None
         };
-        let inside: Vec<u32> = map.range(lo..hi).map(|(&k, _)| k).collect();
+        let inside: Vec<u32> = map
+            .iter_from(&lo)
+            .map(|(&k, _)| k)
+            .take_while(|&k| k < hi)
+            .collect();
         for k in inside {
             map.remove(&k);
         }
         if let Some(v) = restore {
             map.insert(hi, v);
         }
-        if map.range(..lo).next_back().map(|(_, &v)| v) != Some(leaf) {
+        if lo.checked_sub(1).and_then(|p| map.floor(&p)).map(|(_, &v)| v) != Some(leaf) {
             map.insert(lo, leaf);
         }
         if hi > end {
             self.ends[r] = hi;
         }
-        self.lasts[r] = map.last_key_value().map_or(NIL, |(_, &v)| v);
+        self.lasts[r] = map.last().map_or(NIL, |(_, &v)| v);
     }
 
     /// Splits an overfull leaf; returns the new leaf and the index of the
@@ -823,8 +826,12 @@ impl<C: Content> Tree<C> {
                 }
             }
             lasts.push(last_leaf);
-            // Sorted input: the map is built in bulk.
-            index.push(entries.into_iter().collect::<BTreeMap<u32, u32>>());
+            // Strictly increasing keys (runs do not overlap): built in bulk.
+            let mut map = Builder::new(entries.len());
+            for (k, leaf) in entries {
+                map.push(k, leaf);
+            }
+            index.push(map.finish());
         }
         let mut tree = Tree {
             leaves,
