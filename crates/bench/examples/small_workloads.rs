@@ -108,6 +108,13 @@ fn yrs_sizes(d: &yrs::Doc) -> (usize, usize) {
 }
 
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("profile-remote") {
+        // For `perf`: the remote keystrokes, converge only.
+        for _ in 0..100 {
+            drop(std::hint::black_box(converge_remote()));
+        }
+        return;
+    }
     println!("{OPS} operations, a transaction each; best of 5\n");
     println!("| workload | converge time | yrs time | ÷ yrs | converge bytes | yrs v1 | yrs v2 | ÷ yrs v2 |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");

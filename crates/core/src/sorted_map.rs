@@ -77,6 +77,13 @@ impl<K, V> SortedMap<K, V> {
         }
     }
 
+    /// The entries in key order, values mutably.
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut V)> + '_ {
+        self.chunks
+            .iter_mut()
+            .flat_map(|c| c.iter_mut().map(|(k, v)| (&*k, v)))
+    }
+
     /// The values in key order.
     pub(crate) fn values(&self) -> impl DoubleEndedIterator<Item = &V> + ExactSizeIterator + '_ {
         self.iter().map(|(_, v)| v)

@@ -382,6 +382,8 @@ impl Doc {
         // The receiver has everything up to the meet: it applies the group
         // at once, and what the group repeats of it is a no-op.
         group.deps = ours.meet(theirs);
+        // Runs cut and ordered as the document lists them encode smaller.
+        model::shape_runs_like(&mut group.body.store, &self.state.store);
         let bytes = group.encode();
         // A long history (every keystroke of a text, deleted ones
         // included) can outweigh the state it led to: send the smaller.

@@ -22,7 +22,7 @@ use super::seq::{decode_seq, encode_seq, seq_replicas, Bases, WireItem, WireSeq}
 use crate::context::CausalContext;
 use crate::doc::delta::Delta;
 use crate::doc::model::path::{self, Seg};
-use crate::doc::model::{MapStore, Node, Slot, Stamped, MAX_DEPTH};
+use crate::doc::model::{deletes_by_flag, MapStore, Node, Slot, Stamped, MAX_DEPTH};
 use crate::error::DecodeError;
 use crate::store::{DotFun, DotMap, DotStore};
 use crate::types::counter::CounterPart;
@@ -112,14 +112,22 @@ pub(crate) fn encode_doc(body: &Causal<MapStore>, deps: Option<&VersionVector>) 
         slots: BVec(slots),
     };
     // Stamped with the oldest version that reads it: version-1 readers
-    // keep reading documents whose sequences are short (deltas, mostly).
+    // keep reading documents whose sequences are short (deltas, mostly);
+    // a delta whose deleted runs stand for their deletions needs version 3.
     let v2 = wire.slots.0.iter().any(|s| {
         s.nodes
             .0
             .iter()
             .any(|n| matches!(n, WireNode::Text2(_) | WireNode::List2(_)))
     });
-    seal_value_as(if v2 { 2 } else { FIRST_VERSION }, kind, &wire)
+    let version = if deps.is_some() && deletes_by_flag(&body.store) {
+        3
+    } else if v2 {
+        2
+    } else {
+        FIRST_VERSION
+    };
+    seal_value_as(version, kind, &wire)
 }
 
 /// Replicas named by sequence origins and list items holding containers

@@ -10,8 +10,11 @@ pub const MAGIC: [u8; 4] = *b"CNVG";
 /// The newest format version this build reads and writes. It reads every
 /// version from 1 on, and stamps each blob with the oldest version that can
 /// read it (version 2 added tighter columns for long texts and lists; a
-/// blob without them is version 1, so older peers keep reading it).
-pub const FORMAT_VERSION: u8 = 2;
+/// blob without them is version 1, so older peers keep reading it; in
+/// version 3 a deleted run in a delta deletes the items it names also where
+/// the reader holds them, which lets catch-up groups leave out the deleted
+/// id runs those runs repeat).
+pub const FORMAT_VERSION: u8 = 3;
 /// The oldest format version this build reads.
 pub(crate) const FIRST_VERSION: u8 = 1;
 /// Size of the envelope header in bytes.

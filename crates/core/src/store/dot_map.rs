@@ -77,6 +77,12 @@ impl<K: Ord, S> DotMap<K, S> {
         self.entries.get_mut(key)
     }
 
+    /// The entries, sorted by key, stores mutably (the caller keeps the
+    /// stores' dots consistent with the context).
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut S)> + '_ {
+        self.entries.iter_mut()
+    }
+
     /// The entries, sorted by key.
     pub fn iter(&self) -> sorted_map::Iter<'_, K, S> {
         self.entries.iter()

@@ -331,6 +331,56 @@ pub(crate) struct Slot {
     pub(crate) scan: bool,
 }
 
+/// Reshapes the loose runs of every text and list in the delta `map` the
+/// way `state` (which holds everything the delta does) lists them: see
+/// [`SeqNode::shape_like`]. For catch-up groups, whose runs come as they
+/// were typed.
+pub(crate) fn shape_runs_like(map: &mut MapStore, state: &MapStore) {
+    for (key, slot) in map.iter_mut() {
+        if let Some(known) = state.get(key) {
+            shape_slot_like(slot, known);
+        }
+    }
+}
+
+/// Whether a delta's texts or lists rely on format version 3's deleted
+/// runs (see [`SeqNode::deletes_by_flag`]).
+pub(crate) fn deletes_by_flag(map: &MapStore) -> bool {
+    map.iter().any(|(_, slot)| slot_deletes_by_flag(slot))
+}
+
+fn slot_deletes_by_flag(slot: &Slot) -> bool {
+    slot.nodes.iter().any(|node| match node {
+        Node::Map(m) => deletes_by_flag(m),
+        Node::Text(t) => t.deletes_by_flag(),
+        Node::List(l) => {
+            l.deletes_by_flag() || l.children.iter().any(|(_, s)| slot_deletes_by_flag(s))
+        }
+        _ => false,
+    })
+}
+
+fn shape_slot_like(slot: &mut Slot, state: &Slot) {
+    for node in slot.nodes.iter_mut() {
+        let Some(known) = state.nodes.iter().find(|n| n.kind() == node.kind()) else {
+            continue;
+        };
+        match (node, known) {
+            (Node::Map(m), Node::Map(s)) => shape_runs_like(m, s),
+            (Node::Text(t), Node::Text(s)) => t.shape_like(s),
+            (Node::List(l), Node::List(s)) => {
+                l.shape_like(s);
+                for (item, child) in l.children.iter_mut() {
+                    if let Some(known) = s.children.get(item) {
+                        shape_slot_like(child, known);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Joins two maps of a document, reporting to `rec`.
 pub(crate) fn join_map(
     a: &mut MapStore,

@@ -60,6 +60,114 @@ impl<C: Content> PartialEq for SeqNode<C> {
     }
 }
 
+impl<C: Content> SeqNode<C> {
+    /// Reshapes this delta's loose runs the way `state` (which holds every
+    /// item they do) lists the same items: cut where the state's runs are
+    /// cut, deleted pieces without their content, in document order, and
+    /// the deleted id runs these pieces repeat left out: since format
+    /// version 3 a deleted run deletes the items it names wherever they
+    /// are (the encoder stamps such a delta version 3). A catch-up
+    /// group then encodes like a snapshot of what it adds: a run's origins
+    /// are mostly its neighbours, which the encoding leaves implicit, and
+    /// text typed and deleted again costs its ids, not its characters.
+    /// Any order integrates ([`Seq::integrate_all`] orders runs causally),
+    /// and the receiver ends in the same state.
+    pub(crate) fn shape_like(&mut self, state: &SeqNode<C>) {
+        if self.loose.is_empty() || state.seq.is_void() {
+            return;
+        }
+        let seq: &Seq<C> = &state.seq;
+        let mut pieces: Vec<(u32, Loose<C>)> = Vec::with_capacity(self.loose.len());
+        for mut run in core::mem::take(&mut self.loose) {
+            loop {
+                let Some((k, deleted)) = seq.extent(run.id) else {
+                    // Not in the state (cannot happen): sent as it is.
+                    pieces.push((u32::MAX, run));
+                    break;
+                };
+                let rest = (k < run.len).then(|| run.split(k));
+                if deleted {
+                    run.content = None;
+                }
+                pieces.push((seq.order_of(run.id).unwrap_or(u32::MAX), run));
+                match rest {
+                    Some(r) => run = r,
+                    None => break,
+                }
+            }
+        }
+        pieces.sort_by_key(|(at, _)| *at);
+        let mut covered: Vec<(Dot, u32)> = Vec::with_capacity(pieces.len());
+        for (_, run) in pieces {
+            if run.content.is_none() {
+                covered.push((run.id, run.len));
+            }
+            match self.loose.last_mut() {
+                Some(top) if continues(top, &run) => {
+                    top.len += run.len;
+                    if let (Some(a), Some(b)) = (top.content.as_mut(), run.content.as_ref()) {
+                        a.append(b);
+                    }
+                }
+                _ => self.loose.push(run),
+            }
+        }
+        self.dels = uncovered(core::mem::take(&mut self.dels), covered);
+    }
+}
+
+impl<C: Content> SeqNode<C> {
+    /// Whether this delta lists deleted runs whose deletion its deleted id
+    /// runs do not repeat: readers before format version 3 would keep
+    /// those items where they already hold them.
+    pub(crate) fn deletes_by_flag(&self) -> bool {
+        let flagged: Vec<(Dot, u32)> = self
+            .loose
+            .iter()
+            .filter(|r| r.content.is_none())
+            .map(|r| (r.id, r.len))
+            .collect();
+        !flagged.is_empty() && !uncovered(flagged, self.dels.clone()).is_empty()
+    }
+}
+
+/// Whether `next` carries on `run`: the next dots, the left origin the
+/// previous item, the same right origin and the same deleted state.
+fn continues<C>(run: &Loose<C>, next: &Loose<C>) -> bool {
+    let end = run.id.counter + u64::from(run.len);
+    next.id.replica == run.id.replica
+        && next.id.counter == end
+        && run.len > 0
+        && next.left == Some(Dot::new(run.id.replica, end - 1))
+        && next.right == run.right
+        && next.content.is_none() == run.content.is_none()
+}
+
+/// The parts of the deleted id runs `dels` outside the `covered` id runs.
+fn uncovered(dels: Vec<(Dot, u32)>, mut covered: Vec<(Dot, u32)>) -> Vec<(Dot, u32)> {
+    covered.sort_unstable_by_key(|(d, _)| (d.replica, d.counter));
+    let mut out = Vec::with_capacity(dels.len());
+    for (d, n) in dels {
+        let (mut lo, hi) = (d.counter, d.counter + u64::from(n));
+        let from = covered.partition_point(|(c, len)| {
+            (c.replica, c.counter + u64::from(*len)) <= (d.replica, lo)
+        });
+        for (c, len) in &covered[from..] {
+            if c.replica != d.replica || c.counter >= hi {
+                break;
+            }
+            if c.counter > lo {
+                out.push((Dot::new(d.replica, lo), (c.counter - lo) as u32));
+            }
+            lo = lo.max(c.counter + u64::from(*len));
+        }
+        if lo < hi {
+            out.push((Dot::new(d.replica, lo), (hi - lo) as u32));
+        }
+    }
+    out
+}
+
 fn loose_dots<C>(r: &Loose<C>) -> impl Iterator<Item = Dot> + '_ {
     (0..r.len as u64).map(move |k| Dot::new(r.id.replica, r.id.counter + k))
 }
@@ -225,7 +333,17 @@ impl<C: Content> SeqNode<C> {
         let check_all = mode.full || !other.seq.is_void();
         let has_children = !self.children.is_empty() || !children.is_empty();
         let mut check: Vec<(Dot, u32)> = Vec::new();
+        // Deleted runs delete the items they name, also where this replica
+        // holds them already (format version 3; before, the deleted id
+        // runs always repeated them).
+        let flagged: Vec<(Dot, u32)> = other
+            .loose
+            .iter()
+            .filter(|r| r.content.is_none())
+            .map(|r| (r.id, r.len))
+            .collect();
         if has_children && !check_all {
+            check.extend(flagged.iter().copied());
             check.extend(other.dels.iter().copied());
             check.extend(children.iter().map(|(d, _)| (*d, 1)));
         }
@@ -248,7 +366,7 @@ impl<C: Content> SeqNode<C> {
         if !other.loose.is_empty() {
             self.seq.integrate_all(other.loose, &mut ops);
         }
-        for (d, n) in other.dels {
+        for (d, n) in flagged.into_iter().chain(other.dels) {
             self.seq.delete_ids(d, n, &mut ops);
         }
         if let (Some(rec), Some(ops)) = (rec.as_deref_mut(), ops) {
