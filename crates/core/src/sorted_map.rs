@@ -99,7 +99,9 @@ impl<K, V> SortedMap<K, V> {
         // Less than half full on average: pack the survivors densely so a
         // map that shrank does not keep its old chunks' memory.
         let cap = chunk_cap::<K, V>();
-        if self.chunks.len() > 1 && self.len.saturating_mul(2) < self.chunks.len().saturating_mul(cap) {
+        if self.chunks.len() > 1
+            && self.len.saturating_mul(2) < self.chunks.len().saturating_mul(cap)
+        {
             let old = core::mem::take(self);
             let mut out = Builder::new(old.len);
             for (k, v) in old {
@@ -113,7 +115,9 @@ impl<K, V> SortedMap<K, V> {
 /// Grows `chunk` for one more entry without its capacity passing `cap`.
 fn reserve_one<T>(chunk: &mut Vec<T>, cap: usize) {
     if chunk.len() == chunk.capacity() {
-        let more = chunk.capacity().clamp(1, cap.saturating_sub(chunk.capacity()).max(1));
+        let more = chunk
+            .capacity()
+            .clamp(1, cap.saturating_sub(chunk.capacity()).max(1));
         chunk.reserve_exact(more);
     }
 }
@@ -341,7 +345,8 @@ impl<K, V> Builder<K, V> {
             return;
         }
         let fresh = Vec::with_capacity(self.hint.clamp(1, cap));
-        self.chunks.push(core::mem::replace(&mut self.current, fresh));
+        self.chunks
+            .push(core::mem::replace(&mut self.current, fresh));
     }
 
     /// The map built.
@@ -558,7 +563,9 @@ mod tests {
             && map.iter().eq(model.iter())
             && backwards.into_iter().eq(model.iter().rev())
             && (0..520u16).all(|k| map.get(&k) == model.get(&k))
-            && (0..520u16).step_by(37).all(|k| map.iter_from(&k).eq(model.range(k..)))
+            && (0..520u16)
+                .step_by(37)
+                .all(|k| map.iter_from(&k).eq(model.range(k..)))
             && (0..520u16).all(|k| map.floor(&k) == model.range(..=k).next_back())
             && (0..520u16).all(|k| map.contains_key(&k) == model.contains_key(&k))
             && map.last() == model.last_key_value()
@@ -669,6 +676,10 @@ mod tests {
         }
         let cap = chunk_cap::<u16, u32>();
         assert_eq!(map.len(), 100);
-        assert!(map.chunks.len() <= 2 * 100usize.div_ceil(cap) + 1, "{}", map.chunks.len());
+        assert!(
+            map.chunks.len() <= 2 * 100usize.div_ceil(cap) + 1,
+            "{}",
+            map.chunks.len()
+        );
     }
 }

@@ -13,8 +13,8 @@ use alloc::vec::Vec;
 
 use super::delta::Delta;
 use crate::id::{Dot, ReplicaId};
-use crate::vv::VersionVector;
 use crate::sorted_map::SortedMap;
+use crate::vv::VersionVector;
 
 /// What the causal buffer holds and has dropped.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -4,8 +4,8 @@
 //! O(log n). Items are never removed (deleted items stay as tombstone
 //! runs without content), so nodes only ever split.
 
-use alloc::vec::Vec;
 use crate::sorted_map::{Builder, SortedMap};
+use alloc::vec::Vec;
 
 use super::content::{Content, Unit, Weight};
 use super::run::{ItemId, Run};
@@ -544,7 +544,12 @@ impl<C: Content> Tree<C> {
         if let Some(v) = restore {
             map.insert(hi, v);
         }
-        if lo.checked_sub(1).and_then(|p| map.floor(&p)).map(|(_, &v)| v) != Some(leaf) {
+        if lo
+            .checked_sub(1)
+            .and_then(|p| map.floor(&p))
+            .map(|(_, &v)| v)
+            != Some(leaf)
+        {
             map.insert(lo, leaf);
         }
         if hi > end {
