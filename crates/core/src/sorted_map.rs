@@ -361,7 +361,8 @@ impl<K, V> Builder<K, V> {
     }
 }
 
-/// Iterator over a [`SortedMap`]'s entries, in key order (both ends).
+/// Iterator over the entries of a `DotMap` (`DotMap::iter`), in key order
+/// (both ends).
 pub struct Iter<'a, K, V> {
     front: core::slice::Iter<'a, (K, V)>,
     chunks: core::slice::Iter<'a, Vec<(K, V)>>,

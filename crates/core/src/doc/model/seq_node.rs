@@ -121,13 +121,17 @@ impl<C: Content> SeqNode<C> {
     /// runs do not repeat: readers before format version 3 would keep
     /// those items where they already hold them.
     pub(crate) fn deletes_by_flag(&self) -> bool {
-        let flagged: Vec<(Dot, u32)> = self
-            .loose
+        let flagged = self.flagged();
+        !flagged.is_empty() && !uncovered(flagged, self.dels.clone()).is_empty()
+    }
+
+    /// The id runs of the deleted loose runs.
+    fn flagged(&self) -> Vec<(Dot, u32)> {
+        self.loose
             .iter()
             .filter(|r| r.content.is_none())
             .map(|r| (r.id, r.len))
-            .collect();
-        !flagged.is_empty() && !uncovered(flagged, self.dels.clone()).is_empty()
+            .collect()
     }
 }
 
@@ -336,12 +340,7 @@ impl<C: Content> SeqNode<C> {
         // Deleted runs delete the items they name, also where this replica
         // holds them already (format version 3; before, the deleted id
         // runs always repeated them).
-        let flagged: Vec<(Dot, u32)> = other
-            .loose
-            .iter()
-            .filter(|r| r.content.is_none())
-            .map(|r| (r.id, r.len))
-            .collect();
+        let flagged = other.flagged();
         if has_children && !check_all {
             check.extend(flagged.iter().copied());
             check.extend(other.dels.iter().copied());
