@@ -318,7 +318,7 @@ impl<K, V> Builder<K, V> {
     pub(crate) fn new(hint: usize) -> Self {
         Builder {
             chunks: Vec::with_capacity(hint.div_ceil(chunk_cap::<K, V>())),
-            current: Vec::new(),
+            current: Vec::with_capacity(hint.min(chunk_cap::<K, V>())),
             len: 0,
             hint,
         }

@@ -142,6 +142,7 @@ fn continues<C>(run: &Loose<C>, next: &Loose<C>) -> bool {
     next.id.replica == run.id.replica
         && next.id.counter == end
         && run.len > 0
+        && run.len.checked_add(next.len).is_some()
         && next.left == Some(Dot::new(run.id.replica, end - 1))
         && next.right == run.right
         && next.content.is_none() == run.content.is_none()
