@@ -400,17 +400,13 @@ impl<C: Content> Seq<C> {
         })
     }
 
-    /// Items (deleted ones included) before item `d`.
-    pub(crate) fn order_of(&self, d: Dot) -> Option<u32> {
-        Some(self.tree.position(self.find(d)?).1)
-    }
-
-    /// From item `d` on, how many items the tree's run holding `d` still
-    /// has, and whether they are deleted.
-    pub(crate) fn extent(&self, d: Dot) -> Option<(u32, bool)> {
+    /// For item `d`: the items (deleted ones included) before it, how many
+    /// items the tree's run holding it has from `d` on, and whether they
+    /// are deleted.
+    pub(crate) fn piece_at(&self, d: Dot) -> Option<(u32, u32, bool)> {
         let c = self.find(d)?;
         let run = self.tree.run(c);
-        Some((run.len() - c.off, run.deleted()))
+        Some((self.tree.position(c).1, run.len() - c.off, run.deleted()))
     }
 
     /// Visible items before item `d`, and whether `d` itself is visible.

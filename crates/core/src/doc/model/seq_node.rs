@@ -80,7 +80,7 @@ impl<C: Content> SeqNode<C> {
         let mut pieces: Vec<(u32, Loose<C>)> = Vec::with_capacity(self.loose.len());
         for mut run in core::mem::take(&mut self.loose) {
             loop {
-                let Some((k, deleted)) = seq.extent(run.id) else {
+                let Some((at, k, deleted)) = seq.piece_at(run.id) else {
                     // Not in the state (cannot happen): sent as it is.
                     pieces.push((u32::MAX, run));
                     break;
@@ -89,7 +89,7 @@ impl<C: Content> SeqNode<C> {
                 if deleted {
                     run.content = None;
                 }
-                pieces.push((seq.order_of(run.id).unwrap_or(u32::MAX), run));
+                pieces.push((at, run));
                 match rest {
                     Some(r) => run = r,
                     None => break,
@@ -103,7 +103,9 @@ impl<C: Content> SeqNode<C> {
                 covered.push((run.id, run.len));
             }
             match self.loose.last_mut() {
-                Some(top) if continues(top, &run) => {
+                Some(top)
+                    if continues(top, &run) && top.content.is_none() == run.content.is_none() =>
+                {
                     top.len += run.len;
                     if let (Some(a), Some(b)) = (top.content.as_mut(), run.content.as_ref()) {
                         a.append(b);
@@ -114,9 +116,7 @@ impl<C: Content> SeqNode<C> {
         }
         self.dels = uncovered(core::mem::take(&mut self.dels), covered);
     }
-}
 
-impl<C: Content> SeqNode<C> {
     /// Whether this delta lists deleted runs whose deletion its deleted id
     /// runs do not repeat: readers before format version 3 would keep
     /// those items where they already hold them.
@@ -135,8 +135,9 @@ impl<C: Content> SeqNode<C> {
     }
 }
 
-/// Whether `next` carries on `run`: the next dots, the left origin the
-/// previous item, the same right origin and the same deleted state.
+/// Whether `next` carries on `run` (one run could hold both): the next
+/// dots, the left origin `run`'s last item, the same right origin, and a
+/// length that still fits. Content is the caller's to compare.
 fn continues<C>(run: &Loose<C>, next: &Loose<C>) -> bool {
     let end = run.id.counter + u64::from(run.len);
     next.id.replica == run.id.replica
@@ -145,7 +146,6 @@ fn continues<C>(run: &Loose<C>, next: &Loose<C>) -> bool {
         && run.len.checked_add(next.len).is_some()
         && next.left == Some(Dot::new(run.id.replica, end - 1))
         && next.right == run.right
-        && next.content.is_none() == run.content.is_none()
 }
 
 /// The parts of the deleted id runs `dels` outside the `covered` id runs.
@@ -256,13 +256,9 @@ impl<C: Content> SeqDelta<C> {
 /// continues it.
 fn push_loose<C: Content>(loose: &mut Vec<Loose<C>>, l: Loose<C>) {
     if let Some(prev) = loose.last_mut() {
-        let continues = prev.id.replica == l.id.replica
-            && prev.id.counter + u64::from(prev.len) == l.id.counter
-            && l.left == Some(Dot::new(l.id.replica, l.id.counter - 1))
-            && prev.right == l.right;
-        if let (true, Some(a), Some(b)) = (continues, prev.content.as_mut(), l.content.as_ref()) {
-            if let Some(len) = prev.len.checked_add(l.len) {
-                prev.len = len;
+        if continues(prev, &l) {
+            if let (Some(a), Some(b)) = (prev.content.as_mut(), l.content.as_ref()) {
+                prev.len += l.len;
                 a.append(b);
                 return;
             }
