@@ -15,7 +15,10 @@ pub enum DecodeError {
     #[error("not a converge blob: the magic bytes `CNVG` are missing")]
     BadMagic,
     /// The format version is not one this build reads.
-    #[error("unsupported format version {0}: this build reads version 1; upgrade converge")]
+    #[error(
+        "unsupported format version {0}: this build reads versions 1 to {newest}; upgrade converge",
+        newest = crate::encoding::FORMAT_VERSION
+    )]
     UnsupportedVersion(u8),
     /// The header names an unknown blob kind.
     #[error("unknown blob kind {0}")]
@@ -145,6 +148,13 @@ pub enum Invalid {
     /// overflow).
     #[error("an inferred origin names no run")]
     InferredOrigin,
+    /// A version-4 run-length column that does not cover the runs.
+    #[error("a run-length sequence column does not cover the runs")]
+    SeqRunCounts,
+    /// Version-4 sequence columns that claim more runs than the blob has
+    /// bytes.
+    #[error("sequence columns claim more runs than the blob has bytes")]
+    TooManyRuns,
     /// A version-2 origin replica column that does not cover the origins.
     #[error("origin replica column does not cover the origins")]
     OriginReplicaColumn,

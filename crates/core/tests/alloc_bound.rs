@@ -48,6 +48,53 @@ fn decoding_allocates_in_proportion_to_the_input() {
     }
     packed_text_stating_a_false_length_allocates_in_proportion_to_the_input();
     the_cheapest_runs_allocate_in_proportion_to_the_input();
+    run_length_columns_allocate_in_proportion_to_the_input();
+}
+
+/// Part of the test above: format version 4 codes the runs of a text
+/// typed backwards in a few bytes, so each run costs only its character.
+fn run_length_columns_allocate_in_proportion_to_the_input() {
+    use converge_core::{Doc, ReplicaId};
+    let mut d = Doc::new(ReplicaId::new(3));
+    for _ in 0..6000 {
+        d.transact().text("t").insert(0, "x").unwrap();
+    }
+    let blob = d.snapshot();
+    assert_eq!(blob[4], 4);
+    // About 240 bytes a run at the peak (the tree and its index take
+    // about half), and a run for each byte: the most a blob of version 4
+    // may claim (`Invalid::TooManyRuns`).
+    let base = reset_peak();
+    decode_everything(&blob);
+    let peak = peak_bytes() - base;
+    assert!(
+        peak < 64 * 1024 + 256 * blob.len(),
+        "peak {peak} bytes for a {}-byte input",
+        blob.len()
+    );
+    // The same columns without their characters: 6,000 runs claimed by a
+    // blob of about 60 bytes, refused before anything is expanded.
+    let mut content = vec![0xf0, 0x2e]; // varint 6000
+    content.extend_from_slice(&[b'x'; 6000]);
+    let payload = &blob[14..];
+    let at = payload
+        .windows(content.len())
+        .position(|w| w == content.as_slice())
+        .expect("the text column is in the snapshot");
+    let mut p = payload[..at].to_vec();
+    p.push(0); // an empty string
+    p.extend_from_slice(&payload[at + content.len()..]);
+    let bad = seal(BlobKind::DocSnapshot, &p);
+    let base = reset_peak();
+    decode_everything(&bad);
+    let peak = peak_bytes() - base;
+    assert!(
+        peak < 64 * 1024 + 64 * bad.len(),
+        "peak {peak} bytes for a {}-byte input",
+        bad.len()
+    );
+    let err = Doc::load(ReplicaId::new(4), &bad).unwrap_err();
+    assert!(err.to_string().contains("more runs than"), "{err}");
 }
 
 /// Part of the test above: the legitimate document whose runs cost the

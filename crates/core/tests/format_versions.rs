@@ -45,6 +45,32 @@ fn edited() -> Doc {
     a
 }
 
+/// [`edited`] and what version 4 codes tighter: a text and a list typed
+/// backwards (every insert at the start), whose runs repeat one counter
+/// step, one length and one flag.
+fn edited_backwards() -> Doc {
+    let mut d = edited();
+    for i in 0..100 {
+        let mut tx = d.transact();
+        tx.text("backwards")
+            .insert(0, "zyx".get(i % 3..i % 3 + 1).unwrap())
+            .unwrap();
+        if i < 40 {
+            tx.list("stack").insert(0, i as i64).unwrap();
+        }
+    }
+    d
+}
+
+/// What the fixtures of `version` were written from.
+fn edited_for(version: u8) -> Doc {
+    if version >= 4 {
+        edited_backwards()
+    } else {
+        edited()
+    }
+}
+
 fn fixture(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
@@ -57,7 +83,7 @@ fn write_current_fixtures_when_asked() {
         return;
     }
     let v = converge_core::kernel::envelope::FORMAT_VERSION;
-    let doc = edited();
+    let doc = edited_for(v);
     let delta = doc.encode_since(&VersionVector::new()).unwrap();
     for (kind, bytes) in [("snapshot", doc.snapshot()), ("delta", delta)] {
         let path = fixture(&format!("v{v}-{kind}.bin"));
@@ -72,16 +98,17 @@ fn write_current_fixtures_when_asked() {
 
 #[test]
 fn documents_of_every_version_load_and_equal_todays() {
-    let today = edited();
     let newest = converge_core::kernel::envelope::FORMAT_VERSION;
     for (v, kind) in (1..=newest).flat_map(|v| [(v, "snapshot"), (v, "delta")]) {
+        let today = edited_for(v);
         let name = &format!("v{v}-{kind}.bin");
         let bytes = std::fs::read(fixture(name)).unwrap();
         // Stamped with the oldest version that reads it: version 2's code
         // writes the delta (short runs, text too repetitive to pack) as
         // version 1, its snapshot as version 2; version 3's code writes the
         // same snapshot, and a delta whose deleted runs stand for their
-        // deletions (version 3).
+        // deletions (version 3); version 4's code writes both with
+        // run-length coded columns.
         let stamp = match (v, kind) {
             (2, "delta") => 1,
             (3, "snapshot") => 2,
@@ -125,7 +152,7 @@ fn text_of_a_kilobyte_or_more_is_packed_and_stamped_version_2() {
 #[test]
 fn unknown_versions_are_refused_by_name() {
     let mut bytes = edited().snapshot();
-    for v in [0u8, 4, 255] {
+    for v in [0u8, 5, 255] {
         bytes[4] = v;
         assert_eq!(
             Doc::load(ReplicaId::new(9), &bytes).unwrap_err(),
@@ -212,4 +239,41 @@ fn lists_and_texts_of_many_runs_use_version_2_columns_and_round_trip() {
     assert_eq!(key[4], 1);
     c.apply(&key).unwrap();
     assert_eq!(c.snapshot(), a.snapshot());
+}
+
+#[test]
+fn text_and_lists_typed_backwards_use_version_4_columns_and_round_trip() {
+    let mut d = Doc::new(ReplicaId::new(7));
+    for i in 0..6000 {
+        let mut tx = d.transact();
+        tx.text("t").insert(0, ["a", "b", "c"][i % 3]).unwrap();
+        if i < 2000 {
+            tx.list("l").insert(0, true).unwrap();
+        }
+    }
+    let snapshot = d.snapshot();
+    assert_eq!(snapshot[4], 4, "run-length columns are version 4");
+    // The characters and items (three bytes each) themselves, and about a
+    // hundred bytes besides (version 2: two bytes and a bit more a run).
+    assert!(
+        snapshot.len() < 6000 + 3 * 2000 + 120,
+        "{} bytes",
+        snapshot.len()
+    );
+    let loaded = Doc::load(ReplicaId::new(8), &snapshot).unwrap();
+    assert_eq!(loaded.to_value(), d.to_value());
+    assert_eq!(loaded.snapshot(), snapshot);
+    // A replica that has none of it catches up with the same coding.
+    let all = d.encode_since(&VersionVector::new()).unwrap();
+    assert_eq!(all[4], 4);
+    let mut fresh = Doc::new(ReplicaId::new(9));
+    fresh.apply(&all).unwrap();
+    assert_eq!(fresh.snapshot(), snapshot);
+    // Deleted, the text has runs but no content: version 2's columns.
+    d.transact().text("t").delete(0, 6000).unwrap();
+    d.transact().list("l").delete(0, 2000).unwrap();
+    let deleted = d.snapshot();
+    assert_eq!(deleted[4], 2, "no run-length columns without content");
+    let loaded = Doc::load(ReplicaId::new(8), &deleted).unwrap();
+    assert_eq!(loaded.snapshot(), deleted);
 }

@@ -295,29 +295,7 @@ impl CompactRuns {
     #[allow(clippy::arithmetic_side_effects)] // encodes in-memory state (trusted)
     fn code(mut w: Runs) -> CompactRuns {
         infer_origins(&mut w);
-        let mut flag_values: Vec<u8> = Vec::new();
-        let mut indexes = Vec::with_capacity(w.flags.len());
-        for f in &w.flags {
-            let i = match flag_values.iter().position(|v| v == f) {
-                Some(i) => i,
-                None => {
-                    flag_values.push(*f);
-                    flag_values.len() - 1
-                }
-            };
-            indexes.push(i as u8);
-        }
-        let width = index_width(flag_values.len());
-        let mut flag_bits = alloc::vec![0u8; (indexes.len() * width as usize).div_ceil(8)];
-        for (n, i) in indexes.iter().enumerate().filter(|_| width > 0) {
-            let at = n * width as usize;
-            // An index spans at most two bytes (width <= 8).
-            let v = u16::from(*i) << (at % 8);
-            flag_bits[at / 8] |= v as u8;
-            if let Some(b) = flag_bits.get_mut(at / 8 + 1) {
-                *b |= (v >> 8) as u8;
-            }
-        }
+        let (flag_values, flag_bits) = pack_flags(&w.flags);
         let mut origin_reps: Vec<(u32, u32)> = Vec::new();
         let mut origin_backs = Vec::with_capacity(w.origins.0.len());
         for (rep, back) in w.origins.0 {
@@ -364,6 +342,36 @@ impl CompactRuns {
         restore_origins(&mut runs)?;
         Ok(runs)
     }
+}
+
+/// The flag bytes as a dictionary (in order of first use) and each run's
+/// index into it, bit-packed as [`flag_column`] reads them.
+#[allow(clippy::arithmetic_side_effects)] // bounded by `flags.len()`
+pub(super) fn pack_flags(flags: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let mut values: Vec<u8> = Vec::new();
+    let mut indexes = Vec::with_capacity(flags.len());
+    for f in flags {
+        let i = match values.iter().position(|v| v == f) {
+            Some(i) => i,
+            None => {
+                values.push(*f);
+                values.len() - 1
+            }
+        };
+        indexes.push(i as u8);
+    }
+    let width = index_width(values.len());
+    let mut bits = alloc::vec![0u8; (indexes.len() * width as usize).div_ceil(8)];
+    for (n, i) in indexes.iter().enumerate().filter(|_| width > 0) {
+        let at = n * width as usize;
+        // An index spans at most two bytes (width <= 8).
+        let v = u16::from(*i) << (at % 8);
+        bits[at / 8] |= v as u8;
+        if let Some(b) = bits.get_mut(at / 8 + 1) {
+            *b |= (v >> 8) as u8;
+        }
+    }
+    (values, bits)
 }
 
 /// Replaces the explicit origins a reader can infer by the inferred modes.

@@ -18,6 +18,7 @@ use super::columns::{
 use super::compact::{list_columns, text_columns, text_from_v2, Columns, CompactSeq};
 use super::envelope::{open, seal_value_as, BlobKind, FIRST_VERSION};
 use super::packed::TextColumn;
+use super::rle::{shorter, Chosen, RleSeq};
 use super::seq::{decode_seq, encode_seq, seq_replicas, Bases, WireItem, WireSeq};
 use crate::context::CausalContext;
 use crate::doc::delta::Delta;
@@ -87,6 +88,11 @@ enum WireNode {
     Text2(CompactSeq<TextColumn>),
     /// A list in format version 2's columns.
     List2(CompactSeq<BVec<WireItem>>),
+    /// A text in format version 4's columns (`rle.rs`): version 2's with
+    /// repeating columns run-length coded.
+    Text4(RleSeq<TextColumn>),
+    /// A list in format version 4's columns.
+    List4(RleSeq<BVec<WireItem>>),
 }
 
 /// Encodes a delta (with its dependencies) or a snapshot (`deps == None`).
@@ -113,16 +119,14 @@ pub(crate) fn encode_doc(body: &Causal<MapStore>, deps: Option<&VersionVector>) 
     };
     // Stamped with the oldest version that reads it: version-1 readers
     // keep reading documents whose sequences are short (deltas, mostly);
-    // a delta whose deleted runs stand for their deletions needs version 3.
-    let v2 = wire.slots.0.iter().any(|s| {
-        s.nodes
-            .0
-            .iter()
-            .any(|n| matches!(n, WireNode::Text2(_) | WireNode::List2(_)))
-    });
-    let version = if deps.is_some() && deletes_by_flag(&body.store) {
+    // a delta whose deleted runs stand for their deletions needs version 3,
+    // run-length coded columns version 4.
+    let nodes = || wire.slots.0.iter().flat_map(|s| s.nodes.0.iter());
+    let version = if nodes().any(|n| matches!(n, WireNode::Text4(_) | WireNode::List4(_))) {
+        4
+    } else if deps.is_some() && deletes_by_flag(&body.store) {
         3
-    } else if v2 {
+    } else if nodes().any(|n| matches!(n, WireNode::Text2(_) | WireNode::List2(_))) {
         2
     } else {
         FIRST_VERSION
@@ -216,12 +220,25 @@ fn flatten_slot(
                     items = Some(&l.children);
                     match list_columns(encode_seq(table, bases, l)) {
                         Columns::V1(w) => WireNode::List(w),
-                        Columns::V2(c) => WireNode::List2(c),
+                        // Every item takes a byte at least.
+                        Columns::V2(c) => {
+                            let items = c.content.0.len();
+                            match shorter(c, items) {
+                                Chosen::V4(r) => WireNode::List4(r),
+                                Chosen::V2(c) => WireNode::List2(c),
+                            }
+                        }
                     }
                 }
                 Node::Text(t) => match text_columns(encode_seq(table, bases, t)) {
                     Columns::V1(w) => WireNode::Text(w),
-                    Columns::V2(c) => WireNode::Text2(c),
+                    Columns::V2(c) => {
+                        let bytes = c.content.stored_len();
+                        match shorter(c, bytes) {
+                            Chosen::V4(r) => WireNode::Text4(r),
+                            Chosen::V2(c) => WireNode::Text2(c),
+                        }
+                    }
                 },
             });
         }
@@ -253,10 +270,28 @@ pub(crate) fn decode_doc(bytes: &[u8], kind: BlobKind) -> Result<Delta> {
     decode_doc_payload(open(bytes, kind)?, kind)
 }
 
+/// Refuses a blob whose run-length coded sequences claim more runs in all
+/// than it has bytes: what they expand to stays in proportion to the input
+/// (a writer codes a sequence so only when its content has as many bytes).
+fn runs_within(wire: &WireDoc, mut budget: usize) -> Result<()> {
+    for node in wire.slots.0.iter().flat_map(|s| s.nodes.0.iter()) {
+        let claimed = match node {
+            WireNode::Text4(r) => r.claimed()?,
+            WireNode::List4(r) => r.claimed()?,
+            _ => continue,
+        };
+        budget = budget
+            .checked_sub(claimed)
+            .ok_or(DecodeError::Invalid(crate::error::Invalid::TooManyRuns))?;
+    }
+    Ok(())
+}
+
 /// [`decode_doc`] of a payload whose envelope (kind, length, checksum) the
 /// caller has already checked: one pass of the checksum per blob.
 pub(crate) fn decode_doc_payload(payload: &[u8], kind: BlobKind) -> Result<Delta> {
     let wire: WireDoc = from_payload(payload)?;
+    runs_within(&wire, payload.len())?;
     let is_delta = kind == BlobKind::DocDelta;
     let table = Table::decode(&wire.replicas)?;
     let ctx = table.context(&wire.context)?;
@@ -299,12 +334,12 @@ pub(crate) fn decode_doc_payload(payload: &[u8], kind: BlobKind) -> Result<Delta
         }
         depth.push(d);
         has_map.push(matches!(s.nodes.0.first(), Some(WireNode::Map { .. })));
-        has_list.push(
-            s.nodes
-                .0
-                .iter()
-                .any(|n| matches!(n, WireNode::List(_) | WireNode::List2(_))),
-        );
+        has_list.push(s.nodes.0.iter().any(|n| {
+            matches!(
+                n,
+                WireNode::List(_) | WireNode::List2(_) | WireNode::List4(_)
+            )
+        }));
     }
     // Build bottom-up: children come after their parent, so walking
     // backwards finishes every child before its parent.
@@ -529,6 +564,26 @@ fn decode_node(
         }
         WireNode::List(w) => Node::List(Box::new(decode_seq(table, ctx, bases, w, is_delta)?)),
         WireNode::Text(w) => Node::Text(Box::new(decode_seq(table, ctx, bases, w, is_delta)?)),
+        // Version 4's columns expand to version 2's (within the budget
+        // `runs_within` checked).
+        WireNode::Text4(r) => {
+            return decode_node(
+                table,
+                ctx,
+                bases,
+                WireNode::Text2(r.into_compact()?),
+                is_delta,
+            )
+        }
+        WireNode::List4(r) => {
+            return decode_node(
+                table,
+                ctx,
+                bases,
+                WireNode::List2(r.into_compact()?),
+                is_delta,
+            )
+        }
         // A whole text may load lazily (`super::lazy`).
         WireNode::Text2(c) if !is_delta && c.dels.0.is_empty() => {
             let seq = super::lazy::whole_text(c, table, ctx, bases)?;

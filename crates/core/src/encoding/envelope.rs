@@ -13,8 +13,9 @@ pub const MAGIC: [u8; 4] = *b"CNVG";
 /// blob without them is version 1, so older peers keep reading it; in
 /// version 3 a deleted run in a delta deletes the items it names also where
 /// the reader holds them, which lets catch-up groups leave out the deleted
-/// id runs those runs repeat).
-pub const FORMAT_VERSION: u8 = 3;
+/// id runs those runs repeat; version 4 run-length codes the repeating
+/// columns of long texts and lists).
+pub const FORMAT_VERSION: u8 = 4;
 /// The oldest format version this build reads.
 pub(crate) const FIRST_VERSION: u8 = 1;
 /// Size of the envelope header in bytes.

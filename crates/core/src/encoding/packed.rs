@@ -45,6 +45,14 @@ pub(crate) enum TextColumn {
 }
 
 impl TextColumn {
+    /// The bytes the column's content takes in a blob.
+    pub(crate) fn stored_len(&self) -> usize {
+        match self {
+            TextColumn::Plain(s) => s.len(),
+            TextColumn::Packed(p) => p.lz4.len(),
+        }
+    }
+
     /// The text, unpacked and checked.
     pub(crate) fn into_string(self) -> Result<String, DecodeError> {
         match self {

@@ -1,0 +1,293 @@
+//! Format version 4's sequence columns: version 2's with the counter,
+//! length and flag columns run-length coded.
+//!
+//! A text typed backwards (every keystroke at the start) lists its runs
+//! with the same counter step (−2), the same length (1) and the same flag,
+//! thousands of times over: version 2 spends two bytes and a bit a run on
+//! them, version 4 a few bytes in all. A node is written this way only
+//! when it is smaller so (the counters of a text typed in random places
+//! vary too much to repeat) and when it has no more runs than its content
+//! has bytes: a reader refuses a blob whose version-4 nodes claim more runs
+//! than the blob has bytes (`Invalid::TooManyRuns`), so a few bytes of
+//! hostile input cannot make it build millions of runs. Documents of
+//! nothing but deleted runs keep version 2's columns.
+//!
+//! Decoding expands the columns into version 2's and goes on from there,
+//! so the two versions share every later check and the lazy load.
+
+use alloc::vec::Vec;
+
+use serde::{Deserialize, Serialize};
+
+use super::bounded::BVec;
+use super::compact::{flag_column, pack_flags, CompactRuns, CompactSeq};
+use crate::error::{DecodeError, Invalid};
+
+/// A sequence node's columns in format version 4.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct RleSeq<T> {
+    runs: RleRuns,
+    content: T,
+    dels: BVec<(u32, u64, u32)>,
+}
+
+/// Version 2's run columns with `ctrs`, `lens` and the flags as
+/// (value, how many runs in a row have it).
+#[derive(Serialize, Deserialize)]
+struct RleRuns {
+    reps: BVec<(u32, u32)>,
+    ctrs: BVec<(i64, u32)>,
+    lens: BVec<(u32, u32)>,
+    flags: BVec<(u8, u32)>,
+    origin_reps: BVec<(u32, u32)>,
+    origin_backs: BVec<i64>,
+}
+
+/// Bytes of `v` as a varint.
+#[allow(clippy::arithmetic_side_effects)] // `ilog2` is below 64
+fn varint_len(v: u64) -> usize {
+    (v.max(1).ilog2() / 7 + 1) as usize
+}
+
+/// Bytes of `v` as a zigzag varint.
+fn signed_len(v: i64) -> usize {
+    varint_len((v.wrapping_shl(1) ^ v.wrapping_shr(63)) as u64)
+}
+
+/// `items` as (value, count) pairs of equal neighbours.
+#[allow(clippy::arithmetic_side_effects)] // counts below `u32::MAX`
+fn repeats<T: Copy + PartialEq>(items: impl IntoIterator<Item = T>) -> Vec<(T, u32)> {
+    let mut out: Vec<(T, u32)> = Vec::new();
+    for v in items {
+        match out.last_mut() {
+            Some((last, n)) if *last == v && *n < u32::MAX => *n += 1,
+            _ => out.push((v, 1)),
+        }
+    }
+    out
+}
+
+/// Bytes of a column of pairs, its length prefix included.
+fn pairs_len<T: Copy>(pairs: &[(T, u32)], value_len: impl Fn(T) -> usize) -> usize {
+    pairs
+        .iter()
+        .fold(varint_len(pairs.len() as u64), |acc, &(v, n)| {
+            acc.saturating_add(value_len(v))
+                .saturating_add(varint_len(n.into()))
+        })
+}
+
+/// Bytes of a plain column, its length prefix included.
+fn column_len<T: Copy>(items: &[T], value_len: impl Fn(T) -> usize) -> usize {
+    items
+        .iter()
+        .fold(varint_len(items.len() as u64), |acc, &v| {
+            acc.saturating_add(value_len(v))
+        })
+}
+
+/// A sequence node's columns as [`shorter`] chose them.
+pub(crate) enum Chosen<T> {
+    V2(CompactSeq<T>),
+    V4(RleSeq<T>),
+}
+
+/// `c` in version 4's columns when they are smaller and its runs are no
+/// more than `content_bytes` (the bytes its content takes in the blob);
+/// else `c` as it was.
+#[inline(never)] // one copy: the wasm package's size
+pub(crate) fn shorter<T>(c: CompactSeq<T>, content_bytes: usize) -> Chosen<T> {
+    let r = &c.runs;
+    let n = r.lens.0.len();
+    if n > content_bytes {
+        return Chosen::V2(c);
+    }
+    let Some(flags) = flag_column(&r.flag_bits, &r.flag_values, n) else {
+        return Chosen::V2(c);
+    };
+    let ctrs = repeats(r.ctrs.0.iter().copied());
+    let lens = repeats(r.lens.0.iter().copied());
+    let flags = repeats(flags);
+    let byte = |_| 1;
+    let before = column_len(&r.ctrs.0, signed_len)
+        .saturating_add(column_len(&r.lens.0, |l| varint_len(l.into())))
+        .saturating_add(column_len(&r.flag_values, byte))
+        .saturating_add(column_len(&r.flag_bits, byte));
+    let after = pairs_len(&ctrs, signed_len)
+        .saturating_add(pairs_len(&lens, |l| varint_len(l.into())))
+        .saturating_add(pairs_len(&flags, byte));
+    if after >= before {
+        return Chosen::V2(c);
+    }
+    let CompactSeq {
+        runs,
+        content,
+        dels,
+    } = c;
+    Chosen::V4(RleSeq {
+        runs: RleRuns {
+            reps: runs.reps,
+            ctrs: BVec(ctrs),
+            lens: BVec(lens),
+            flags: BVec(flags),
+            origin_reps: runs.origin_reps,
+            origin_backs: runs.origin_backs,
+        },
+        content,
+        dels,
+    })
+}
+
+/// How many items run-length `pairs` cover (`None` on overflow).
+fn covered<T>(pairs: &[(T, u32)]) -> Option<usize> {
+    pairs
+        .iter()
+        .try_fold(0usize, |acc, p| acc.checked_add(p.1 as usize))
+}
+
+/// `pairs` expanded, when they cover exactly `n` items.
+fn expand<T: Copy>(pairs: Vec<(T, u32)>, n: usize) -> Result<Vec<T>, DecodeError> {
+    if covered(&pairs) != Some(n) {
+        return Err(DecodeError::Invalid(Invalid::SeqRunCounts));
+    }
+    let mut out = Vec::with_capacity(n);
+    for (v, count) in pairs {
+        out.extend(core::iter::repeat_n(v, count as usize));
+    }
+    Ok(out)
+}
+
+impl<T> RleSeq<T> {
+    /// How many runs the node claims (what [`Self::into_compact`] builds),
+    /// checked against the blob's size before anything is expanded.
+    pub(crate) fn claimed(&self) -> Result<usize, DecodeError> {
+        covered(&self.runs.lens.0).ok_or(DecodeError::Invalid(Invalid::TooManyRuns))
+    }
+
+    /// Version 2's columns again, checking that every run-length column
+    /// covers the same runs.
+    #[inline(never)] // one copy: the wasm package's size
+    pub(crate) fn into_compact(self) -> Result<CompactSeq<T>, DecodeError> {
+        let r = self.runs;
+        let n = covered(&r.lens.0).ok_or(DecodeError::Invalid(Invalid::TooManyRuns))?;
+        // Checked before anything is expanded.
+        if covered(&r.ctrs.0) != Some(n) || covered(&r.flags.0) != Some(n) {
+            return Err(DecodeError::Invalid(Invalid::SeqRunCounts));
+        }
+        let (flag_values, flag_bits) = pack_flags(&expand(r.flags.0, n)?);
+        Ok(CompactSeq {
+            runs: CompactRuns {
+                reps: r.reps,
+                ctrs: BVec(expand(r.ctrs.0, n)?),
+                lens: BVec(expand(r.lens.0, n)?),
+                flag_values,
+                flag_bits,
+                origin_reps: r.origin_reps,
+                origin_backs: r.origin_backs,
+            },
+            content: self.content,
+            dels: self.dels,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::String;
+
+    fn compact(ctrs: Vec<i64>, lens: Vec<u32>, flags: Vec<u8>) -> CompactSeq<String> {
+        let (flag_values, flag_bits) = pack_flags(&flags);
+        CompactSeq {
+            runs: CompactRuns {
+                reps: BVec(alloc::vec![(0, ctrs.len() as u32)]),
+                ctrs: BVec(ctrs),
+                lens: BVec(lens),
+                flag_values,
+                flag_bits,
+                origin_reps: BVec(Vec::new()),
+                origin_backs: BVec(Vec::new()),
+            },
+            content: String::new(),
+            dels: BVec(Vec::new()),
+        }
+    }
+
+    fn columns(c: &CompactSeq<String>) -> (Vec<i64>, Vec<u32>, Vec<u8>, Vec<u8>) {
+        let r = &c.runs;
+        (
+            r.ctrs.0.clone(),
+            r.lens.0.clone(),
+            r.flag_values.clone(),
+            r.flag_bits.clone(),
+        )
+    }
+
+    #[test]
+    fn repeating_columns_shrink_and_round_trip() {
+        let n = 1000;
+        let mut flags = alloc::vec![10u8; n];
+        flags[n - 1] = 2;
+        let c = compact(alloc::vec![-2; n], alloc::vec![1; n], flags);
+        let want = columns(&c);
+        let Chosen::V4(r) = shorter(c, n) else {
+            panic!("repeats shrink")
+        };
+        assert_eq!(r.runs.ctrs.0, [(-2, n as u32)]);
+        assert_eq!(r.runs.flags.0, [(10, n as u32 - 1), (2, 1)]);
+        assert_eq!(r.claimed(), Ok(n));
+        assert_eq!(columns(&r.into_compact().unwrap()), want);
+    }
+
+    #[test]
+    fn varied_columns_and_runs_beyond_the_content_stay_in_version_2() {
+        let n = 100;
+        let ctrs = (0..n as i64).map(|i| i * 7 % 13).collect();
+        let flags = (0..n).map(|i| (i % 3) as u8).collect();
+        let v2 = |c| matches!(c, Chosen::V2(_));
+        assert!(v2(shorter(compact(ctrs, alloc::vec![1; n], flags), n)));
+        let same = || compact(alloc::vec![-2; n], alloc::vec![1; n], alloc::vec![0; n]);
+        assert!(v2(shorter(same(), n - 1)), "more runs than content");
+        assert!(!v2(shorter(same(), n)));
+    }
+
+    #[test]
+    fn columns_that_disagree_are_refused_before_expanding() {
+        let n = 50;
+        let good = || match shorter(
+            compact(alloc::vec![3; n], alloc::vec![1; n], alloc::vec![0; n]),
+            n,
+        ) {
+            Chosen::V4(r) => r,
+            Chosen::V2(_) => panic!("repeats shrink"),
+        };
+        let err = |r: RleSeq<String>| r.into_compact().err().expect("refused");
+        let mut r = good();
+        r.runs.ctrs.0.push((1, u32::MAX));
+        assert_eq!(err(r), DecodeError::Invalid(Invalid::SeqRunCounts));
+        let mut r = good();
+        r.runs.flags.0[0].1 -= 1;
+        assert_eq!(err(r), DecodeError::Invalid(Invalid::SeqRunCounts));
+        let mut r = good();
+        r.runs.lens.0.push((1, 1));
+        assert_eq!(err(r), DecodeError::Invalid(Invalid::SeqRunCounts));
+    }
+
+    #[test]
+    fn varint_lengths_match_postcard() {
+        for v in [0u64, 1, 127, 128, 16_383, 16_384, u64::MAX] {
+            assert_eq!(
+                varint_len(v),
+                postcard::to_allocvec(&v).unwrap().len(),
+                "{v}"
+            );
+        }
+        for v in [0i64, -1, 1, -64, 64, i64::MIN, i64::MAX] {
+            assert_eq!(
+                signed_len(v),
+                postcard::to_allocvec(&v).unwrap().len(),
+                "{v}"
+            );
+        }
+    }
+}
