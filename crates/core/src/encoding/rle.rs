@@ -32,16 +32,21 @@ pub(crate) struct RleSeq<T> {
 }
 
 /// Version 2's run columns with `ctrs`, `lens` and the flags as
-/// (value, how many runs in a row have it).
+/// (value, how many runs in a row have it). The values are varints, the
+/// counters zigzag coded (as postcard codes an `i64`): one column type, so
+/// one decoder.
 #[derive(Serialize, Deserialize)]
 struct RleRuns {
     reps: BVec<(u32, u32)>,
-    ctrs: BVec<(i64, u32)>,
-    lens: BVec<(u32, u32)>,
-    flags: BVec<(u8, u32)>,
+    ctrs: Repeats,
+    lens: Repeats,
+    flags: Repeats,
     origin_reps: BVec<(u32, u32)>,
     origin_backs: BVec<i64>,
 }
+
+/// (value, count) pairs.
+type Repeats = BVec<(u64, u32)>;
 
 /// Bytes of `v` as a varint.
 #[allow(clippy::arithmetic_side_effects)] // `ilog2` is below 64
@@ -49,41 +54,42 @@ fn varint_len(v: u64) -> usize {
     (v.max(1).ilog2() / 7 + 1) as usize
 }
 
-/// Bytes of `v` as a zigzag varint.
-fn signed_len(v: i64) -> usize {
-    varint_len((v.wrapping_shl(1) ^ v.wrapping_shr(63)) as u64)
+/// `v` zigzag coded.
+fn zigzag(v: i64) -> u64 {
+    (v.wrapping_shl(1) ^ v.wrapping_shr(63)) as u64
+}
+
+/// The `i64` whose zigzag code is `v`.
+fn unzigzag(v: u64) -> i64 {
+    (v.wrapping_shr(1) as i64) ^ ((v & 1) as i64).wrapping_neg()
 }
 
 /// `items` as (value, count) pairs of equal neighbours.
 #[allow(clippy::arithmetic_side_effects)] // counts below `u32::MAX`
-fn repeats<T: Copy + PartialEq>(items: impl IntoIterator<Item = T>) -> Vec<(T, u32)> {
-    let mut out: Vec<(T, u32)> = Vec::new();
+fn repeats(items: impl Iterator<Item = u64>) -> Repeats {
+    let mut out: Vec<(u64, u32)> = Vec::new();
     for v in items {
         match out.last_mut() {
             Some((last, n)) if *last == v && *n < u32::MAX => *n += 1,
             _ => out.push((v, 1)),
         }
     }
-    out
+    BVec(out)
 }
 
 /// Bytes of a column of pairs, its length prefix included.
-fn pairs_len<T: Copy>(pairs: &[(T, u32)], value_len: impl Fn(T) -> usize) -> usize {
-    pairs
-        .iter()
-        .fold(varint_len(pairs.len() as u64), |acc, &(v, n)| {
-            acc.saturating_add(value_len(v))
-                .saturating_add(varint_len(n.into()))
-        })
+fn pairs_len(pairs: &Repeats) -> usize {
+    let prefix = varint_len(pairs.0.len() as u64);
+    pairs.0.iter().fold(prefix, |acc, &(v, n)| {
+        acc.saturating_add(varint_len(v))
+            .saturating_add(varint_len(n.into()))
+    })
 }
 
-/// Bytes of a plain column, its length prefix included.
-fn column_len<T: Copy>(items: &[T], value_len: impl Fn(T) -> usize) -> usize {
-    items
-        .iter()
-        .fold(varint_len(items.len() as u64), |acc, &v| {
-            acc.saturating_add(value_len(v))
-        })
+/// Bytes of a plain column of varints, its length prefix included.
+fn column_len(items: impl ExactSizeIterator<Item = u64>) -> usize {
+    let prefix = varint_len(items.len() as u64);
+    items.fold(prefix, |acc, v| acc.saturating_add(varint_len(v)))
 }
 
 /// A sequence node's columns as [`shorter`] chose them.
@@ -97,28 +103,9 @@ pub(crate) enum Chosen<T> {
 /// else `c` as it was.
 #[inline(never)] // one copy: the wasm package's size
 pub(crate) fn shorter<T>(c: CompactSeq<T>, content_bytes: usize) -> Chosen<T> {
-    let r = &c.runs;
-    let n = r.lens.0.len();
-    if n > content_bytes {
-        return Chosen::V2(c);
-    }
-    let Some(flags) = flag_column(&r.flag_bits, &r.flag_values, n) else {
+    let Some((ctrs, lens, flags)) = repeating(&c.runs, content_bytes) else {
         return Chosen::V2(c);
     };
-    let ctrs = repeats(r.ctrs.0.iter().copied());
-    let lens = repeats(r.lens.0.iter().copied());
-    let flags = repeats(flags);
-    let byte = |_| 1;
-    let before = column_len(&r.ctrs.0, signed_len)
-        .saturating_add(column_len(&r.lens.0, |l| varint_len(l.into())))
-        .saturating_add(column_len(&r.flag_values, byte))
-        .saturating_add(column_len(&r.flag_bits, byte));
-    let after = pairs_len(&ctrs, signed_len)
-        .saturating_add(pairs_len(&lens, |l| varint_len(l.into())))
-        .saturating_add(pairs_len(&flags, byte));
-    if after >= before {
-        return Chosen::V2(c);
-    }
     let CompactSeq {
         runs,
         content,
@@ -127,9 +114,9 @@ pub(crate) fn shorter<T>(c: CompactSeq<T>, content_bytes: usize) -> Chosen<T> {
     Chosen::V4(RleSeq {
         runs: RleRuns {
             reps: runs.reps,
-            ctrs: BVec(ctrs),
-            lens: BVec(lens),
-            flags: BVec(flags),
+            ctrs,
+            lens,
+            flags,
             origin_reps: runs.origin_reps,
             origin_backs: runs.origin_backs,
         },
@@ -138,20 +125,51 @@ pub(crate) fn shorter<T>(c: CompactSeq<T>, content_bytes: usize) -> Chosen<T> {
     })
 }
 
+/// The counter, length and flag columns coded as repeats, when that is
+/// smaller and allowed ([`shorter`]).
+#[inline(never)] // one copy: the wasm package's size
+fn repeating(r: &CompactRuns, content_bytes: usize) -> Option<(Repeats, Repeats, Repeats)> {
+    let n = r.lens.0.len();
+    if n > content_bytes {
+        return None;
+    }
+    let flags = flag_column(&r.flag_bits, &r.flag_values, n)?;
+    let flags = repeats(flags.into_iter().map(u64::from));
+    let ctrs = repeats(r.ctrs.0.iter().map(|&c| zigzag(c)));
+    let lens = repeats(r.lens.0.iter().map(|&l| l.into()));
+    let bytes = |b: &[u8]| varint_len(b.len() as u64).saturating_add(b.len());
+    let before = column_len(r.ctrs.0.iter().map(|&c| zigzag(c)))
+        .saturating_add(column_len(r.lens.0.iter().map(|&l| l.into())))
+        .saturating_add(bytes(&r.flag_values))
+        .saturating_add(bytes(&r.flag_bits));
+    let after = pairs_len(&ctrs)
+        .saturating_add(pairs_len(&lens))
+        .saturating_add(pairs_len(&flags));
+    (after < before).then_some((ctrs, lens, flags))
+}
+
 /// How many items run-length `pairs` cover (`None` on overflow).
-fn covered<T>(pairs: &[(T, u32)]) -> Option<usize> {
+fn covered(pairs: &Repeats) -> Option<usize> {
     pairs
+        .0
         .iter()
         .try_fold(0usize, |acc, p| acc.checked_add(p.1 as usize))
 }
 
-/// `pairs` expanded, when they cover exactly `n` items.
-fn expand<T: Copy>(pairs: Vec<(T, u32)>, n: usize) -> Result<Vec<T>, DecodeError> {
+/// `pairs` expanded, each value read by `value` (`None`: out of range),
+/// when they cover exactly `n` items.
+fn expand<T: Copy>(
+    pairs: Repeats,
+    n: usize,
+    value: impl Fn(u64) -> Option<T>,
+) -> Result<Vec<T>, DecodeError> {
+    let bad = DecodeError::Invalid(Invalid::SeqRunCounts);
     if covered(&pairs) != Some(n) {
-        return Err(DecodeError::Invalid(Invalid::SeqRunCounts));
+        return Err(bad);
     }
     let mut out = Vec::with_capacity(n);
-    for (v, count) in pairs {
+    for (v, count) in pairs.0 {
+        let v = value(v).ok_or(bad.clone())?;
         out.extend(core::iter::repeat_n(v, count as usize));
     }
     Ok(out)
@@ -161,32 +179,39 @@ impl<T> RleSeq<T> {
     /// How many runs the node claims (what [`Self::into_compact`] builds),
     /// checked against the blob's size before anything is expanded.
     pub(crate) fn claimed(&self) -> Result<usize, DecodeError> {
-        covered(&self.runs.lens.0).ok_or(DecodeError::Invalid(Invalid::TooManyRuns))
+        covered(&self.runs.lens).ok_or(DecodeError::Invalid(Invalid::TooManyRuns))
     }
 
     /// Version 2's columns again, checking that every run-length column
     /// covers the same runs.
     #[inline(never)] // one copy: the wasm package's size
     pub(crate) fn into_compact(self) -> Result<CompactSeq<T>, DecodeError> {
-        let r = self.runs;
-        let n = covered(&r.lens.0).ok_or(DecodeError::Invalid(Invalid::TooManyRuns))?;
-        // Checked before anything is expanded.
-        if covered(&r.ctrs.0) != Some(n) || covered(&r.flags.0) != Some(n) {
-            return Err(DecodeError::Invalid(Invalid::SeqRunCounts));
-        }
-        let (flag_values, flag_bits) = pack_flags(&expand(r.flags.0, n)?);
         Ok(CompactSeq {
-            runs: CompactRuns {
-                reps: r.reps,
-                ctrs: BVec(expand(r.ctrs.0, n)?),
-                lens: BVec(expand(r.lens.0, n)?),
-                flag_values,
-                flag_bits,
-                origin_reps: r.origin_reps,
-                origin_backs: r.origin_backs,
-            },
+            runs: self.runs.expand()?,
             content: self.content,
             dels: self.dels,
+        })
+    }
+}
+
+impl RleRuns {
+    #[inline(never)] // one copy: the wasm package's size
+    fn expand(self) -> Result<CompactRuns, DecodeError> {
+        let n = covered(&self.lens).ok_or(DecodeError::Invalid(Invalid::TooManyRuns))?;
+        // Checked before anything is expanded.
+        if covered(&self.ctrs) != Some(n) || covered(&self.flags) != Some(n) {
+            return Err(DecodeError::Invalid(Invalid::SeqRunCounts));
+        }
+        let flags = expand(self.flags, n, |v| u8::try_from(v).ok())?;
+        let (flag_values, flag_bits) = pack_flags(&flags);
+        Ok(CompactRuns {
+            reps: self.reps,
+            ctrs: BVec(expand(self.ctrs, n, |v| Some(unzigzag(v)))?),
+            lens: BVec(expand(self.lens, n, |v| u32::try_from(v).ok())?),
+            flag_values,
+            flag_bits,
+            origin_reps: self.origin_reps,
+            origin_backs: self.origin_backs,
         })
     }
 }
@@ -233,7 +258,7 @@ mod tests {
         let Chosen::V4(r) = shorter(c, n) else {
             panic!("repeats shrink")
         };
-        assert_eq!(r.runs.ctrs.0, [(-2, n as u32)]);
+        assert_eq!(r.runs.ctrs.0, [(zigzag(-2), n as u32)]);
         assert_eq!(r.runs.flags.0, [(10, n as u32 - 1), (2, 1)]);
         assert_eq!(r.claimed(), Ok(n));
         assert_eq!(columns(&r.into_compact().unwrap()), want);
@@ -271,6 +296,13 @@ mod tests {
         let mut r = good();
         r.runs.lens.0.push((1, 1));
         assert_eq!(err(r), DecodeError::Invalid(Invalid::SeqRunCounts));
+        // Values out of their column's range.
+        let mut r = good();
+        r.runs.flags.0[0].0 = 256;
+        assert_eq!(err(r), DecodeError::Invalid(Invalid::SeqRunCounts));
+        let mut r = good();
+        r.runs.lens.0[0].0 = 1 << 32;
+        assert_eq!(err(r), DecodeError::Invalid(Invalid::SeqRunCounts));
     }
 
     #[test]
@@ -283,8 +315,13 @@ mod tests {
             );
         }
         for v in [0i64, -1, 1, -64, 64, i64::MIN, i64::MAX] {
+            assert_eq!(unzigzag(zigzag(v)), v);
             assert_eq!(
-                signed_len(v),
+                postcard::to_allocvec(&zigzag(v)).unwrap(),
+                postcard::to_allocvec(&v).unwrap()
+            );
+            assert_eq!(
+                varint_len(zigzag(v)),
                 postcard::to_allocvec(&v).unwrap().len(),
                 "{v}"
             );
