@@ -33,17 +33,7 @@ fn decoding_allocates_in_proportion_to_the_input() {
             BlobKind::AwSet,
             BlobKind::MvMap,
         ] {
-            let blob = seal(kind, &p);
-            let base = reset_peak();
-            decode_everything(&blob);
-            let peak = peak_bytes() - base;
-            // The sample document and its snapshot are built inside; allow
-            // for them plus a small multiple of the input.
-            assert!(
-                peak < 64 * 1024 + 64 * blob.len(),
-                "peak {peak} bytes for a {}-byte input",
-                blob.len()
-            );
+            assert_decoding_within(&seal(kind, &p), 64, "");
         }
     }
     packed_text_stating_a_false_length_allocates_in_proportion_to_the_input();
@@ -51,27 +41,39 @@ fn decoding_allocates_in_proportion_to_the_input() {
     run_length_columns_allocate_in_proportion_to_the_input();
 }
 
+/// Decodes `blob` every way and asserts that the heap's peak stays under
+/// 64 KiB (the sample document and its snapshot, built inside) plus
+/// `factor` times the blob's size.
+fn assert_decoding_within(blob: &[u8], factor: usize, what: &str) {
+    let base = reset_peak();
+    decode_everything(blob);
+    let peak = peak_bytes() - base;
+    assert!(
+        peak < 64 * 1024 + factor * blob.len(),
+        "peak {peak} bytes for a {}-byte input {what}",
+        blob.len()
+    );
+}
+
+/// 6,000 characters typed backwards (each at the start), by replica 3.
+fn typed_backwards() -> converge_core::Doc {
+    let mut d = converge_core::Doc::new(converge_core::ReplicaId::new(3));
+    for _ in 0..6000 {
+        d.transact().text("t").insert(0, "x").unwrap();
+    }
+    d
+}
+
 /// Part of the test above: format version 4 codes the runs of a text
 /// typed backwards in a few bytes, so each run costs only its character.
 fn run_length_columns_allocate_in_proportion_to_the_input() {
     use converge_core::{Doc, ReplicaId};
-    let mut d = Doc::new(ReplicaId::new(3));
-    for _ in 0..6000 {
-        d.transact().text("t").insert(0, "x").unwrap();
-    }
-    let blob = d.snapshot();
+    let blob = typed_backwards().snapshot();
     assert_eq!(blob[4], 4);
     // About 240 bytes a run at the peak (the tree and its index take
     // about half), and a run for each byte: the most a blob of version 4
     // may claim (`Invalid::TooManyRuns`).
-    let base = reset_peak();
-    decode_everything(&blob);
-    let peak = peak_bytes() - base;
-    assert!(
-        peak < 64 * 1024 + 256 * blob.len(),
-        "peak {peak} bytes for a {}-byte input",
-        blob.len()
-    );
+    assert_decoding_within(&blob, 256, "");
     // The same columns without their characters: 6,000 runs claimed by a
     // blob of about 60 bytes, refused before anything is expanded.
     let mut content = vec![0xf0, 0x2e]; // varint 6000
@@ -85,14 +87,7 @@ fn run_length_columns_allocate_in_proportion_to_the_input() {
     p.push(0); // an empty string
     p.extend_from_slice(&payload[at + content.len()..]);
     let bad = seal(BlobKind::DocSnapshot, &p);
-    let base = reset_peak();
-    decode_everything(&bad);
-    let peak = peak_bytes() - base;
-    assert!(
-        peak < 64 * 1024 + 64 * bad.len(),
-        "peak {peak} bytes for a {}-byte input",
-        bad.len()
-    );
+    assert_decoding_within(&bad, 64, "");
     let err = Doc::load(ReplicaId::new(4), &bad).unwrap_err();
     assert!(err.to_string().contains("more runs than"), "{err}");
 }
@@ -107,22 +102,11 @@ fn run_length_columns_allocate_in_proportion_to_the_input() {
 /// 100×). Held under 128×: in proportion, though above the 64× of the
 /// other decoders (the decoded runs' size is issue #18's to shrink).
 fn the_cheapest_runs_allocate_in_proportion_to_the_input() {
-    use converge_core::{Doc, ReplicaId};
-    let mut d = Doc::new(ReplicaId::new(3));
-    for _ in 0..6000 {
-        d.transact().text("t").insert(0, "x").unwrap();
-    }
+    let mut d = typed_backwards();
     d.transact().text("t").delete(0, 6000).unwrap();
     let blob = d.snapshot();
     assert_eq!(blob[4], 2);
-    let base = reset_peak();
-    decode_everything(&blob);
-    let peak = peak_bytes() - base;
-    assert!(
-        peak < 64 * 1024 + 128 * blob.len(),
-        "peak {peak} bytes for a {}-byte input",
-        blob.len()
-    );
+    assert_decoding_within(&blob, 128, "");
 }
 
 /// Part of the test above (one test in this binary: the counting
@@ -159,14 +143,7 @@ fn packed_text_stating_a_false_length_allocates_in_proportion_to_the_input() {
         p.extend_from_slice(&block[..block.len() - cut]);
         p.extend_from_slice(tail);
         let bad = seal(BlobKind::DocSnapshot, &p);
-        let base = reset_peak();
-        decode_everything(&bad);
-        let peak = peak_bytes() - base;
-        assert!(
-            peak < 64 * 1024 + 64 * bad.len(),
-            "peak {peak} bytes for a {}-byte input (claim {claim})",
-            bad.len()
-        );
+        assert_decoding_within(&bad, 64, &format!("claim {claim}"));
         assert!(converge_core::Doc::load(converge_core::ReplicaId::new(5), &bad).is_err());
     }
 }
