@@ -303,10 +303,9 @@ pub(crate) fn decode_doc_payload(payload: &[u8], kind: BlobKind) -> Result<Delta
         ));
     }
     let slots = wire.slots.0;
-    // Depth and parent checks, in order (parents precede children).
-    let mut depth: Vec<u8> = Vec::with_capacity(slots.len());
-    let mut has_map: Vec<bool> = Vec::with_capacity(slots.len());
-    let mut has_list: Vec<bool> = Vec::with_capacity(slots.len());
+    // Depth and parent checks, in order (parents precede children): per
+    // slot, its depth and whether it has a map and a list node.
+    let mut seen: Vec<(u8, bool, bool)> = Vec::with_capacity(slots.len());
     for (i, s) in slots.iter().enumerate() {
         let d = match (s.parent, &s.key) {
             (0, WireKey::Key(_)) => 1,
@@ -318,13 +317,14 @@ pub(crate) fn decode_doc_payload(payload: &[u8], kind: BlobKind) -> Result<Delta
                     .checked_sub(1)
                     .ok_or(DecodeError::Invalid(crate::error::Invalid::SlotParent))?;
                 let fits = match key {
-                    WireKey::Key(_) => p < i && has_map[p],
-                    WireKey::Item(_) => p < i && has_list[p],
+                    WireKey::Key(_) => p < i && seen[p].1,
+                    WireKey::Item(_) => p < i && seen[p].2,
                 };
                 if !fits {
                     return Err(DecodeError::Invalid(crate::error::Invalid::SlotParent));
                 }
-                depth[p]
+                seen[p]
+                    .0
                     .checked_add(1)
                     .ok_or(DecodeError::Invalid(crate::error::Invalid::TooDeep))?
             }
@@ -332,14 +332,14 @@ pub(crate) fn decode_doc_payload(payload: &[u8], kind: BlobKind) -> Result<Delta
         if usize::from(d) > MAX_DEPTH {
             return Err(DecodeError::Invalid(crate::error::Invalid::TooDeep));
         }
-        depth.push(d);
-        has_map.push(matches!(s.nodes.0.first(), Some(WireNode::Map { .. })));
-        has_list.push(s.nodes.0.iter().any(|n| {
+        let has_map = matches!(s.nodes.0.first(), Some(WireNode::Map { .. }));
+        let has_list = s.nodes.0.iter().any(|n| {
             matches!(
                 n,
                 WireNode::List(_) | WireNode::List2(_) | WireNode::List4(_)
             )
-        }));
+        });
+        seen.push((d, has_map, has_list));
     }
     // Build bottom-up: children come after their parent, so walking
     // backwards finishes every child before its parent.

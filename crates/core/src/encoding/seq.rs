@@ -377,14 +377,18 @@ pub(crate) fn decode_listing<C: Content>(
     if super::compact::covered(&w.reps.0) != Some(n) {
         return Err(invalid(crate::error::Invalid::SeqReplicaColumn));
     }
-    let mut reps = Vec::with_capacity(n);
-    for &(rep, count) in &w.reps.0 {
+    for &(rep, _) in &w.reps.0 {
         table.replica(rep)?;
-        reps.extend(core::iter::repeat_n(rep, count as usize));
     }
+    let reps = w
+        .reps
+        .0
+        .iter()
+        .flat_map(|&(rep, count)| core::iter::repeat_n(rep, count as usize));
     let mut ends: Vec<u64> = bases.ctr.clone();
-    let mut ids = Vec::with_capacity(n);
-    for ((&rep_idx, &delta), &len) in reps.iter().zip(&w.ctrs.0).zip(&w.lens.0) {
+    // The runs' ids first (origins may name the next run's).
+    let mut runs: Vec<Loose<C>> = Vec::with_capacity(n);
+    for ((rep_idx, &delta), &len) in reps.zip(&w.ctrs.0).zip(&w.lens.0) {
         let rep = rep_idx as usize;
         let replica = table.replica(rep_idx)?;
         let range = crate::error::Invalid::SeqCounterRange;
@@ -401,7 +405,13 @@ pub(crate) fn decode_listing<C: Content>(
             return Err(invalid(crate::error::Invalid::SeqItemOutsideContext));
         }
         ends[rep] = end;
-        ids.push(Dot::new(replica, ctr));
+        runs.push(Loose {
+            id: Dot::new(replica, ctr),
+            len,
+            left: None,
+            right: None,
+            content: None,
+        });
     }
     let mut origins = w.origins.0.into_iter();
     let mut explicit = |run: Dot| -> Result<Dot> {
@@ -421,7 +431,6 @@ pub(crate) fn decode_listing<C: Content>(
             .ok_or(invalid(crate::error::Invalid::OriginCounterRange))?;
         Ok(Dot::new(replica, ctr as u64))
     };
-    let mut runs: Vec<Loose<C>> = Vec::with_capacity(n);
     let mut deleted = Vec::with_capacity(n);
     let mut vis_total = 0usize;
     for i in 0..n {
@@ -436,24 +445,25 @@ pub(crate) fn decode_listing<C: Content>(
                     .checked_sub(1)
                     .ok_or(invalid(crate::error::Invalid::FirstRunLeftOrigin))?;
                 // The run's last item: its counter range was checked above.
+                let prev = runs[p].id;
                 Some(Dot::new(
-                    ids[p].replica,
-                    ids[p]
-                        .counter
+                    prev.replica,
+                    prev.counter
                         .saturating_add(u64::from(w.lens.0[p]))
                         .saturating_sub(1),
                 ))
             }
-            LEFT_EXPLICIT => Some(explicit(ids[i])?),
+            LEFT_EXPLICIT => Some(explicit(runs[i].id)?),
             _ => return Err(invalid(crate::error::Invalid::UnknownLeftOrigin)),
         };
         let right = match f & RIGHT_MASK {
             RIGHT_NONE => None,
             RIGHT_NEXT => Some(
-                *ids.get(i.saturating_add(1))
-                    .ok_or(invalid(crate::error::Invalid::LastRunRightOrigin))?,
+                runs.get(i.saturating_add(1))
+                    .ok_or(invalid(crate::error::Invalid::LastRunRightOrigin))?
+                    .id,
             ),
-            RIGHT_EXPLICIT => Some(explicit(ids[i])?),
+            RIGHT_EXPLICIT => Some(explicit(runs[i].id)?),
             _ => return Err(invalid(crate::error::Invalid::UnknownRightOrigin)),
         };
         let del = f & DELETED != 0;
@@ -463,13 +473,8 @@ pub(crate) fn decode_listing<C: Content>(
                 .ok_or(invalid(crate::error::Invalid::SeqContentMismatch))?;
         }
         deleted.push(del);
-        runs.push(Loose {
-            id: ids[i],
-            len: w.lens.0[i],
-            left,
-            right,
-            content: None,
-        });
+        runs[i].left = left;
+        runs[i].right = right;
     }
     if origins.next().is_some() {
         return Err(invalid(crate::error::Invalid::UnusedOrigins));
