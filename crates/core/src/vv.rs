@@ -31,14 +31,16 @@ impl VersionVector {
         // entries in any order (inserting one by one would be quadratic).
         let mut entries: Vec<(ReplicaId, u64)> = entries.into_iter().filter(|e| e.1 != 0).collect();
         entries.sort_unstable();
-        let mut out: Vec<(ReplicaId, u64)> = Vec::with_capacity(entries.len());
-        for (r, c) in entries {
-            match out.last_mut() {
-                Some(last) if last.0 == r => last.1 = c, // sorted: c is the greatest so far
-                _ => out.push((r, c)),
+        // In place: `later` follows `kept` and, sorted, has the greater
+        // counter of the same replica.
+        entries.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                kept.1 = later.1;
             }
-        }
-        VersionVector { entries: out }
+            same
+        });
+        VersionVector { entries }
     }
 
     /// The counter known for `replica` (0 when none).
@@ -161,5 +163,26 @@ impl<'de> serde::Deserialize<'de> for VersionVector {
 impl FromIterator<(ReplicaId, u64)> for VersionVector {
     fn from_iter<I: IntoIterator<Item = (ReplicaId, u64)>>(iter: I) -> Self {
         VersionVector::from_entries(iter)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_in_any_order_are_canonical() {
+        let r = ReplicaId::new;
+        let v = VersionVector::from_entries([
+            (r(3), 5),
+            (r(1), 2),
+            (r(3), 9),
+            (r(2), 0),
+            (r(1), 7),
+            (r(3), 1),
+        ]);
+        let got: Vec<(ReplicaId, u64)> = v.iter().collect();
+        assert_eq!(got, [(r(1), 7), (r(3), 9)]);
+        assert!(VersionVector::from_entries([(r(4), 0)]).is_empty());
     }
 }
