@@ -75,21 +75,30 @@ fn run_length_columns_allocate_in_proportion_to_the_input() {
     // may claim (`Invalid::TooManyRuns`).
     assert_decoding_within(&blob, 256, "");
     // The same columns without their characters: 6,000 runs claimed by a
-    // blob of about 60 bytes, refused before anything is expanded.
+    // blob of about 60 bytes; and beside them, 3,000 deleted runs in
+    // version 2's columns (two bytes each), which leave room for the
+    // 6,000 but not for both. Refused before anything is expanded.
+    let mut beside = typed_backwards();
+    for _ in 0..3000 {
+        beside.transact().text("u").insert(0, "y").unwrap();
+    }
+    beside.transact().text("u").delete(0, 3000).unwrap();
     let mut content = vec![0xf0, 0x2e]; // varint 6000
     content.extend_from_slice(&[b'x'; 6000]);
-    let payload = &blob[14..];
-    let at = payload
-        .windows(content.len())
-        .position(|w| w == content.as_slice())
-        .expect("the text column is in the snapshot");
-    let mut p = payload[..at].to_vec();
-    p.push(0); // an empty string
-    p.extend_from_slice(&payload[at + content.len()..]);
-    let bad = seal(BlobKind::DocSnapshot, &p);
-    assert_decoding_within(&bad, 64, "");
-    let err = Doc::load(ReplicaId::new(4), &bad).unwrap_err();
-    assert!(err.to_string().contains("more runs than"), "{err}");
+    for blob in [blob, beside.snapshot()] {
+        let payload = &blob[14..];
+        let at = payload
+            .windows(content.len())
+            .position(|w| w == content.as_slice())
+            .expect("the text column is in the snapshot");
+        let mut p = payload[..at].to_vec();
+        p.push(0); // an empty string
+        p.extend_from_slice(&payload[at + content.len()..]);
+        let bad = seal(BlobKind::DocSnapshot, &p);
+        assert_decoding_within(&bad, 64, "");
+        let err = Doc::load(ReplicaId::new(4), &bad).unwrap_err();
+        assert!(err.to_string().contains("more runs than"), "{err}");
+    }
 }
 
 /// Part of the test above: the legitimate document whose runs cost the

@@ -295,7 +295,9 @@ impl CompactRuns {
     #[allow(clippy::arithmetic_side_effects)] // encodes in-memory state (trusted)
     fn code(mut w: Runs) -> CompactRuns {
         infer_origins(&mut w);
-        let (flag_values, flag_bits) = pack_flags(&w.flags);
+        // (Always `Some`: runs in memory take more than a byte each.)
+        let flags = w.flags.iter().map(|&f| (f, 1));
+        let (flag_values, flag_bits) = pack_flags(flags, w.flags.len()).unwrap_or_default();
         let mut origin_reps: Vec<(u32, u32)> = Vec::new();
         let mut origin_backs = Vec::with_capacity(w.origins.0.len());
         for (rep, back) in w.origins.0 {
@@ -344,34 +346,43 @@ impl CompactRuns {
     }
 }
 
-/// The flag bytes as a dictionary (in order of first use) and each run's
-/// index into it, bit-packed as [`flag_column`] reads them.
-#[allow(clippy::arithmetic_side_effects)] // bounded by `flags.len()`
-pub(super) fn pack_flags(flags: &[u8]) -> (Vec<u8>, Vec<u8>) {
+/// The flags of `n` runs, given as (flag, how many runs in a row have
+/// it), as version 2 codes them: a dictionary in order of first use and
+/// each run's index into it, bit-packed as [`flag_column`] reads them.
+/// `None` when the counts add up to more than `n` or `n` runs' bits do not
+/// fit in memory. Linear in the pairs and `n` (version 4's reader builds
+/// its flags with it from hostile input).
+#[allow(clippy::arithmetic_side_effects)] // `at / 8 + 1`, `at % 8` cannot overflow; an index below 256 shifted by less than 8 fits a u16
+pub(super) fn pack_flags(
+    runs: impl Iterator<Item = (u8, u32)> + Clone,
+    n: usize,
+) -> Option<(Vec<u8>, Vec<u8>)> {
     let mut values: Vec<u8> = Vec::new();
-    let mut indexes = Vec::with_capacity(flags.len());
-    for f in flags {
-        let i = match values.iter().position(|v| v == f) {
-            Some(i) => i,
-            None => {
-                values.push(*f);
-                values.len() - 1
-            }
-        };
-        indexes.push(i as u8);
-    }
-    let width = index_width(values.len());
-    let mut bits = alloc::vec![0u8; (indexes.len() * width as usize).div_ceil(8)];
-    for (n, i) in indexes.iter().enumerate().filter(|_| width > 0) {
-        let at = n * width as usize;
-        // An index spans at most two bytes (width <= 8).
-        let v = u16::from(*i) << (at % 8);
-        bits[at / 8] |= v as u8;
-        if let Some(b) = bits.get_mut(at / 8 + 1) {
-            *b |= (v >> 8) as u8;
+    let mut index = [u16::MAX; 256];
+    for (f, _) in runs.clone() {
+        if index[usize::from(f)] == u16::MAX {
+            index[usize::from(f)] = values.len() as u16;
+            values.push(f);
         }
     }
-    (values, bits)
+    let width = index_width(values.len()) as usize;
+    let mut bits = alloc::vec![0u8; n.checked_mul(width)?.div_ceil(8)];
+    if width > 0 {
+        let mut at = 0usize;
+        for (f, count) in runs {
+            let i = index[usize::from(f)];
+            for _ in 0..count {
+                // An index spans at most two bytes (width <= 8).
+                let v = i << (at % 8);
+                *bits.get_mut(at / 8)? |= v as u8;
+                if let Some(b) = bits.get_mut(at / 8 + 1) {
+                    *b |= (v >> 8) as u8;
+                }
+                at = at.checked_add(width)?;
+            }
+        }
+    }
+    Some((values, bits))
 }
 
 /// Replaces the explicit origins a reader can infer by the inferred modes.

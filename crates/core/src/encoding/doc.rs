@@ -83,8 +83,8 @@ enum WireNode {
     List(WireSeq<BVec<WireItem>>),
     Text(WireSeq<String>),
     /// A text in format version 2's columns (`compact.rs`): many runs, or
-    /// packed content. This and `List2` are the variants whose index is
-    /// not a kind code.
+    /// packed content. This, `List2`, `Text4` and `List4` are the variants
+    /// whose index is not a kind code.
     Text2(CompactSeq<TextColumn>),
     /// A list in format version 2's columns.
     List2(CompactSeq<BVec<WireItem>>),
@@ -270,14 +270,21 @@ pub(crate) fn decode_doc(bytes: &[u8], kind: BlobKind) -> Result<Delta> {
     decode_doc_payload(open(bytes, kind)?, kind)
 }
 
-/// Refuses a blob whose run-length coded sequences claim more runs in all
-/// than it has bytes: what they expand to stays in proportion to the input
-/// (a writer codes a sequence so only when its content has as many bytes).
+/// Refuses a blob whose sequences claim more runs in all than it has
+/// bytes, counting those of every version (run-length coded ones could
+/// otherwise add a run a byte to version 2's half a run a byte): what they
+/// expand to stays in proportion to the input. A writer's blobs always
+/// pass: it run-length codes a sequence only when its content has a byte
+/// a run, and other runs take two bytes of columns at least.
 fn runs_within(wire: &WireDoc, mut budget: usize) -> Result<()> {
     for node in wire.slots.0.iter().flat_map(|s| s.nodes.0.iter()) {
         let claimed = match node {
             WireNode::Text4(r) => r.claimed()?,
             WireNode::List4(r) => r.claimed()?,
+            WireNode::Text(w) => w.lens.0.len(),
+            WireNode::List(w) => w.lens.0.len(),
+            WireNode::Text2(c) => c.runs.lens.0.len(),
+            WireNode::List2(c) => c.runs.lens.0.len(),
             _ => continue,
         };
         budget = budget

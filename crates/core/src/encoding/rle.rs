@@ -202,8 +202,13 @@ impl RleRuns {
         if covered(&self.ctrs) != Some(n) || covered(&self.flags) != Some(n) {
             return Err(DecodeError::Invalid(Invalid::SeqRunCounts));
         }
-        let flags = expand(self.flags, n, |v| u8::try_from(v).ok())?;
-        let (flag_values, flag_bits) = pack_flags(&flags);
+        let bad = DecodeError::Invalid(Invalid::SeqRunCounts);
+        let mut flags = Vec::with_capacity(self.flags.0.len());
+        for &(v, count) in &self.flags.0 {
+            flags.push((u8::try_from(v).map_err(|_| bad.clone())?, count));
+        }
+        let (flag_values, flag_bits) = pack_flags(flags.iter().copied(), n)
+            .ok_or(DecodeError::Invalid(Invalid::TooManyRuns))?;
         Ok(CompactRuns {
             reps: self.reps,
             ctrs: BVec(expand(self.ctrs, n, |v| Some(unzigzag(v)))?),
@@ -222,7 +227,8 @@ mod tests {
     use alloc::string::String;
 
     fn compact(ctrs: Vec<i64>, lens: Vec<u32>, flags: Vec<u8>) -> CompactSeq<String> {
-        let (flag_values, flag_bits) = pack_flags(&flags);
+        let (flag_values, flag_bits) =
+            pack_flags(flags.iter().map(|&f| (f, 1)), flags.len()).unwrap();
         CompactSeq {
             runs: CompactRuns {
                 reps: BVec(alloc::vec![(0, ctrs.len() as u32)]),
