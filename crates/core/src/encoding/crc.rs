@@ -3,52 +3,68 @@
 /// The reflected Castagnoli polynomial.
 const POLY: u32 = 0x82F6_3B78;
 
-/// Inputs shorter than this are checked a nibble at a time (two lookups a
-/// byte in the 64-byte [`NIBBLES`] table); longer ones build the
-/// slicing-by-8 tables first (about 4,000 simple steps, which pay for
-/// themselves from roughly a kilobyte on: a typical delta or sync message
-/// stays on the nibble path). The big tables are built per call instead of
-/// stored: as static data they were 8 KB of incompressible bytes, 3% of
-/// the WebAssembly module gzipped.
+/// Inputs shorter than this are checked a byte at a time ([`byte_step`]);
+/// longer ones build the slicing-by-8 tables first (about 2,000 simple
+/// steps, which pay for themselves from roughly a kilobyte on: a typical
+/// delta or sync message stays on the byte path). The big tables are
+/// built per call instead of stored: as static data they were 8 KB of
+/// incompressible bytes, 3% of the WebAssembly module gzipped.
 const TABLE_MIN_LEN: usize = 1024;
 
-/// `NIBBLES[n]`: the CRC register after shifting the four bits of `n`
-/// out (computed at compile time).
+/// The CRC register `crc` after shifting `bits` bits out.
+#[allow(clippy::arithmetic_side_effects)] // `bit < bits`
+const fn shift_out(mut crc: u32, bits: u32) -> u32 {
+    let mut bit = 0;
+    while bit < bits {
+        crc = if crc & 1 != 0 {
+            (crc >> 1) ^ POLY
+        } else {
+            crc >> 1
+        };
+        bit += 1;
+    }
+    crc
+}
+
+/// `NIBBLES[n]`: the register `n` after shifting its four bits out.
 const NIBBLES: [u32; 16] = {
     let mut table = [0u32; 16];
     let mut n = 0;
     while n < 16 {
-        let mut crc = n as u32;
-        let mut bit = 0;
-        while bit < 4 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ POLY
-            } else {
-                crc >> 1
-            };
-            bit += 1;
-        }
-        table[n] = crc;
+        table[n] = shift_out(n as u32, 4);
         n += 1;
     }
     table
 };
 
-#[allow(clippy::arithmetic_side_effects)] // bounded loops
-fn make_table(poly: u32) -> [u32; 256] {
+/// `BYTES[b]`: the register `b` after shifting its eight bits out. Outside
+/// WebAssembly only: one lookup a byte in 1 KB of table (the checksums
+/// of small deltas took 8% of a concurrent replay a nibble at a time, 5%
+/// a byte at a time); in WebAssembly the module's size wins.
+#[cfg(not(target_family = "wasm"))]
+const BYTES: [u32; 256] = {
     let mut table = [0u32; 256];
-    for (i, entry) in table.iter_mut().enumerate() {
-        let mut crc = i as u32;
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ poly
-            } else {
-                crc >> 1
-            };
-        }
-        *entry = crc;
+    let mut b = 0;
+    while b < 256 {
+        table[b] = shift_out(b as u32, 8);
+        b += 1;
     }
     table
+};
+
+/// Four bits of input folded into the register (the input already
+/// xored in).
+#[cfg_attr(not(any(test, target_family = "wasm")), allow(dead_code))]
+fn nibble_step(crc: u32) -> u32 {
+    (crc >> 4) ^ NIBBLES[(crc & 0xf) as usize]
+}
+
+/// The register after the input byte `b`.
+fn byte_step(crc: u32, b: u8) -> u32 {
+    #[cfg(not(target_family = "wasm"))]
+    return BYTES[((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8);
+    #[cfg(target_family = "wasm")]
+    return nibble_step(nibble_step(crc ^ u32::from(b)));
 }
 
 /// Slicing-by-8 tables: `tables[k][b]` is the CRC of byte `b` followed by
@@ -56,7 +72,11 @@ fn make_table(poly: u32) -> [u32; 256] {
 fn make_tables() -> [[u32; 256]; 8] {
     // Opaque to the optimizer, so that it builds the tables here instead
     // of storing them in the binary.
-    let base = make_table(core::hint::black_box(POLY));
+    let zero = core::hint::black_box(0u32);
+    let mut base = [0u32; 256];
+    for (b, entry) in base.iter_mut().enumerate() {
+        *entry = byte_step(zero, b as u8);
+    }
     let mut tables = [[0u32; 256]; 8];
     let mut prev = base;
     for table in tables.iter_mut() {
@@ -73,9 +93,7 @@ pub(crate) fn crc32c(bytes: &[u8]) -> u32 {
     let mut crc = !0u32;
     if bytes.len() < TABLE_MIN_LEN {
         for &b in bytes {
-            crc ^= u32::from(b);
-            crc = (crc >> 4) ^ NIBBLES[(crc & 0xf) as usize];
-            crc = (crc >> 4) ^ NIBBLES[(crc & 0xf) as usize];
+            crc = byte_step(crc, b);
         }
         return !crc;
     }
@@ -107,9 +125,44 @@ mod tests {
         assert_eq!(super::crc32c(b"123456789"), 0xE306_9283);
     }
 
+    /// Bit by bit, as the polynomial defines it.
+    fn make_table(poly: u32) -> [u32; 256] {
+        let mut table = [0u32; 256];
+        for (i, entry) in table.iter_mut().enumerate() {
+            let mut crc = i as u32;
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ poly
+                } else {
+                    crc >> 1
+                };
+            }
+            *entry = crc;
+        }
+        table
+    }
+
+    #[test]
+    fn the_byte_table_is_the_polynomials() {
+        assert_eq!(super::BYTES, make_table(super::POLY));
+    }
+
+    /// WebAssembly's two nibble steps fold a byte as the table does.
+    #[test]
+    fn nibble_steps_match_the_byte_table() {
+        let mut crc = 0x1234_5678u32;
+        for b in 0..=255u8 {
+            for reg in [0, !0, crc] {
+                let by_nibbles = super::nibble_step(super::nibble_step(reg ^ u32::from(b)));
+                assert_eq!(by_nibbles, super::byte_step(reg, b), "{reg:x} {b}");
+            }
+            crc = crc.rotate_left(5) ^ u32::from(b);
+        }
+    }
+
     #[test]
     fn slicing_matches_bytewise() {
-        let table = super::make_table(super::POLY);
+        let table = make_table(super::POLY);
         let data: alloc::vec::Vec<u8> = (0..1100u32).map(|i| (i * 31 + 7) as u8).collect();
         for len in [
             0, 1, 7, 8, 9, 63, 64, 65, 255, 256, 257, 999, 1023, 1024, 1025, 1100,
