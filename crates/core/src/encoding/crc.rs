@@ -26,31 +26,27 @@ const fn shift_out(mut crc: u32, bits: u32) -> u32 {
     crc
 }
 
-/// `NIBBLES[n]`: the register `n` after shifting its four bits out.
-const NIBBLES: [u32; 16] = {
-    let mut table = [0u32; 16];
-    let mut n = 0;
-    while n < 16 {
-        table[n] = shift_out(n as u32, 4);
-        n += 1;
+/// `table[i]`: the register `i` after shifting `bits` bits out.
+#[allow(clippy::arithmetic_side_effects)] // `i < N`
+const fn table<const N: usize>(bits: u32) -> [u32; N] {
+    let mut table = [0u32; N];
+    let mut i = 0;
+    while i < N {
+        table[i] = shift_out(i as u32, bits);
+        i += 1;
     }
     table
-};
+}
+
+/// `NIBBLES[n]`: the register `n` after shifting its four bits out.
+const NIBBLES: [u32; 16] = table(4);
 
 /// `BYTES[b]`: the register `b` after shifting its eight bits out. Outside
 /// WebAssembly only: one lookup a byte in 1 KB of table (the checksums
 /// of small deltas took 8% of a concurrent replay a nibble at a time, 5%
 /// a byte at a time); in WebAssembly the module's size wins.
 #[cfg(not(target_family = "wasm"))]
-const BYTES: [u32; 256] = {
-    let mut table = [0u32; 256];
-    let mut b = 0;
-    while b < 256 {
-        table[b] = shift_out(b as u32, 8);
-        b += 1;
-    }
-    table
-};
+const BYTES: [u32; 256] = table(8);
 
 /// Four bits of input folded into the register (the input already
 /// xored in).
