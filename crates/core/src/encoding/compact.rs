@@ -295,9 +295,9 @@ impl CompactRuns {
     #[allow(clippy::arithmetic_side_effects)] // encodes in-memory state (trusted)
     fn code(mut w: Runs) -> CompactRuns {
         infer_origins(&mut w);
-        // (Always `Some`: runs in memory take more than a byte each.)
         let flags = w.flags.iter().map(|&f| (f, 1));
-        let (flag_values, flag_bits) = pack_flags(flags, w.flags.len()).unwrap_or_default();
+        let (flag_values, flag_bits) = pack_flags(flags, w.flags.len())
+            .expect("a run a flag, and runs in memory take more than a byte each");
         let mut origin_reps: Vec<(u32, u32)> = Vec::new();
         let mut origin_backs = Vec::with_capacity(w.origins.0.len());
         for (rep, back) in w.origins.0 {
@@ -349,9 +349,9 @@ impl CompactRuns {
 /// The flags of `n` runs, given as (flag, how many runs in a row have
 /// it), as version 2 codes them: a dictionary in order of first use and
 /// each run's index into it, bit-packed as [`flag_column`] reads them.
-/// `None` when the counts add up to more than `n` or `n` runs' bits do not
+/// `None` when the counts do not add up to `n` or `n` runs' bits do not
 /// fit in memory. Linear in the pairs and `n` (version 4's reader builds
-/// its flags with it from hostile input).
+/// its flags with it from hostile input); pairs of no runs add nothing.
 #[allow(clippy::arithmetic_side_effects)] // `at / 8 + 1`, `at % 8` cannot overflow; an index below 256 shifted by less than 8 fits a u16
 pub(super) fn pack_flags(
     runs: impl Iterator<Item = (u8, u32)> + Clone,
@@ -359,11 +359,16 @@ pub(super) fn pack_flags(
 ) -> Option<(Vec<u8>, Vec<u8>)> {
     let mut values: Vec<u8> = Vec::new();
     let mut index = [u16::MAX; 256];
-    for (f, _) in runs.clone() {
+    let mut total = 0usize;
+    for (f, count) in runs.clone().filter(|r| r.1 > 0) {
+        total = total.checked_add(count as usize)?;
         if index[usize::from(f)] == u16::MAX {
             index[usize::from(f)] = values.len() as u16;
             values.push(f);
         }
+    }
+    if total != n {
+        return None;
     }
     let width = index_width(values.len()) as usize;
     let mut bits = alloc::vec![0u8; n.checked_mul(width)?.div_ceil(8)];
@@ -633,6 +638,18 @@ mod tests {
             fresh.apply(&all).unwrap();
             assert_eq!(fresh.to_bytes(), a.to_bytes(), "seed {seed}");
         }
+    }
+
+    #[test]
+    fn flags_pack_from_pairs_that_cover_exactly_the_runs() {
+        let pairs = [(9u8, 2u32), (4, 0), (3, 1), (9, 1)];
+        let (values, bits) = pack_flags(pairs.iter().copied(), 4).unwrap();
+        // The empty pair adds no value: two values, a bit a run.
+        assert_eq!(values, [9, 3]);
+        assert_eq!(flag_column(&bits, &values, 4).unwrap(), [9, 9, 3, 9]);
+        assert!(pack_flags(pairs.iter().copied(), 3).is_none());
+        assert!(pack_flags(pairs.iter().copied(), 5).is_none());
+        assert!(pack_flags([(1u8, 2u32)].into_iter(), 3).is_none());
     }
 
     #[test]
