@@ -237,7 +237,7 @@ pub(super) fn flag_column(bits: &[u8], values: &[u8], n: usize) -> Option<Vec<u8
 }
 
 /// How many items run-length `entries` (value, count) cover.
-pub(super) fn covered(entries: &[(u32, u32)]) -> Option<usize> {
+pub(super) fn covered<T>(entries: &[(T, u32)]) -> Option<usize> {
     entries
         .iter()
         .try_fold(0usize, |acc, r| acc.checked_add(r.1 as usize))

@@ -7,10 +7,11 @@
 //! them, version 4 a few bytes in all. A node is written this way only
 //! when it is smaller so (the counters of a text typed in random places
 //! vary too much to repeat) and when it has no more runs than its content
-//! has bytes: a reader refuses a blob whose version-4 nodes claim more runs
-//! than the blob has bytes (`Invalid::TooManyRuns`), so a few bytes of
-//! hostile input cannot make it build millions of runs. Documents of
-//! nothing but deleted runs keep version 2's columns.
+//! has bytes: a reader refuses a blob whose sequences, of every version,
+//! claim more runs in all than the blob has bytes (`Invalid::TooManyRuns`,
+//! `runs_within` in `doc.rs`), so a few bytes of hostile input cannot make
+//! it build millions of runs. Documents of nothing but deleted runs keep
+//! version 2's columns.
 //!
 //! Decoding expands the columns into version 2's and goes on from there,
 //! so the two versions share every later check and the lazy load.
@@ -20,7 +21,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use super::bounded::BVec;
-use super::compact::{flag_column, pack_flags, CompactRuns, CompactSeq};
+use super::compact::{covered, flag_column, pack_flags, CompactRuns, CompactSeq};
 use crate::error::{DecodeError, Invalid};
 
 /// A sequence node's columns in format version 4.
@@ -148,25 +149,14 @@ fn repeating(r: &CompactRuns, content_bytes: usize) -> Option<(Repeats, Repeats,
     (after < before).then_some((ctrs, lens, flags))
 }
 
-/// How many items run-length `pairs` cover (`None` on overflow).
-fn covered(pairs: &Repeats) -> Option<usize> {
-    pairs
-        .0
-        .iter()
-        .try_fold(0usize, |acc, p| acc.checked_add(p.1 as usize))
-}
-
-/// `pairs` expanded, each value read by `value` (`None`: out of range),
-/// when they cover exactly `n` items.
+/// `pairs` expanded, each value read by `value` (`None`: out of range);
+/// the caller has checked that they cover `n` items.
 fn expand<T: Copy>(
     pairs: Repeats,
     n: usize,
     value: impl Fn(u64) -> Option<T>,
 ) -> Result<Vec<T>, DecodeError> {
     let bad = DecodeError::Invalid(Invalid::SeqRunCounts);
-    if covered(&pairs) != Some(n) {
-        return Err(bad);
-    }
     let mut out = Vec::with_capacity(n);
     for (v, count) in pairs.0 {
         let v = value(v).ok_or(bad.clone())?;
@@ -179,7 +169,7 @@ impl<T> RleSeq<T> {
     /// How many runs the node claims (what [`Self::into_compact`] builds),
     /// checked against the blob's size before anything is expanded.
     pub(crate) fn claimed(&self) -> Result<usize, DecodeError> {
-        covered(&self.runs.lens).ok_or(DecodeError::Invalid(Invalid::TooManyRuns))
+        covered(&self.runs.lens.0).ok_or(DecodeError::Invalid(Invalid::TooManyRuns))
     }
 
     /// Version 2's columns again, checking that every run-length column
@@ -197,9 +187,9 @@ impl<T> RleSeq<T> {
 impl RleRuns {
     #[inline(never)] // one copy: the wasm package's size
     fn expand(self) -> Result<CompactRuns, DecodeError> {
-        let n = covered(&self.lens).ok_or(DecodeError::Invalid(Invalid::TooManyRuns))?;
+        let n = covered(&self.lens.0).ok_or(DecodeError::Invalid(Invalid::TooManyRuns))?;
         // Checked before anything is expanded.
-        if covered(&self.ctrs) != Some(n) || covered(&self.flags) != Some(n) {
+        if covered(&self.ctrs.0) != Some(n) || covered(&self.flags.0) != Some(n) {
             return Err(DecodeError::Invalid(Invalid::SeqRunCounts));
         }
         let bad = DecodeError::Invalid(Invalid::SeqRunCounts);
