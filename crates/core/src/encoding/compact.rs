@@ -244,7 +244,7 @@ pub(super) fn covered<T>(entries: &[(T, u32)]) -> Option<usize> {
 }
 
 /// Bits an index below `n` needs (0 when there is at most one value).
-fn index_width(n: usize) -> u32 {
+pub(super) fn index_width(n: usize) -> u32 {
     n.saturating_sub(1)
         .checked_ilog2()
         .map_or(0, |l| l.saturating_add(1))

@@ -14,7 +14,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use super::columns::Table;
-use super::compact::{covered, flag_column, CompactRuns, CompactSeq};
+use super::compact::{covered, index_width, CompactRuns, CompactSeq};
 use super::compact::{LEFT_INFERRED, RIGHT_INFERRED};
 use super::packed::TextColumn;
 use super::seq::{
@@ -133,8 +133,10 @@ fn check(
     ctx: &CausalContext,
     bases: &Bases,
 ) -> Option<u32> {
-    let n = runs.lens.0.len();
-    if n == 0 || runs.ctrs.0.len() != n || bases.ctr.len() != table.len() {
+    let (lens, ctrs) = (&runs.lens.0, &runs.ctrs.0);
+    let n = lens.len();
+    // Replica indexes leave the top bit of `slots` free (below).
+    if n == 0 || ctrs.len() != n || bases.ctr.len() != table.len() || table.len() > RIGHT_LOW {
         return None;
     }
     // The flag dictionary: known bits only, at most 4 bits an index.
@@ -142,23 +144,10 @@ fn check(
     if values.len() > 16 || values.iter().any(|f| f & !0x1F != 0) {
         return None;
     }
-    let flags = flag_column(&runs.flag_bits, values, n)?;
+    let mut flags = FlagReader::new(&runs.flag_bits, values, n)?;
     // The explicit origins, each naming an item of its run's replica.
-    if covered(&runs.origin_reps.0) != Some(runs.origin_backs.0.len()) {
-        return None;
-    }
-    let mut origin_reps = runs
-        .origin_reps
-        .0
-        .iter()
-        .flat_map(|&(r, k)| core::iter::repeat_n(r, k as usize));
-    let mut backs = runs.origin_backs.0.iter();
-    let mut explicit = |rep: u32, ctr: u64| -> Option<u64> {
-        let (r, back) = (origin_reps.next()?, *backs.next()?);
-        let back = u64::try_from(back).ok().filter(|b| *b >= 1 && *b < ctr)?;
-        (r == rep).then(|| ctr.wrapping_sub(back))
-    };
-    if covered(&runs.reps.0) != Some(n) {
+    let backs_n = runs.origin_backs.0.len();
+    if covered(&runs.origin_reps.0) != Some(backs_n) || covered(&runs.reps.0) != Some(n) {
         return None;
     }
     let mut reps: Vec<Replica> = bases
@@ -171,22 +160,30 @@ fn check(
             runs: 0,
         })
         .collect();
-    // Per run: its first counter and its replica; the explicit origins.
-    let mut firsts: Vec<u32> = alloc::vec![0; n];
-    let mut slots: Vec<u32> = alloc::vec![0; n];
-    let mut named: Vec<(u32, u64)> = Vec::new();
+    // Per run: its first counter, and its replica with `RIGHT_LOW` set
+    // when its right origin is inferred (read by the pass from the end).
+    let mut firsts: Vec<u32> = Vec::with_capacity(n);
+    let mut slots: Vec<u32> = Vec::with_capacity(n);
+    // The runs that name an origin (their indexes), once for each origin
+    // they name: the origins are checked after the bitmap is built.
+    // Written without a branch: a slot past the origins takes the excess.
+    let mut named: Vec<u32> = alloc::vec![0; backs_n.saturating_add(1)];
+    let mut k = 0usize;
     let (mut total, mut vis) = (0u64, 0u64);
     let (mut next_pending, mut next_rep, mut next_below) = (false, 0u32, 0u64);
+    // The run before: its replica (none yet) and where it ends.
+    let (mut prev_rep, mut prev_end) = (u32::MAX, 0u64);
     let mut right_inferred = false;
     let mut bad = false;
-    let mut i = 0usize;
+    let mut columns = lens.iter().zip(ctrs);
     for &(rep, count) in &runs.reps.0 {
         // The replica's state in locals for the loop (written back after).
         let mut slot = *reps.get(rep as usize)?;
         for _ in 0..count {
-            let f = flags[i];
-            let len = u64::from(runs.lens.0[i]);
-            let ctr = i64::try_from(slot.end).ok()?.checked_add(runs.ctrs.0[i])?;
+            let (&len, &step) = columns.next()?;
+            let f = flags.next();
+            let len = u64::from(len);
+            let ctr = i64::try_from(slot.end).ok()?.checked_add(step)?;
             let ctr = u64::try_from(ctr).ok().filter(|c| *c >= 1)?;
             let end = ctr.checked_add(len)?;
             if len == 0 || end > u64::from(u32::MAX) {
@@ -194,29 +191,28 @@ fn check(
             }
             // Branch-free where the flags vary from run to run (their
             // modes are as good as random: branches on them mispredict).
+            // A flag byte outside the dictionary is refused here.
+            bad |= f == NO_FLAG;
             // A right origin in the previous run's next run: this one's
             // first item, below the previous run.
             bad |= next_pending & ((next_rep != rep) | (ctr >= next_below));
             let (left, right) = (f & LEFT_MASK, f & RIGHT_MASK);
-            let p = i.saturating_sub(1);
-            let prev_end = u64::from(firsts[p]).wrapping_add(u64::from(runs.lens.0[p]));
-            let prev_ok = (i > 0) & (slots[p] == rep) & (prev_end <= ctr);
+            let prev_ok = (prev_rep == rep) & (prev_end <= ctr);
             // Some earlier run of this replica starts lower: its last item
             // is the origin (it ends below this run, or the bitmap below
             // finds the overlap).
             let inferred_ok = slot.lo < ctr;
             bad |= ((left == LEFT_PREV) & !prev_ok) | ((left == LEFT_INFERRED) & !inferred_ok);
-            if left == LEFT_EXPLICIT || right == RIGHT_EXPLICIT {
-                if left == LEFT_EXPLICIT {
-                    named.push((rep, explicit(rep, ctr)?));
-                }
-                if right == RIGHT_EXPLICIT {
-                    named.push((rep, explicit(rep, ctr)?));
-                }
-            }
+            let run = firsts.len() as u32;
+            named[k.min(backs_n)] = run;
+            k = k.wrapping_add(usize::from(left == LEFT_EXPLICIT));
+            named[k.min(backs_n)] = run;
+            k = k.wrapping_add(usize::from(right == RIGHT_EXPLICIT));
             next_pending = right == RIGHT_NEXT;
             (next_rep, next_below) = (rep, ctr);
-            right_inferred |= right == RIGHT_INFERRED;
+            (prev_rep, prev_end) = (rep, end);
+            let inferred = right == RIGHT_INFERRED;
+            right_inferred |= inferred;
             // At most 2^32 runs of at most 2^32 items: no overflow.
             total = total.wrapping_add(len);
             vis = vis.wrapping_add(len.wrapping_mul(u64::from(f & DELETED == 0)));
@@ -224,13 +220,12 @@ fn check(
             slot.lo = slot.lo.min(ctr);
             slot.hi = slot.hi.max(end);
             slot.runs = slot.runs.wrapping_add(1);
-            firsts[i] = ctr as u32;
-            slots[i] = rep;
-            i = i.wrapping_add(1);
+            firsts.push(ctr as u32);
+            slots.push(rep | if inferred { RIGHT_LOW as u32 } else { 0 });
         }
         reps[rep as usize] = slot;
     }
-    if bad || next_pending || origin_reps.next().is_some() || backs.next().is_some() {
+    if bad || next_pending || k != backs_n {
         return None;
     }
     if total > u64::from(MAX_ITEMS) || vis != items as u64 {
@@ -253,37 +248,127 @@ fn check(
         if span > r.runs.saturating_mul(64) {
             return None;
         }
-        bits.push(alloc::vec![0u64; span.div_ceil(64) as usize]);
+        // A word more than the span: a run's mask may reach into it
+        // (empty), so `claim` needs no branch on where the run ends.
+        bits.push(alloc::vec![0u64; (span.div_ceil(64) as usize).saturating_add(1)]);
     }
     let mut lowest_after = alloc::vec![u32::MAX; if right_inferred { reps.len() } else { 0 }];
-    for i in (0..n).rev() {
-        let (rep, first) = (slots[i] as usize, firsts[i]);
+    let runs_back = firsts.iter().zip(&slots).zip(lens).rev();
+    for ((&first, &slot), &len) in runs_back {
+        let rep = (slot & !(RIGHT_LOW as u32)) as usize;
         let from = u64::from(first).wrapping_sub(reps[rep].lo);
-        let to = from.wrapping_add(u64::from(runs.lens.0[i]));
-        if !claim(&mut bits[rep], from as usize, to as usize) {
-            return None;
-        }
+        bad |= !claim(&mut bits[rep], from as usize, len as usize);
         if let Some(low) = lowest_after.get_mut(rep) {
-            if flags[i] & RIGHT_MASK == RIGHT_INFERRED && *low >= first {
-                return None;
-            }
+            bad |= (slot & RIGHT_LOW as u32 != 0) & (*low >= first);
             *low = (*low).min(first);
         }
     }
-    for (rep, ctr) in named {
-        let lo = reps[rep as usize].lo;
-        let at = ctr.checked_sub(lo)? as usize;
-        let word = bits[rep as usize].get(at / 64)?;
-        if word & (1 << (at % 64)) == 0 {
-            return None;
+    if bad {
+        return None;
+    }
+    // Each origin: an item of its run's replica, earlier than the run,
+    // that some run holds.
+    let mut at = 0usize;
+    for &(r, count) in &runs.origin_reps.0 {
+        let end = at.checked_add(count as usize)?;
+        let backs = runs.origin_backs.0.get(at..end)?;
+        for (&run, &back) in named.get(at..end)?.iter().zip(backs) {
+            let (first, slot) = (*firsts.get(run as usize)?, *slots.get(run as usize)?);
+            let (ctr, rep) = (u64::from(first), slot & !(RIGHT_LOW as u32));
+            let back = u64::try_from(back).ok().filter(|b| *b >= 1 && *b < ctr)?;
+            let bit = ctr.wrapping_sub(back).checked_sub(reps[rep as usize].lo)? as usize;
+            let word = bits[rep as usize].get(bit / 64)?;
+            bad |= (r != rep) | (word & (1 << (bit % 64)) == 0);
         }
+        at = end;
+    }
+    if bad {
+        return None;
     }
     u32::try_from(total).ok()
 }
 
+/// The top bit of a run's replica in `check`'s pass from the end: its
+/// right origin is inferred.
+const RIGHT_LOW: usize = 1 << 31;
+
+/// A flag byte no run has: an index past the dictionary reads as it.
+const NO_FLAG: u8 = 0xFF;
+
+/// The flag bytes of `n` runs, read one by one from their packed indexes
+/// (what [`flag_column`](super::compact::flag_column) gives, without
+/// building the column).
+struct FlagReader<'a> {
+    bits: core::slice::Iter<'a, u8>,
+    /// The dictionary, [`NO_FLAG`] past its end.
+    values: [u8; 16],
+    buf: u32,
+    have: u32,
+    width: u32,
+}
+
+impl<'a> FlagReader<'a> {
+    /// `None` when the bits are not `n` indexes of the dictionary's width
+    /// (`values` has at most 16 entries).
+    fn new(bits: &'a [u8], values: &[u8], n: usize) -> Option<FlagReader<'a>> {
+        if n > 0 && values.is_empty() {
+            return None;
+        }
+        let width = index_width(values.len());
+        if bits.len() != n.checked_mul(width as usize)?.div_ceil(8) {
+            return None;
+        }
+        let mut dict = [NO_FLAG; 16];
+        dict.get_mut(..values.len())?.copy_from_slice(values);
+        Some(FlagReader {
+            bits: bits.iter(),
+            values: dict,
+            buf: 0,
+            have: 0,
+            width,
+        })
+    }
+
+    /// The next run's flag byte.
+    #[inline(always)]
+    #[allow(clippy::arithmetic_side_effects)] // `have < width <= 4` before a refill
+    fn next(&mut self) -> u8 {
+        if self.have < self.width {
+            self.buf |= u32::from(self.bits.next().copied().unwrap_or(0)) << self.have;
+            self.have += 8;
+        }
+        let index = self.buf & ((1 << self.width) - 1);
+        self.buf >>= self.width;
+        self.have -= self.width;
+        self.values[index as usize & 15]
+    }
+}
+
+/// Sets bits `from .. from + len` (`len >= 1`), or returns `false` if one
+/// was set already (it sets them all the same). A run of at most 64 items
+/// (nearly all) is two masks on two words, without a branch: the caller's
+/// bitmap has a word more than its span.
+#[inline(always)]
+#[allow(clippy::arithmetic_side_effects)] // `1 <= len <= 64`, `b < 64`
+fn claim(bits: &mut [u64], from: usize, len: usize) -> bool {
+    let (w, b) = (from / 64, from % 64);
+    if len > 64 {
+        return claim_words(bits, from, from.saturating_add(len));
+    }
+    let m = ((1u128 << len) - 1) << b;
+    let Some([x, y]) = bits.get_mut(w..w.saturating_add(2)) else {
+        return false;
+    };
+    let (lo, hi) = (m as u64, (m >> 64) as u64);
+    let free = (*x & lo) | (*y & hi) == 0;
+    (*x, *y) = (*x | lo, *y | hi);
+    free
+}
+
 /// Sets bits `from .. to`, or returns `false` if one was set already.
 #[allow(clippy::arithmetic_side_effects)] // `at < to`, both in `bits`' range or refused
-fn claim(bits: &mut [u64], from: usize, to: usize) -> bool {
+#[inline(never)]
+fn claim_words(bits: &mut [u64], from: usize, to: usize) -> bool {
     let mut at = from;
     while at < to {
         let (w, b) = (at / 64, at % 64);
@@ -533,12 +618,31 @@ mod tests {
     #[test]
     fn claim_finds_overlaps() {
         let mut bits = alloc::vec![0u64; 3];
+        assert!(claim_words(&mut bits, 0, 64));
+        assert!(claim_words(&mut bits, 64, 130));
+        assert!(!claim_words(&mut bits, 129, 131));
+        assert!(claim_words(&mut bits, 130, 192));
+        assert!(!claim_words(&mut bits, 150, 151));
+        assert!(!claim_words(&mut bits, 191, 193));
+        // The same through the two-word path (from, length), on a bitmap
+        // with the spare word `check` gives it.
+        let mut bits = alloc::vec![0u64; 4];
         assert!(claim(&mut bits, 0, 64));
-        assert!(claim(&mut bits, 64, 130));
-        assert!(!claim(&mut bits, 129, 131));
-        assert!(claim(&mut bits, 130, 192));
-        assert!(!claim(&mut bits, 150, 151));
-        assert!(!claim(&mut bits, 191, 193));
+        assert!(claim(&mut bits, 64, 66));
+        assert!(!claim(&mut bits, 129 - 64, 1));
+        assert!(claim(&mut bits, 130, 62));
+        assert!(!claim(&mut bits, 150, 1));
+        assert!(!claim(&mut bits, 191, 2));
+        assert!(!claim(&mut bits, 192, 1));
+        assert!(!claim(&mut bits, 66, 64));
+        assert!(!claim(&mut bits, 129, 1));
+        let mut bits = alloc::vec![0u64; 3];
+        assert!(claim(&mut bits, 60, 10));
+        assert!(!claim(&mut bits, 69, 1));
+        assert!(claim(&mut bits, 70, 1));
+        assert!(claim(&mut bits, 50, 10));
+        assert!(!claim(&mut bits, 49, 2));
+        assert!(!claim(&mut bits, 130, 64), "past the bitmap");
         let _ = ToString::to_string(&1);
     }
 }
