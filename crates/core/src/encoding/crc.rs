@@ -1,4 +1,10 @@
 //! CRC-32C (Castagnoli), the checksum of every blob.
+//!
+//! With the `std` feature the `crc32c` crate computes it, with the
+//! processor's CRC-32C instruction where it has one (SSE 4.2 on x86-64,
+//! about 20 times the speed of the tables below). Without `std` (the
+//! `no_std` core, WebAssembly) the table-driven [`software`] code does;
+//! both give the same checksums (tested).
 
 /// The reflected Castagnoli polynomial.
 const POLY: u32 = 0x82F6_3B78;
@@ -85,7 +91,20 @@ fn make_tables() -> [[u32; 256]; 8] {
 }
 
 /// The CRC-32C of `bytes`.
+#[cfg(feature = "std")]
 pub(crate) fn crc32c(bytes: &[u8]) -> u32 {
+    ::crc32c::crc32c(bytes)
+}
+
+/// The CRC-32C of `bytes`.
+#[cfg(not(feature = "std"))]
+pub(crate) fn crc32c(bytes: &[u8]) -> u32 {
+    software(bytes)
+}
+
+/// The CRC-32C of `bytes`, from tables (what builds without `std` use).
+#[cfg_attr(feature = "std", allow(dead_code))] // tested against the crate
+fn software(bytes: &[u8]) -> u32 {
     let mut crc = !0u32;
     if bytes.len() < TABLE_MIN_LEN {
         for &b in bytes {
@@ -119,6 +138,20 @@ mod tests {
     fn known_vector() {
         // The standard check value of CRC-32C.
         assert_eq!(super::crc32c(b"123456789"), 0xE306_9283);
+        assert_eq!(super::software(b"123456789"), 0xE306_9283);
+    }
+
+    /// The checksum a build with `std` computes (the `crc32c` crate) is
+    /// the one builds without it compute, at every length and alignment.
+    #[test]
+    fn both_ways_agree() {
+        let data: alloc::vec::Vec<u8> = (0..5000u32).map(|i| (i * 131 + i / 7) as u8).collect();
+        for start in 0..9 {
+            for len in (0..2100).step_by(37).chain([4000, 4991 - start]) {
+                let bytes = &data[start..start + len];
+                assert_eq!(super::crc32c(bytes), super::software(bytes), "{start} {len}");
+            }
+        }
     }
 
     /// Bit by bit, as the polynomial defines it.
@@ -169,7 +202,7 @@ mod tests {
             for &b in &data[..len] {
                 crc = table[((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8);
             }
-            assert_eq!(super::crc32c(&data[..len]), !crc, "length {len}");
+            assert_eq!(super::software(&data[..len]), !crc, "length {len}");
         }
     }
 }
