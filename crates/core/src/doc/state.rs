@@ -180,8 +180,15 @@ fn check_seq<C: Content>(
         // Nothing to check (and a lazily loaded text keeps its tree unbuilt).
         return Ok(None);
     }
-    let empty = Seq::default();
-    let seq = mine.map_or(&empty, |m| &*m.seq);
+    // An empty sequence only where there is none (building one allocates).
+    let empty;
+    let seq = match mine {
+        Some(m) => &*m.seq,
+        None => {
+            empty = Seq::default();
+            &empty
+        }
+    };
     seq.check_runs(&theirs.loose)?;
     Ok(theirs.loose.iter().find_map(|r| seq.conflicting_item(r)))
 }

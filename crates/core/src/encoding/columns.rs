@@ -24,14 +24,15 @@ pub(crate) fn from_payload<'a, T: Deserialize<'a>>(payload: &'a [u8]) -> Result<
 
 /// Maps replica ids to their index in the blob's table while encoding.
 pub(crate) struct TableBuilder {
-    ids: Vec<ReplicaId>,
+    /// Inline for the few replicas of a typical delta.
+    ids: super::seq::ReplicaList,
 }
 
 impl TableBuilder {
     /// A table of the replicas of `ctx` and `extra`, sorted (so encodings
     /// are deterministic).
     pub(crate) fn new(ctx: &CausalContext, extra: impl IntoIterator<Item = ReplicaId>) -> Self {
-        let mut ids: Vec<ReplicaId> = ctx.replicas().chain(extra).collect();
+        let mut ids: super::seq::ReplicaList = ctx.replicas().chain(extra).collect();
         ids.sort_unstable();
         ids.dedup();
         TableBuilder { ids }

@@ -19,7 +19,7 @@ use super::compact::{list_columns, text_columns, text_from_v2, Columns, CompactS
 use super::envelope::{open, seal_value_as, BlobKind, FIRST_VERSION};
 use super::packed::TextColumn;
 use super::rle::{shorter, Chosen, RleSeq};
-use super::seq::{decode_seq, encode_seq, seq_replicas, Bases, WireItem, WireSeq};
+use super::seq::{decode_seq, encode_seq, seq_replicas, Bases, ReplicaList, WireItem, WireSeq};
 use crate::context::CausalContext;
 use crate::doc::delta::Delta;
 use crate::doc::model::path::{self, Seg};
@@ -102,7 +102,7 @@ pub(crate) fn encode_doc(body: &Causal<MapStore>, deps: Option<&VersionVector>) 
     } else {
         BlobKind::DocSnapshot
     };
-    let mut extra: Vec<crate::ReplicaId> = deps
+    let mut extra: ReplicaList = deps
         .into_iter()
         .flat_map(|d| d.iter().map(|e| e.0))
         .collect();
@@ -136,13 +136,13 @@ pub(crate) fn encode_doc(body: &Causal<MapStore>, deps: Option<&VersionVector>) 
 
 /// Replicas named by sequence origins and list items holding containers
 /// (they need not be in a delta's context).
-fn seq_replicas_of(map: &MapStore, out: &mut Vec<crate::ReplicaId>) {
+fn seq_replicas_of(map: &MapStore, out: &mut ReplicaList) {
     for (_, slot) in map.iter() {
         seq_replicas_of_slot(slot, out);
     }
 }
 
-fn seq_replicas_of_slot(slot: &Slot, out: &mut Vec<crate::ReplicaId>) {
+fn seq_replicas_of_slot(slot: &Slot, out: &mut ReplicaList) {
     for node in &slot.nodes {
         match node {
             Node::Map(m) => seq_replicas_of(m, out),

@@ -18,7 +18,7 @@ use super::compact::{covered, index_width, CompactRuns, CompactSeq};
 use super::compact::{LEFT_INFERRED, RIGHT_INFERRED};
 use super::packed::TextColumn;
 use super::seq::{
-    decode_listing, Bases, DELETED, LEFT_EXPLICIT, LEFT_MASK, LEFT_PREV, RIGHT_EXPLICIT,
+    decode_listing, Bases, Counters, DELETED, LEFT_EXPLICIT, LEFT_MASK, LEFT_PREV, RIGHT_EXPLICIT,
     RIGHT_MASK, RIGHT_NEXT,
 };
 use crate::context::CausalContext;
@@ -43,8 +43,8 @@ impl TextListing {
     fn own(mut runs: CompactRuns, table: &Table, bases: &Bases) -> TextListing {
         let mut slot = alloc::vec![u32::MAX; table.len()];
         let mut ids = Vec::new();
-        let mut ctr = Vec::new();
-        let mut origin = Vec::new();
+        let mut ctr = Counters::new();
+        let mut origin = Counters::new();
         for (rep, _) in runs.reps.0.iter_mut() {
             let old = *rep as usize;
             if slot[old] == u32::MAX {

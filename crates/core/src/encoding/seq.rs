@@ -142,9 +142,18 @@ impl ContentColumn for ListBuf<ListItem> {
 /// replicas are counted back from (the context's latest counters).
 #[derive(Clone)]
 pub(crate) struct Bases {
-    pub(crate) ctr: Vec<u64>,
-    pub(crate) origin: Vec<u64>,
+    pub(crate) ctr: Counters,
+    pub(crate) origin: Counters,
 }
+
+/// A counter per replica of a blob's table: inline for the few replicas of
+/// a typical delta (no allocation on the keystroke path). WebAssembly keeps
+/// a plain vector: the inline vectors' code cost the module 1.2 KB gzipped.
+#[cfg(not(target_family = "wasm"))]
+pub(crate) type Counters = smallvec::SmallVec<[u64; 4]>;
+/// A counter per replica of a blob's table.
+#[cfg(target_family = "wasm")]
+pub(crate) type Counters = Vec<u64>;
 
 impl Bases {
     pub(crate) fn new(
@@ -153,8 +162,8 @@ impl Bases {
         since: Option<&crate::vv::VersionVector>,
     ) -> Bases {
         let mut b = Bases {
-            ctr: Vec::new(),
-            origin: Vec::new(),
+            ctr: Counters::new(),
+            origin: Counters::new(),
         };
         for r in replicas {
             b.ctr.push(since.map_or(0, |v| v.get(r)));
@@ -204,7 +213,7 @@ pub(crate) fn encode_parts<C: ContentColumn>(
     let mut lens = Vec::with_capacity(runs.len());
     let mut flags = Vec::with_capacity(runs.len());
     let mut origins = Vec::new();
-    let mut ends: Vec<u64> = bases.ctr.clone();
+    let mut ends: Counters = bases.ctr.clone();
     let origin = |run: Dot, d: Dot| -> (u32, i64) {
         let rep = table.idx(d.replica);
         let from = if d.replica == run.replica {
@@ -261,7 +270,15 @@ pub(crate) fn encode_parts<C: ContentColumn>(
 }
 
 /// Every dot a sequence node lists, for the replica table.
-pub(crate) fn seq_replicas<C: Content>(node: &SeqNode<C>, out: &mut Vec<crate::ReplicaId>) {
+/// Replicas collected while encoding (with repeats): inline for a delta's
+/// few (a plain vector in WebAssembly, as [`Counters`]).
+#[cfg(not(target_family = "wasm"))]
+pub(crate) type ReplicaList = smallvec::SmallVec<[crate::ReplicaId; 8]>;
+/// Replicas collected while encoding (with repeats).
+#[cfg(target_family = "wasm")]
+pub(crate) type ReplicaList = Vec<crate::ReplicaId>;
+
+pub(crate) fn seq_replicas<C: Content>(node: &SeqNode<C>, out: &mut ReplicaList) {
     out.extend_from_slice(node.seq.replicas());
     for r in &node.loose {
         out.push(r.id.replica);
@@ -385,7 +402,7 @@ pub(crate) fn decode_listing<C: Content>(
         .0
         .iter()
         .flat_map(|&(rep, count)| core::iter::repeat_n(rep, count as usize));
-    let mut ends: Vec<u64> = bases.ctr.clone();
+    let mut ends: Counters = bases.ctr.clone();
     // The runs' ids first (origins may name the next run's).
     let mut runs: Vec<Loose<C>> = Vec::with_capacity(n);
     for ((rep_idx, &delta), &len) in reps.zip(&w.ctrs.0).zip(&w.lens.0) {
