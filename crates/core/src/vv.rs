@@ -1,5 +1,6 @@
 //! Version vectors: for each replica, how many of its mutations are known.
 
+#[cfg(target_family = "wasm")]
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 use core::fmt;
@@ -13,15 +14,26 @@ use crate::id::{Dot, ReplicaId};
 /// equal vectors have equal representations (and encodings).
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct VersionVector {
-    entries: Vec<(ReplicaId, u64)>,
+    entries: Entries,
 }
+
+/// A vector's entries: inline up to four replicas outside WebAssembly (a
+/// transaction builds its dependencies, a delta's decoding its own: no
+/// allocation for a document of a few writers); a plain vector in the
+/// module, whose size wins there.
+#[cfg(not(target_family = "wasm"))]
+type Entries = smallvec::SmallVec<[(ReplicaId, u64); 4]>;
+#[cfg(target_family = "wasm")]
+type Entries = Vec<(ReplicaId, u64)>;
 
 impl VersionVector {
     /// The empty version vector (nothing known).
     pub const fn new() -> Self {
-        VersionVector {
-            entries: Vec::new(),
-        }
+        #[cfg(not(target_family = "wasm"))]
+        let entries = Entries::new_const();
+        #[cfg(target_family = "wasm")]
+        let entries = Vec::new();
+        VersionVector { entries }
     }
 
     /// Builds a vector from entries in any order. Zero counters are dropped;
@@ -29,7 +41,7 @@ impl VersionVector {
     pub fn from_entries(entries: impl IntoIterator<Item = (ReplicaId, u64)>) -> Self {
         // Sort, then keep each replica's greatest counter: O(n log n) for
         // entries in any order (inserting one by one would be quadratic).
-        let mut entries: Vec<(ReplicaId, u64)> = entries.into_iter().filter(|e| e.1 != 0).collect();
+        let mut entries: Entries = entries.into_iter().filter(|e| e.1 != 0).collect();
         entries.sort_unstable();
         // In place: `later` follows `kept` and, sorted, has the greater
         // counter of the same replica.
@@ -181,7 +193,7 @@ mod tests {
             (r(1), 7),
             (r(3), 1),
         ]);
-        let got: Vec<(ReplicaId, u64)> = v.iter().collect();
+        let got: alloc::vec::Vec<(ReplicaId, u64)> = v.iter().collect();
         assert_eq!(got, [(r(1), 7), (r(3), 9)]);
         assert!(VersionVector::from_entries([(r(4), 0)]).is_empty());
     }
