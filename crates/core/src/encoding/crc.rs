@@ -149,7 +149,11 @@ mod tests {
         for start in 0..9 {
             for len in (0..2100).step_by(37).chain([4000, 4991 - start]) {
                 let bytes = &data[start..start + len];
-                assert_eq!(super::crc32c(bytes), super::software(bytes), "{start} {len}");
+                assert_eq!(
+                    super::crc32c(bytes),
+                    super::software(bytes),
+                    "{start} {len}"
+                );
             }
         }
     }
