@@ -249,8 +249,15 @@ fn check(
             return None;
         }
         // A word more than the span: a run's mask may reach into it
-        // (empty), so `claim` needs no branch on where the run ends.
-        bits.push(alloc::vec![0u64; (span.div_ceil(64) as usize).saturating_add(1)]);
+        // (empty), so `claim` needs no branch on where the run ends. A
+        // replica without runs here gets nothing (a document's many texts
+        // each check against the blob's whole table).
+        let words = (span.div_ceil(64) as usize).saturating_add(1);
+        bits.push(if r.runs == 0 {
+            Vec::new()
+        } else {
+            alloc::vec![0u64; words]
+        });
     }
     let mut lowest_after = alloc::vec![u32::MAX; if right_inferred { reps.len() } else { 0 }];
     let runs_back = firsts.iter().zip(&slots).zip(lens).rev();
