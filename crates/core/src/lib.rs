@@ -47,6 +47,7 @@ mod doc;
 mod encoding;
 mod error;
 mod id;
+mod inline;
 mod seq;
 mod sorted_map;
 mod store;

@@ -1,7 +1,5 @@
 //! Version vectors: for each replica, how many of its mutations are known.
 
-#[cfg(target_family = "wasm")]
-use alloc::vec::Vec;
 use core::cmp::Ordering;
 use core::fmt;
 
@@ -18,13 +16,9 @@ pub struct VersionVector {
 }
 
 /// A vector's entries: inline up to four replicas outside WebAssembly (a
-/// transaction builds its dependencies, a delta's decoding its own: no
-/// allocation for a document of a few writers); a plain vector in the
-/// module, whose size wins there.
-#[cfg(not(target_family = "wasm"))]
-type Entries = smallvec::SmallVec<[(ReplicaId, u64); 4]>;
-#[cfg(target_family = "wasm")]
-type Entries = Vec<(ReplicaId, u64)>;
+/// transaction's dependencies and a delta's decoded ones allocate nothing
+/// for a document of a few writers).
+type Entries = crate::inline::Inline<[(ReplicaId, u64); 4]>;
 
 impl VersionVector {
     /// The empty version vector (nothing known).
@@ -32,7 +26,7 @@ impl VersionVector {
         #[cfg(not(target_family = "wasm"))]
         let entries = Entries::new_const();
         #[cfg(target_family = "wasm")]
-        let entries = Vec::new();
+        let entries = Entries::new();
         VersionVector { entries }
     }
 

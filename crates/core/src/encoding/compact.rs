@@ -213,27 +213,69 @@ impl Neighbours {
 /// when the columns disagree: too many values, none, the wrong number of
 /// bits, an index past the values).
 pub(super) fn flag_column(bits: &[u8], values: &[u8], n: usize) -> Option<Vec<u8>> {
-    if values.len() > 256 || (n > 0 && values.is_empty()) {
-        return None;
+    let mut reader = FlagReader::<256>::new(bits, values, n)?;
+    (0..n).map(|_| reader.next()).collect()
+}
+
+/// The flag bytes of `n` runs, read one by one from their packed indexes
+/// (what [`flag_column`] builds a column of; the lazy check reads them
+/// as it goes), from a dictionary of at most `N` values (a power of two
+/// up to 256: the lazy check's 16 keep its dictionary in a few words).
+pub(super) struct FlagReader<'a, const N: usize> {
+    bits: core::slice::Iter<'a, u8>,
+    /// The dictionary (zeros past its end).
+    values: [u8; N],
+    /// How many values it has: a greater index is refused.
+    len: u32,
+    buf: u32,
+    have: u32,
+    width: u32,
+}
+
+impl<'a, const N: usize> FlagReader<'a, N> {
+    /// `None` when the bits are not `n` indexes into `values` (more than
+    /// `N` values, none for some runs, the wrong number of bits).
+    pub(super) fn new(bits: &'a [u8], values: &[u8], n: usize) -> Option<Self> {
+        if n > 0 && values.is_empty() {
+            return None;
+        }
+        let width = index_width(values.len());
+        if bits.len() != n.checked_mul(width as usize)?.div_ceil(8) {
+            return None;
+        }
+        let mut dict = [0u8; N];
+        dict.get_mut(..values.len())?.copy_from_slice(values);
+        Some(FlagReader {
+            bits: bits.iter(),
+            values: dict,
+            len: values.len() as u32,
+            buf: 0,
+            have: 0,
+            width,
+        })
     }
-    let width = index_width(values.len()) as usize;
-    if bits.len() != n.checked_mul(width)?.div_ceil(8) {
-        return None;
+
+    /// The next run's flag byte (`None`: its index is past the
+    /// dictionary).
+    pub(super) fn next(&mut self) -> Option<u8> {
+        let (flag, known) = self.next_raw();
+        known.then_some(flag)
     }
-    if width == 0 {
-        return Some(values.first().map_or(Vec::new(), |&v| alloc::vec![v; n]));
+
+    /// The next run's flag byte, and whether its index is in the
+    /// dictionary (for a caller that refuses it without a branch).
+    #[inline(always)]
+    #[allow(clippy::arithmetic_side_effects)] // `have < width <= 8` before a refill
+    pub(super) fn next_raw(&mut self) -> (u8, bool) {
+        if self.have < self.width {
+            self.buf |= u32::from(self.bits.next().copied().unwrap_or(0)) << self.have;
+            self.have += 8;
+        }
+        let index = self.buf & ((1 << self.width) - 1);
+        self.buf >>= self.width;
+        self.have -= self.width;
+        (self.values[index as usize & (N - 1)], index < self.len)
     }
-    let mut flags = Vec::with_capacity(n);
-    let mask = (1u16 << width).wrapping_sub(1);
-    let mut at = 0usize;
-    for _ in 0..n {
-        let (byte, shift) = (at / 8, at % 8);
-        let lo = u16::from(*bits.get(byte)?);
-        let hi = u16::from(bits.get(byte.wrapping_add(1)).copied().unwrap_or(0));
-        flags.push(*values.get(usize::from(((hi << 8 | lo) >> shift) & mask))?);
-        at = at.wrapping_add(width);
-    }
-    Some(flags)
 }
 
 /// How many items run-length `entries` (value, count) cover.
@@ -244,7 +286,7 @@ pub(super) fn covered<T>(entries: &[(T, u32)]) -> Option<usize> {
 }
 
 /// Bits an index below `n` needs (0 when there is at most one value).
-pub(super) fn index_width(n: usize) -> u32 {
+fn index_width(n: usize) -> u32 {
     n.saturating_sub(1)
         .checked_ilog2()
         .map_or(0, |l| l.saturating_add(1))
@@ -638,6 +680,24 @@ mod tests {
             fresh.apply(&all).unwrap();
             assert_eq!(fresh.to_bytes(), a.to_bytes(), "seed {seed}");
         }
+    }
+
+    #[test]
+    fn flag_columns_refuse_what_does_not_add_up() {
+        // Three values, two bits a run; the fourth run's index 3 is past them.
+        assert_eq!(
+            flag_column(&[0b10_01_00], &[5, 6, 7], 3).unwrap(),
+            [5, 6, 7]
+        );
+        assert!(flag_column(&[0b11_10_01_00], &[5, 6, 7], 4).is_none());
+        // Runs without values, bits of the wrong length, too many values.
+        assert!(flag_column(&[], &[], 1).is_none());
+        assert!(flag_column(&[0, 0], &[5, 6, 7], 3).is_none());
+        assert!(flag_column(&[0; 2], &[0; 257], 1).is_none());
+        // One value: no bits at all; eight bits a run for 256 values.
+        assert_eq!(flag_column(&[], &[9], 3).unwrap(), [9, 9, 9]);
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(flag_column(&[255, 0], &all, 2).unwrap(), [255, 0]);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use super::columns::Table;
-use super::compact::{covered, index_width, CompactRuns, CompactSeq};
+use super::compact::{covered, CompactRuns, CompactSeq, FlagReader};
 use super::compact::{LEFT_INFERRED, RIGHT_INFERRED};
 use super::packed::TextColumn;
 use super::seq::{
@@ -144,7 +144,7 @@ fn check(
     if values.len() > 16 || values.iter().any(|f| f & !0x1F != 0) {
         return None;
     }
-    let mut flags = FlagReader::new(&runs.flag_bits, values, n)?;
+    let mut flags = FlagReader::<16>::new(&runs.flag_bits, values, n)?;
     // The explicit origins, each naming an item of its run's replica.
     let backs_n = runs.origin_backs.0.len();
     if covered(&runs.origin_reps.0) != Some(backs_n) || covered(&runs.reps.0) != Some(n) {
@@ -181,7 +181,9 @@ fn check(
         let mut slot = *reps.get(rep as usize)?;
         for _ in 0..count {
             let (&len, &step) = columns.next()?;
-            let f = flags.next();
+            // A flag index outside the dictionary is refused (below).
+            let (f, known) = flags.next_raw();
+            bad |= !known;
             let len = u64::from(len);
             let ctr = i64::try_from(slot.end).ok()?.checked_add(step)?;
             let ctr = u64::try_from(ctr).ok().filter(|c| *c >= 1)?;
@@ -191,8 +193,6 @@ fn check(
             }
             // Branch-free where the flags vary from run to run (their
             // modes are as good as random: branches on them mispredict).
-            // A flag byte outside the dictionary is refused here.
-            bad |= f == NO_FLAG;
             // A right origin in the previous run's next run: this one's
             // first item, below the previous run.
             bad |= next_pending & ((next_rep != rep) | (ctr >= next_below));
@@ -298,58 +298,6 @@ fn check(
 /// The top bit of a run's replica in `check`'s pass from the end: its
 /// right origin is inferred.
 const RIGHT_LOW: usize = 1 << 31;
-
-/// A flag byte no run has: an index past the dictionary reads as it.
-const NO_FLAG: u8 = 0xFF;
-
-/// The flag bytes of `n` runs, read one by one from their packed indexes
-/// (what [`flag_column`](super::compact::flag_column) gives, without
-/// building the column).
-struct FlagReader<'a> {
-    bits: core::slice::Iter<'a, u8>,
-    /// The dictionary, [`NO_FLAG`] past its end.
-    values: [u8; 16],
-    buf: u32,
-    have: u32,
-    width: u32,
-}
-
-impl<'a> FlagReader<'a> {
-    /// `None` when the bits are not `n` indexes of the dictionary's width
-    /// (`values` has at most 16 entries).
-    fn new(bits: &'a [u8], values: &[u8], n: usize) -> Option<FlagReader<'a>> {
-        if n > 0 && values.is_empty() {
-            return None;
-        }
-        let width = index_width(values.len());
-        if bits.len() != n.checked_mul(width as usize)?.div_ceil(8) {
-            return None;
-        }
-        let mut dict = [NO_FLAG; 16];
-        dict.get_mut(..values.len())?.copy_from_slice(values);
-        Some(FlagReader {
-            bits: bits.iter(),
-            values: dict,
-            buf: 0,
-            have: 0,
-            width,
-        })
-    }
-
-    /// The next run's flag byte.
-    #[inline(always)]
-    #[allow(clippy::arithmetic_side_effects)] // `have < width <= 4` before a refill
-    fn next(&mut self) -> u8 {
-        if self.have < self.width {
-            self.buf |= u32::from(self.bits.next().copied().unwrap_or(0)) << self.have;
-            self.have += 8;
-        }
-        let index = self.buf & ((1 << self.width) - 1);
-        self.buf >>= self.width;
-        self.have -= self.width;
-        self.values[index as usize & 15]
-    }
-}
 
 /// Sets bits `from .. from + len` (`len >= 1`), or returns `false` if one
 /// was set already (it sets them all the same). A run of at most 64 items

@@ -146,14 +146,8 @@ pub(crate) struct Bases {
     pub(crate) origin: Counters,
 }
 
-/// A counter per replica of a blob's table: inline for the few replicas of
-/// a typical delta (no allocation on the keystroke path). WebAssembly keeps
-/// a plain vector: the inline vectors' code cost the module 1.2 KB gzipped.
-#[cfg(not(target_family = "wasm"))]
-pub(crate) type Counters = smallvec::SmallVec<[u64; 4]>;
-/// A counter per replica of a blob's table.
-#[cfg(target_family = "wasm")]
-pub(crate) type Counters = Vec<u64>;
+/// A counter per replica of a blob's table (inline for a delta's few).
+pub(crate) type Counters = crate::inline::Inline<[u64; 4]>;
 
 impl Bases {
     pub(crate) fn new(
@@ -270,13 +264,9 @@ pub(crate) fn encode_parts<C: ContentColumn>(
 }
 
 /// Every dot a sequence node lists, for the replica table.
-/// Replicas collected while encoding (with repeats): inline for a delta's
-/// few (a plain vector in WebAssembly, as [`Counters`]).
-#[cfg(not(target_family = "wasm"))]
-pub(crate) type ReplicaList = smallvec::SmallVec<[crate::ReplicaId; 8]>;
-/// Replicas collected while encoding (with repeats).
-#[cfg(target_family = "wasm")]
-pub(crate) type ReplicaList = Vec<crate::ReplicaId>;
+/// Replicas collected while encoding, with repeats (inline for a delta's
+/// few).
+pub(crate) type ReplicaList = crate::inline::Inline<[crate::ReplicaId; 8]>;
 
 pub(crate) fn seq_replicas<C: Content>(node: &SeqNode<C>, out: &mut ReplicaList) {
     out.extend_from_slice(node.seq.replicas());
