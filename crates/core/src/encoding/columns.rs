@@ -4,7 +4,7 @@
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
-use super::bounded::BVec;
+use super::bounded::{BVec, IVec};
 use crate::context::CausalContext;
 use crate::error::DecodeError;
 use crate::id::{Dot, ReplicaId};
@@ -52,36 +52,39 @@ impl TableBuilder {
         WireDot(self.idx(dot.replica), dot.counter)
     }
 
-    pub(crate) fn ids(&self) -> BVec<u64> {
-        BVec(self.ids.iter().map(|r| r.get()).collect())
+    pub(crate) fn ids(&self) -> WireIds {
+        self.ids.iter().map(|r| r.get()).collect()
     }
 
     #[allow(clippy::arithmetic_side_effects)] // encodes in-memory state (trusted)
-    pub(crate) fn context(&self, ctx: &CausalContext) -> BVec<WireRanges> {
-        let mut out: Vec<WireRanges> = Vec::new();
+    pub(crate) fn context(&self, ctx: &CausalContext) -> WireContext {
+        let mut out = WireContext::default();
         for r in ctx.iter_ranges() {
             let (idx, lo, hi) = (self.idx(r.replica), r.first, r.last);
-            match out.last_mut() {
+            match out.0.last_mut() {
                 Some(last) if last.0 == idx => last.1 .0.push((lo, hi - lo)),
-                _ => out.push(WireRanges(idx, BVec(alloc::vec![(lo, hi - lo)]))),
+                _ => out
+                    .0
+                    .push(WireRanges(idx, [(lo, hi - lo)].into_iter().collect())),
             }
         }
-        BVec(out)
+        out
     }
 
-    pub(crate) fn version_vector(&self, vv: &VersionVector) -> BVec<(u32, u64)> {
-        BVec(vv.iter().map(|(r, c)| (self.idx(r), c)).collect())
+    pub(crate) fn version_vector(&self, vv: &VersionVector) -> WireVersion {
+        vv.iter().map(|(r, c)| (self.idx(r), c)).collect()
     }
 }
 
 /// The replica table of a decoded blob.
 #[derive(Clone)]
 pub(crate) struct Table {
-    ids: Vec<ReplicaId>,
+    /// Inline for a delta's few replicas.
+    ids: crate::inline::Inline<[ReplicaId; 2]>,
 }
 
 impl Table {
-    pub(crate) fn decode(raw: &BVec<u64>) -> Result<Table> {
+    pub(crate) fn decode(raw: &WireIds) -> Result<Table> {
         if !raw.0.windows(2).all(|w| w[0] < w[1]) {
             return Err(DecodeError::Invalid(
                 crate::error::Invalid::ReplicaTableUnsorted,
@@ -94,7 +97,7 @@ impl Table {
 
     /// A table of these ids (a subset of a decoded one, in any order).
     pub(crate) fn from_ids(ids: Vec<ReplicaId>) -> Table {
-        Table { ids }
+        Table { ids: ids.into() }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -121,7 +124,7 @@ impl Table {
         Ok(Dot::new(self.replica(w.0)?, w.1))
     }
 
-    pub(crate) fn context(&self, wire: &BVec<WireRanges>) -> Result<CausalContext> {
+    pub(crate) fn context(&self, wire: &WireContext) -> Result<CausalContext> {
         let mut ctx = CausalContext::new();
         let mut last_idx = None;
         for WireRanges(idx, ranges) in &wire.0 {
@@ -153,7 +156,7 @@ impl Table {
         Ok(ctx)
     }
 
-    pub(crate) fn version_vector(&self, wire: &BVec<(u32, u64)>) -> Result<VersionVector> {
+    pub(crate) fn version_vector(&self, wire: &WireVersion) -> Result<VersionVector> {
         if !wire.0.windows(2).all(|w| w[0].0 < w[1].0) || wire.0.iter().any(|e| e.1 == 0) {
             return Err(DecodeError::Invalid(
                 crate::error::Invalid::VersionVectorNotCanonical,
@@ -172,7 +175,14 @@ pub(crate) struct WireDot(pub(crate) u32, pub(crate) u64);
 
 /// One replica's context ranges: (table index, [(first counter, span)]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct WireRanges(pub(crate) u32, pub(crate) BVec<(u64, u64)>);
+pub(crate) struct WireRanges(pub(crate) u32, pub(crate) IVec<(u64, u64), 1>);
+
+/// A blob's replica table: the ids in order (inline for a delta's few).
+pub(crate) type WireIds = IVec<u64, 2>;
+/// A blob's context, replica by replica.
+pub(crate) type WireContext = IVec<WireRanges, 2>;
+/// A version vector: (table index, counter), by index.
+pub(crate) type WireVersion = IVec<(u32, u64), 2>;
 
 /// The dot sets of a sequence of entries, in three run-length/delta coded
 /// columns: how many dots each entry has, which replica each dot is from,
@@ -328,7 +338,7 @@ mod tests {
     /// the input and used to overflow (a debug-build panic).
     #[test]
     fn dot_set_columns_with_overflowing_counts_are_refused() {
-        let ids = BVec(alloc::vec![ReplicaId::new(1).get()]);
+        let ids = IVec::from(alloc::vec![ReplicaId::new(1).get()]);
         let table = Table::decode(&ids).expect("a table");
         let hostile = WireDotSets {
             counts: BVec(alloc::vec![

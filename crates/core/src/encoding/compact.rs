@@ -297,16 +297,16 @@ impl<T> CompactSeq<T> {
     #[inline(never)] // one copy: the wasm package's size
     pub(crate) fn from_wire(w: WireSeq<T>) -> CompactSeq<T> {
         let runs = Runs {
-            reps: w.reps,
-            ctrs: w.ctrs,
-            lens: w.lens,
-            flags: w.flags,
-            origins: w.origins,
+            reps: BVec(w.reps.into_vec()),
+            ctrs: BVec(w.ctrs.into_vec()),
+            lens: BVec(w.lens.into_vec()),
+            flags: w.flags.into_vec(),
+            origins: BVec(w.origins.into_vec()),
         };
         CompactSeq {
             runs: CompactRuns::code(runs),
             content: w.content,
-            dels: w.dels,
+            dels: BVec(w.dels.into_vec()),
         }
     }
 
@@ -314,7 +314,7 @@ impl<T> CompactSeq<T> {
     #[inline(never)] // one copy: the wasm package's size
     pub(crate) fn into_wire(self) -> Result<WireSeq<T>, DecodeError> {
         let mut w = self.runs.into_listing()?.with_content(self.content);
-        w.dels = self.dels;
+        w.dels = self.dels.0.into();
         Ok(w)
     }
 }
@@ -324,13 +324,13 @@ impl CompactRuns {
     pub(super) fn into_listing(self) -> Result<WireSeq<()>, DecodeError> {
         let r = self.expand()?;
         Ok(WireSeq {
-            reps: r.reps,
-            ctrs: r.ctrs,
-            lens: r.lens,
-            flags: r.flags,
-            origins: r.origins,
+            reps: r.reps.0.into(),
+            ctrs: r.ctrs.0.into(),
+            lens: r.lens.0.into(),
+            flags: r.flags.into(),
+            origins: r.origins.0.into(),
             content: (),
-            dels: BVec(Vec::new()),
+            dels: Default::default(),
         })
     }
 
@@ -520,19 +520,20 @@ fn restore_origins(w: &mut Runs) -> Result<(), DecodeError> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::bounded::IVec;
     use super::*;
     use crate::{ReplicaId, Text, VersionVector};
 
     fn wire(flags: Vec<u8>, origins: Vec<(u32, i64)>) -> WireSeq<String> {
         let n = flags.len();
         WireSeq {
-            reps: BVec(alloc::vec![(0, n as u32)]),
-            ctrs: BVec(alloc::vec![1; n]),
-            lens: BVec(alloc::vec![1; n]),
-            flags,
-            origins: BVec(origins),
+            reps: IVec::from(alloc::vec![(0, n as u32)]),
+            ctrs: IVec::from(alloc::vec![1; n]),
+            lens: IVec::from(alloc::vec![1; n]),
+            flags: flags.into(),
+            origins: IVec::from(origins),
             content: String::new(),
-            dels: BVec(Vec::new()),
+            dels: IVec::from(Vec::new()),
         }
     }
 
@@ -560,8 +561,8 @@ mod tests {
                 .collect();
             let w = wire(flags.clone(), origins.clone());
             let back = CompactSeq::from_wire(w).into_wire().unwrap();
-            assert_eq!(back.flags, flags, "k = {k}");
-            assert_eq!(back.origins.0, origins);
+            assert_eq!(back.flags.into_vec(), flags, "k = {k}");
+            assert_eq!(back.origins.into_vec(), origins);
         }
     }
 

@@ -12,8 +12,8 @@ use smallvec::SmallVec;
 
 use super::bounded::BVec;
 use super::columns::{
-    decode_dot_fun, dot_in_context, from_payload, strictly_sorted, Table, TableBuilder, WireDot,
-    WireDotSets, WireRanges,
+    decode_dot_fun, dot_in_context, from_payload, strictly_sorted, Table, TableBuilder,
+    WireContext, WireDot, WireDotSets, WireIds, WireVersion,
 };
 use super::compact::{list_columns, text_columns, text_from_v2, Columns, CompactSeq};
 use super::envelope::{open, seal_value_as, BlobKind, FIRST_VERSION};
@@ -35,9 +35,9 @@ type Result<T> = core::result::Result<T, DecodeError>;
 
 #[derive(Serialize, Deserialize)]
 struct WireDoc {
-    replicas: BVec<u64>,
-    context: BVec<WireRanges>,
-    deps: BVec<(u32, u64)>,
+    replicas: WireIds,
+    context: WireContext,
+    deps: WireVersion,
     slots: BVec<WireSlot>,
 }
 
@@ -109,13 +109,13 @@ pub(crate) fn encode_doc(body: &Causal<MapStore>, deps: Option<&VersionVector>) 
     seq_replicas_of(&body.store, &mut extra);
     let table = TableBuilder::new(&body.ctx, extra);
     let bases = Bases::new(table.replicas(), &body.ctx, deps);
-    let mut slots = Vec::new();
+    let mut slots = BVec::default();
     flatten(&table, &bases, &body.store, 0, &mut slots);
     let wire = WireDoc {
         replicas: table.ids(),
         context: table.context(&body.ctx),
         deps: deps.map(|d| table.version_vector(d)).unwrap_or_default(),
-        slots: BVec(slots),
+        slots,
     };
     // Stamped with the oldest version that reads it: version-1 readers
     // keep reading documents whose sequences are short (deltas, mostly);
@@ -164,7 +164,7 @@ fn flatten(
     bases: &Bases,
     map: &MapStore,
     parent: u32,
-    out: &mut Vec<WireSlot>,
+    out: &mut BVec<WireSlot>,
 ) {
     for (key, slot) in map.iter() {
         flatten_slot(table, bases, WireKey::Key(key.clone()), slot, parent, out);
@@ -179,15 +179,15 @@ fn flatten_slot(
     key: WireKey,
     slot: &Slot,
     parent: u32,
-    out: &mut Vec<WireSlot>,
+    out: &mut BVec<WireSlot>,
 ) {
     {
-        let index = out.len();
-        let mut nodes = Vec::with_capacity(slot.nodes.len());
+        let index = out.0.len();
+        let mut nodes = BVec::with_capacity(slot.nodes.len());
         let mut child = None;
         let mut items = None;
         for node in &slot.nodes {
-            nodes.push(match node {
+            nodes.0.push(match node {
                 Node::Map(m) => {
                     child = Some(m);
                     WireNode::Map { scan: m.is_scan() }
@@ -242,11 +242,11 @@ fn flatten_slot(
                 },
             });
         }
-        out.push(WireSlot {
+        out.0.push(WireSlot {
             parent,
             key,
             scan: slot.scan,
-            nodes: BVec(nodes),
+            nodes,
         });
         if let Some(m) = child {
             flatten(table, bases, m, index as u32 + 1, out);
@@ -352,7 +352,7 @@ pub(crate) fn decode_doc_payload(payload: &[u8], kind: BlobKind) -> Result<Delta
     // backwards finishes every child before its parent.
     let mut built: Vec<Option<(u32, Seg, Slot)>> = Vec::with_capacity(slots.len());
     for s in slots {
-        let slot = decode_slot(&table, &ctx, &bases, s.scan, s.nodes.0, is_delta)?;
+        let slot = decode_slot(&table, &ctx, &bases, s.scan, s.nodes, is_delta)?;
         let key = match s.key {
             WireKey::Key(k) => Seg::Key(k),
             WireKey::Item(w) => {
@@ -434,7 +434,7 @@ fn decode_slot(
     ctx: &CausalContext,
     bases: &Bases,
     scan: bool,
-    wire: Vec<WireNode>,
+    wire: BVec<WireNode>,
     is_delta: bool,
 ) -> Result<Slot> {
     if scan && !is_delta {
@@ -443,7 +443,7 @@ fn decode_slot(
         ));
     }
     let mut nodes: SmallVec<[Node; 1]> = SmallVec::new();
-    for w in wire {
+    for w in wire.0 {
         let node = decode_node(table, ctx, bases, w, is_delta)?;
         if nodes.last().is_some_and(|l: &Node| l.kind() >= node.kind()) {
             return Err(DecodeError::Invalid(

@@ -12,7 +12,7 @@ use alloc::vec::Vec;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::bounded::{bytes, BVec};
+use super::bounded::{BVec, IVec};
 use super::columns::{Table, TableBuilder};
 use super::compact::{text_columns, text_from_v2, Columns, CompactSeq};
 use super::envelope::{open_versioned, seal_value_as, BlobKind, FIRST_VERSION};
@@ -43,20 +43,20 @@ pub(crate) const RIGHT_MASK: u8 = 3 << 3;
 #[derive(Serialize, Deserialize)]
 pub(crate) struct WireSeq<T> {
     /// (replica index, number of consecutive runs by it).
-    pub(crate) reps: BVec<(u32, u32)>,
+    pub(crate) reps: IVec<(u32, u32), 1>,
     /// Counter minus the end of the same replica's previous run.
-    pub(crate) ctrs: BVec<i64>,
-    pub(crate) lens: BVec<u32>,
-    #[serde(with = "bytes")]
-    pub(crate) flags: Vec<u8>,
+    pub(crate) ctrs: IVec<i64, 2>,
+    pub(crate) lens: IVec<u32, 2>,
+    /// (postcard writes a vector of bytes as it writes a byte string.)
+    pub(crate) flags: IVec<u8, 8>,
     /// Origins the flags mark explicit: (replica index, distance back from
     /// the run's own counter for the run's replica, else from that
     /// replica's latest counter in the context).
-    pub(crate) origins: BVec<(u32, i64)>,
+    pub(crate) origins: IVec<(u32, i64), 2>,
     /// The content of the visible runs, concatenated.
     pub(crate) content: T,
     /// Deltas: deleted id runs (replica index, counter, length).
-    pub(crate) dels: BVec<(u32, u64, u32)>,
+    pub(crate) dels: IVec<(u32, u64, u32), 1>,
 }
 
 impl<T> WireSeq<T> {
@@ -202,11 +202,12 @@ pub(crate) fn encode_parts<C: ContentColumn>(
             .collect();
         content = C::to_column(&mut loose.iter().filter_map(|r| r.content.as_ref()));
     }
-    let mut reps: Vec<(u32, u32)> = Vec::new();
-    let mut ctrs = Vec::with_capacity(runs.len());
-    let mut lens = Vec::with_capacity(runs.len());
-    let mut flags = Vec::with_capacity(runs.len());
-    let mut origins = Vec::new();
+    // Inline for a keystroke's run (`IVec`).
+    let mut reps: IVec<(u32, u32), 1> = IVec::default();
+    let mut ctrs: IVec<i64, 2> = IVec::with_capacity(runs.len());
+    let mut lens: IVec<u32, 2> = IVec::with_capacity(runs.len());
+    let mut flags: IVec<u8, 8> = IVec::with_capacity(runs.len());
+    let mut origins: IVec<(u32, i64), 2> = IVec::default();
     let mut ends: Counters = bases.ctr.clone();
     let origin = |run: Dot, d: Dot| -> (u32, i64) {
         let rep = table.idx(d.replica);
@@ -219,21 +220,21 @@ pub(crate) fn encode_parts<C: ContentColumn>(
     };
     for (i, r) in runs.iter().enumerate() {
         let rep = table.idx(r.id.replica);
-        match reps.last_mut() {
+        match reps.0.last_mut() {
             Some((x, n)) if *x == rep => *n += 1,
-            _ => reps.push((rep, 1)),
+            _ => reps.0.push((rep, 1)),
         }
         let end = &mut ends[rep as usize];
-        ctrs.push(r.id.counter as i64 - *end as i64);
+        ctrs.0.push(r.id.counter as i64 - *end as i64);
         *end = r.id.counter + r.len as u64;
-        lens.push(r.len);
+        lens.0.push(r.len);
         let mut f = if r.deleted { DELETED } else { 0 };
         let prev_last = i.checked_sub(1).map(|p| runs[p].last());
         f |= match r.left {
             None => LEFT_NONE,
             Some(d) if Some(d) == prev_last => LEFT_PREV,
             Some(d) => {
-                origins.push(origin(r.id, d));
+                origins.0.push(origin(r.id, d));
                 LEFT_EXPLICIT
             }
         };
@@ -242,24 +243,24 @@ pub(crate) fn encode_parts<C: ContentColumn>(
             None => RIGHT_NONE,
             Some(d) if Some(d) == next_first => RIGHT_NEXT,
             Some(d) => {
-                origins.push(origin(r.id, d));
+                origins.0.push(origin(r.id, d));
                 RIGHT_EXPLICIT
             }
         };
-        flags.push(f);
+        flags.0.push(f);
     }
     let dels = dels
         .iter()
         .map(|(d, n)| (table.idx(d.replica), d.counter, *n))
         .collect();
     WireSeq {
-        reps: BVec(reps),
-        ctrs: BVec(ctrs),
-        lens: BVec(lens),
+        reps,
+        ctrs,
+        lens,
         flags,
-        origins: BVec(origins),
+        origins,
         content,
-        dels: BVec(dels),
+        dels,
     }
 }
 
@@ -378,7 +379,7 @@ pub(crate) fn decode_listing<C: Content>(
         return Err(invalid(crate::error::Invalid::SeqBasesMismatch));
     }
     let n = w.lens.0.len();
-    if w.ctrs.0.len() != n || w.flags.len() != n {
+    if w.ctrs.0.len() != n || w.flags.0.len() != n {
         return Err(invalid(crate::error::Invalid::SeqColumnsLength));
     }
     if super::compact::covered(&w.reps.0) != Some(n) {
@@ -441,7 +442,7 @@ pub(crate) fn decode_listing<C: Content>(
     let mut deleted = Vec::with_capacity(n);
     let mut vis_total = 0usize;
     for i in 0..n {
-        let f = w.flags[i];
+        let f = w.flags.0[i];
         if f & !(DELETED | LEFT_MASK | RIGHT_MASK) != 0 {
             return Err(invalid(crate::error::Invalid::UnknownSeqFlags));
         }
@@ -511,10 +512,10 @@ pub(crate) fn decode_listing<C: Content>(
 /// and origins).
 #[derive(Serialize, Deserialize)]
 pub(super) struct WireText<S = WireSeq<String>> {
-    pub(super) replicas: BVec<u64>,
-    pub(super) context: BVec<super::columns::WireRanges>,
+    pub(super) replicas: super::columns::WireIds,
+    pub(super) context: super::columns::WireContext,
     /// A delta: the version it was made for.
-    pub(super) since: Option<BVec<(u32, u64)>>,
+    pub(super) since: Option<super::columns::WireVersion>,
     pub(super) seq: S,
 }
 
@@ -652,20 +653,20 @@ mod tests {
         since: bool,
     ) -> Vec<u8> {
         let wire = WireText {
-            replicas: BVec(alloc::vec![1, 2]),
-            context: BVec(alloc::vec![super::super::columns::WireRanges(
+            replicas: IVec::from(alloc::vec![1, 2]),
+            context: IVec::from(alloc::vec![super::super::columns::WireRanges(
                 0,
-                BVec(alloc::vec![(1, u32::MAX as u64 / 2)]),
+                IVec::from(alloc::vec![(1, u32::MAX as u64 / 2)]),
             )]),
-            since: since.then(|| BVec(Vec::new())),
+            since: since.then(|| IVec::from(Vec::new())),
             seq: WireSeq {
-                reps: BVec(alloc::vec![(0, runs.len() as u32)]),
-                ctrs: BVec(runs.iter().map(|r| r.0).collect()),
-                lens: BVec(runs.iter().map(|r| r.1).collect()),
+                reps: IVec::from(alloc::vec![(0, runs.len() as u32)]),
+                ctrs: runs.iter().map(|r| r.0).collect(),
+                lens: runs.iter().map(|r| r.1).collect(),
                 flags: runs.iter().map(|r| r.2).collect(),
-                origins: BVec(origins.to_vec()),
+                origins: IVec::from(origins.to_vec()),
                 content: String::from(content),
-                dels: BVec(Vec::new()),
+                dels: IVec::from(Vec::new()),
             },
         };
         super::super::envelope::seal_value(super::super::envelope::BlobKind::Text, &wire)
@@ -749,20 +750,20 @@ mod tests {
     #[test]
     fn a_deleted_run_past_the_counter_range_is_refused() {
         let wire = WireText {
-            replicas: BVec(alloc::vec![1]),
-            context: BVec(alloc::vec![super::super::columns::WireRanges(
+            replicas: IVec::from(alloc::vec![1]),
+            context: IVec::from(alloc::vec![super::super::columns::WireRanges(
                 0,
-                BVec(alloc::vec![(1, 10)]),
+                IVec::from(alloc::vec![(1, 10)]),
             )]),
-            since: Some(BVec(Vec::new())),
+            since: Some(IVec::from(Vec::new())),
             seq: WireSeq {
-                reps: BVec(Vec::new()),
-                ctrs: BVec(Vec::new()),
-                lens: BVec(Vec::new()),
-                flags: Vec::new(),
-                origins: BVec(Vec::new()),
+                reps: IVec::from(Vec::new()),
+                ctrs: IVec::from(Vec::new()),
+                lens: IVec::from(Vec::new()),
+                flags: IVec::default(),
+                origins: IVec::from(Vec::new()),
                 content: String::new(),
-                dels: BVec(alloc::vec![(0, u64::from(u32::MAX), 2)]),
+                dels: IVec::from(alloc::vec![(0, u64::from(u32::MAX), 2)]),
             },
         };
         let wire_dels =
@@ -782,20 +783,20 @@ mod tests {
             (i64::MAX as u64, 5),
         ] {
             let wire = WireText {
-                replicas: BVec(alloc::vec![1]),
-                context: BVec(alloc::vec![super::super::columns::WireRanges(
+                replicas: IVec::from(alloc::vec![1]),
+                context: IVec::from(alloc::vec![super::super::columns::WireRanges(
                     0,
-                    BVec(alloc::vec![(1, 10)]),
+                    IVec::from(alloc::vec![(1, 10)]),
                 )]),
-                since: Some(BVec(Vec::new())),
+                since: Some(IVec::from(Vec::new())),
                 seq: WireSeq {
-                    reps: BVec(Vec::new()),
-                    ctrs: BVec(Vec::new()),
-                    lens: BVec(Vec::new()),
-                    flags: Vec::new(),
-                    origins: BVec(Vec::new()),
+                    reps: IVec::from(Vec::new()),
+                    ctrs: IVec::from(Vec::new()),
+                    lens: IVec::from(Vec::new()),
+                    flags: IVec::default(),
+                    origins: IVec::from(Vec::new()),
                     content: String::new(),
-                    dels: BVec(alloc::vec![(0, ctr, len)]),
+                    dels: IVec::from(alloc::vec![(0, ctr, len)]),
                 },
             };
             let blob =

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::bounded::BVec;
 use super::columns::{
     decode_dot_fun, dot_in_context, from_payload, strictly_sorted, Table, TableBuilder, WireDot,
-    WireDotSets, WireRanges,
+    WireDotSets,
 };
 use super::envelope::{open, seal_value, BlobKind};
 use crate::error::DecodeError;
@@ -87,8 +87,8 @@ impl<T: Ord + Clone + Serialize + DeserializeOwned> LwwRegister<T> {
 
 #[derive(Serialize, Deserialize)]
 struct WireCausal<B> {
-    replicas: BVec<u64>,
-    context: BVec<WireRanges>,
+    replicas: super::columns::WireIds,
+    context: super::columns::WireContext,
     body: B,
 }
 
