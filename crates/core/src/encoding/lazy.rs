@@ -41,23 +41,22 @@ impl TextListing {
     /// into each of many small texts, would hold memory its size times
     /// theirs). Every origin is in its run's replica (`check`).
     fn own(mut runs: CompactRuns, table: &Table, bases: &Bases) -> TextListing {
-        let mut slot = alloc::vec![u32::MAX; table.len()];
-        let mut ids = Vec::new();
+        let named = named_replicas(&runs);
+        let mut ids = Vec::with_capacity(named.len());
         let mut ctr = Counters::new();
         let mut origin = Counters::new();
+        for &old in &named {
+            ids.extend(table.replica(old));
+            ctr.push(bases.ctr[old as usize]);
+            origin.push(bases.origin[old as usize]);
+        }
+        let local = |rep: u32| named.binary_search(&rep).map_or(u32::MAX, |i| i as u32);
         for (rep, _) in runs.reps.0.iter_mut() {
-            let old = *rep as usize;
-            if slot[old] == u32::MAX {
-                slot[old] = ids.len() as u32;
-                ids.extend(table.replica(*rep));
-                ctr.push(bases.ctr[old]);
-                origin.push(bases.origin[old]);
-            }
-            *rep = slot[old];
+            *rep = local(*rep);
         }
         // Entries naming no origin may name any index (nothing reads it).
         for (rep, _) in runs.origin_reps.0.iter_mut() {
-            *rep = slot.get(*rep as usize).copied().unwrap_or(u32::MAX);
+            *rep = local(*rep);
         }
         TextListing {
             runs,
@@ -150,16 +149,19 @@ fn check(
     if covered(&runs.origin_reps.0) != Some(backs_n) || covered(&runs.reps.0) != Some(n) {
         return None;
     }
-    let mut reps: Vec<Replica> = bases
-        .ctr
-        .iter()
-        .map(|&end| Replica {
-            end,
+    // Per replica the runs name (not per replica of the blob's table: a
+    // document's many texts each check against the whole table), by
+    // their index in `globals`.
+    let globals = named_replicas(runs);
+    let mut reps: Vec<Replica> = Vec::with_capacity(globals.len());
+    for &g in &globals {
+        reps.push(Replica {
+            end: *bases.ctr.get(g as usize)?,
             lo: u64::MAX,
             hi: 0,
             runs: 0,
-        })
-        .collect();
+        });
+    }
     // Per run: its first counter, and its replica with `RIGHT_LOW` set
     // when its right origin is inferred (read by the pass from the end).
     let mut firsts: Vec<u32> = Vec::with_capacity(n);
@@ -176,7 +178,11 @@ fn check(
     let mut right_inferred = false;
     let mut bad = false;
     let mut columns = lens.iter().zip(ctrs);
-    for &(rep, count) in &runs.reps.0 {
+    let mut local_reps: Vec<(u32, u32)> = Vec::with_capacity(runs.reps.0.len());
+    for &(global, count) in &runs.reps.0 {
+        local_reps.push((globals.binary_search(&global).ok()? as u32, count));
+    }
+    for &(rep, count) in &local_reps {
         // The replica's state in locals for the loop (written back after).
         let mut slot = *reps.get(rep as usize)?;
         for _ in 0..count {
@@ -233,8 +239,8 @@ fn check(
     }
     // Every item in the context: each replica's whole span is (stricter
     // than each run, and one lookup a replica).
-    for (k, r) in reps.iter().enumerate().filter(|(_, r)| r.runs > 0) {
-        let replica = table.replica(k as u32).ok()?;
+    for (&g, r) in globals.iter().zip(&reps).filter(|(_, r)| r.runs > 0) {
+        let replica = table.replica(g).ok()?;
         if !ctx.contains_range(replica, r.lo, r.hi.wrapping_sub(1)) {
             return None;
         }
@@ -249,15 +255,9 @@ fn check(
             return None;
         }
         // A word more than the span: a run's mask may reach into it
-        // (empty), so `claim` needs no branch on where the run ends. A
-        // replica without runs here gets nothing (a document's many texts
-        // each check against the blob's whole table).
+        // (empty), so `claim` needs no branch on where the run ends.
         let words = (span.div_ceil(64) as usize).saturating_add(1);
-        bits.push(if r.runs == 0 {
-            Vec::new()
-        } else {
-            alloc::vec![0u64; words]
-        });
+        bits.push(alloc::vec![0u64; words]);
     }
     let mut lowest_after = alloc::vec![u32::MAX; if right_inferred { reps.len() } else { 0 }];
     let runs_back = firsts.iter().zip(&slots).zip(lens).rev();
@@ -285,7 +285,7 @@ fn check(
             let back = u64::try_from(back).ok().filter(|b| *b >= 1 && *b < ctr)?;
             let bit = ctr.wrapping_sub(back).checked_sub(reps[rep as usize].lo)? as usize;
             let word = bits[rep as usize].get(bit / 64)?;
-            bad |= (r != rep) | (word & (1 << (bit % 64)) == 0);
+            bad |= (Some(&r) != globals.get(rep as usize)) | (word & (1 << (bit % 64)) == 0);
         }
         at = end;
     }
@@ -293,6 +293,16 @@ fn check(
         return None;
     }
     u32::try_from(total).ok()
+}
+
+/// The replica indexes a text's runs name, sorted, each once (a text's
+/// runs name a few of a document's replicas: what is kept per replica
+/// while checking or building it is kept for these only).
+fn named_replicas(runs: &CompactRuns) -> Vec<u32> {
+    let mut named: Vec<u32> = runs.reps.0.iter().map(|&(r, _)| r).collect();
+    named.sort_unstable();
+    named.dedup();
+    named
 }
 
 /// The top bit of a run's replica in `check`'s pass from the end: its
@@ -439,6 +449,77 @@ mod tests {
         b.transact().text("notes").insert(0, "b").unwrap();
         a.apply(&b.encode_since(&a.version()).unwrap()).unwrap();
         assert_eq!(a.snapshot(), b.snapshot());
+    }
+
+    /// A text's runs are checked and built against the replicas they
+    /// name, wherever those sit in the blob's table (a document of many
+    /// writers: not a record per replica of the whole table for each
+    /// text). The same runs, renumbered as the sixth of eight replicas,
+    /// check to the same total and build the same sequence.
+    #[test]
+    fn a_text_checks_against_a_larger_table() {
+        let t = typed(5, 300);
+        let bytes = t.to_bytes();
+        let (_, payload) = open_versioned(&bytes, BlobKind::Text).unwrap();
+        let w: WireText<CompactSeq<TextColumn>> = from_payload(payload).unwrap();
+        let table = Table::decode(&w.replicas).unwrap();
+        let ctx = table.context(&w.context).unwrap();
+        let bases = Bases::new(table.replicas(), &ctx, None);
+        let content = TextBuf(w.seq.content.into_string().unwrap());
+        let runs = w.seq.runs;
+        let total = check(&runs, content.items(), &table, &ctx, &bases).expect("checks");
+        let writer = table.replica(0).unwrap();
+        let ids: Vec<ReplicaId> = (0..8u64)
+            .map(|i| match i {
+                5 => writer,
+                _ => ReplicaId::new(1000 + i),
+            })
+            .collect();
+        let big = Table::from_ids(ids);
+        let big_bases = Bases::new(big.replicas(), &ctx, None);
+        let mut moved = runs.clone();
+        for (rep, _) in moved
+            .reps
+            .0
+            .iter_mut()
+            .chain(moved.origin_reps.0.iter_mut())
+        {
+            *rep = 5;
+        }
+        let checked = check(&moved, content.items(), &big, &ctx, &big_bases);
+        assert_eq!(checked, Some(total));
+        let built = TextListing::own(moved.clone(), &big, &big_bases).build(&content);
+        assert!(built == *t.seq);
+        // Still refused when it names a replica outside the table.
+        moved.reps.0[0].0 = 8;
+        assert_eq!(check(&moved, content.items(), &big, &ctx, &big_bases), None);
+    }
+
+    /// A document of many writers, a long text and a list each: loads,
+    /// equals what was saved, and takes edits after.
+    #[test]
+    fn many_writers_each_with_a_text_load() {
+        let mut all = Doc::new(ReplicaId::new(1000));
+        for w in 0..40u64 {
+            let mut d = Doc::new(ReplicaId::new(w * 7919 + 3));
+            let mut tx = d.transact();
+            for i in 0..20 {
+                tx.text(&alloc::format!("t{w}"))
+                    .insert(0, &alloc::format!("w{i} "))
+                    .unwrap();
+                tx.list(&alloc::format!("l{w}")).insert(0, i).unwrap();
+            }
+            drop(tx);
+            all.apply(&d.snapshot()).unwrap();
+        }
+        let snap = all.snapshot();
+        let mut loaded = Doc::load(ReplicaId::new(2000), &snap).unwrap();
+        loaded.check_invariants();
+        assert_eq!(loaded.snapshot(), snap);
+        loaded.transact().text("t7").insert(0, "x").unwrap();
+        all.apply(&loaded.encode_since(&all.version()).unwrap())
+            .unwrap();
+        assert_eq!(all.snapshot(), loaded.snapshot());
     }
 
     #[test]

@@ -167,6 +167,34 @@ impl Bases {
     }
 }
 
+/// Where each replica's previous run ended ([`WireSeq::ctrs`] counts from
+/// there), for the replicas one sequence's runs name: not a copy of the
+/// blob's whole table per sequence (a document of many sequences and many
+/// writers paid sequences × replicas for it).
+struct Ends {
+    /// Table indexes, sorted.
+    named: crate::inline::Inline<[u32; 4]>,
+    ends: Counters,
+}
+
+impl Ends {
+    /// Starting at `bases.ctr` for each index of `named` (each in the
+    /// table: `bases` has an entry per table index).
+    fn new(bases: &Bases, named: impl Iterator<Item = u32>) -> Ends {
+        let mut named: crate::inline::Inline<[u32; 4]> = named.collect();
+        named.sort_unstable();
+        named.dedup();
+        let ends = named.iter().map(|&i| bases.ctr[i as usize]).collect();
+        Ends { named, ends }
+    }
+
+    /// The end for table index `idx` (one of the named).
+    fn of(&mut self, idx: u32) -> &mut u64 {
+        let at = self.named.binary_search(&idx).expect("a named replica");
+        &mut self.ends[at]
+    }
+}
+
 pub(crate) fn encode_seq<C: ContentColumn>(
     table: &TableBuilder,
     bases: &Bases,
@@ -208,7 +236,7 @@ pub(crate) fn encode_parts<C: ContentColumn>(
     let mut lens: IVec<u32, 2> = IVec::with_capacity(runs.len());
     let mut flags: IVec<u8, 8> = IVec::with_capacity(runs.len());
     let mut origins: IVec<(u32, i64), 2> = IVec::default();
-    let mut ends: Counters = bases.ctr.clone();
+    let mut ends = Ends::new(bases, runs.iter().map(|r| table.idx(r.id.replica)));
     let origin = |run: Dot, d: Dot| -> (u32, i64) {
         let rep = table.idx(d.replica);
         let from = if d.replica == run.replica {
@@ -224,7 +252,7 @@ pub(crate) fn encode_parts<C: ContentColumn>(
             Some((x, n)) if *x == rep => *n += 1,
             _ => reps.0.push((rep, 1)),
         }
-        let end = &mut ends[rep as usize];
+        let end = ends.of(rep);
         ctrs.0.push(r.id.counter as i64 - *end as i64);
         *end = r.id.counter + r.len as u64;
         lens.0.push(r.len);
@@ -393,14 +421,16 @@ pub(crate) fn decode_listing<C: Content>(
         .0
         .iter()
         .flat_map(|&(rep, count)| core::iter::repeat_n(rep, count as usize));
-    let mut ends: Counters = bases.ctr.clone();
+    // Every index is in the table (above), and `bases` has an entry for
+    // each (checked first).
+    let mut ends = Ends::new(bases, w.reps.0.iter().map(|&(rep, _)| rep));
     // The runs' ids first (origins may name the next run's).
     let mut runs: Vec<Loose<C>> = Vec::with_capacity(n);
     for ((rep_idx, &delta), &len) in reps.zip(&w.ctrs.0).zip(&w.lens.0) {
-        let rep = rep_idx as usize;
         let replica = table.replica(rep_idx)?;
         let range = crate::error::Invalid::SeqCounterRange;
-        let ctr = i64::try_from(ends[rep])
+        let end_before = ends.of(rep_idx);
+        let ctr = i64::try_from(*end_before)
             .ok()
             .and_then(|end| end.checked_add(delta))
             .filter(|c| *c >= 1)
@@ -412,7 +442,7 @@ pub(crate) fn decode_listing<C: Content>(
         if ctx.is_some_and(|ctx| !ctx.contains_range(replica, ctr, end.saturating_sub(1))) {
             return Err(invalid(crate::error::Invalid::SeqItemOutsideContext));
         }
-        ends[rep] = end;
+        *end_before = end;
         runs.push(Loose {
             id: Dot::new(replica, ctr),
             len,

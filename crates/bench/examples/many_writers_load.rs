@@ -1,0 +1,80 @@
+//! Loading a document of many texts, each by its own writer: what a load
+//! costs per text when the blob's replica table is large (the lazy text
+//! check once allocated and walked a record per replica of the whole
+//! table for every text).
+//!
+//! `cargo run --release -p converge-bench --example many_writers_load [writers]`
+
+#![deny(warnings)]
+
+use std::time::{Duration, Instant};
+
+use converge_core::{Doc, ReplicaId};
+
+fn main() {
+    let writers: u64 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1000);
+    for kind in ["text", "list"] {
+        measure(writers, kind);
+    }
+}
+
+/// A document where each of `writers` writers wrote one container of
+/// `kind`, merged: its load time.
+fn measure(writers: u64, kind: &str) {
+    let mut all = Doc::new(ReplicaId::new(u64::MAX));
+    for w in 0..writers {
+        let mut d = Doc::new(ReplicaId::new(w + 1));
+        let mut tx = d.transact();
+        let name = format!("note-{w}");
+        if kind == "text" {
+            // Typed backwards a word at a time: a run per word (a long
+            // text, so it loads lazily).
+            let mut t = tx.text(&name);
+            for i in 0..20 {
+                t.insert(0, &format!("word{i} ")).expect("in bounds");
+            }
+        } else {
+            let mut l = tx.list(&name);
+            for i in 0..20 {
+                l.insert(0, i).expect("in bounds");
+            }
+        }
+        drop(tx);
+        all.apply(&d.snapshot()).expect("merges");
+    }
+    let snapshot = all.snapshot();
+    let median = |mut times: Vec<Duration>| {
+        times.sort();
+        times[times.len() / 2]
+    };
+    let encode = median(
+        (0..15)
+            .map(|_| {
+                let start = Instant::now();
+                std::hint::black_box(all.snapshot());
+                start.elapsed()
+            })
+            .collect(),
+    );
+    let mut times = Vec::new();
+    for _ in 0..15 {
+        let start = Instant::now();
+        let doc = Doc::load(ReplicaId::new(1 << 40), &snapshot).expect("loads");
+        std::hint::black_box(&doc);
+        times.push(start.elapsed());
+        drop(doc);
+    }
+    let load = median(times);
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / writers as f64;
+    println!(
+        "{writers} writers, a {kind} each: snapshot {} bytes; encode {:.2} ms ({:.1} µs a {kind}); load {:.2} ms ({:.1} µs a {kind}) (medians of 15)",
+        snapshot.len(),
+        encode.as_secs_f64() * 1e3,
+        per(encode),
+        load.as_secs_f64() * 1e3,
+        per(load),
+    );
+}
