@@ -25,8 +25,11 @@ fn main() {
 /// `kind`, merged: its load time.
 fn measure(writers: u64, kind: &str) {
     let mut all = Doc::new(ReplicaId::new(u64::MAX));
+    let mut merging = Duration::ZERO;
     for w in 0..writers {
-        let mut d = Doc::new(ReplicaId::new(w + 1));
+        // Scattered ids, as random ones would be.
+        let id = (w + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut d = Doc::new(ReplicaId::new(id));
         let mut tx = d.transact();
         let name = format!("note-{w}");
         if kind == "text" {
@@ -42,8 +45,17 @@ fn measure(writers: u64, kind: &str) {
                 l.insert(0, i).expect("in bounds");
             }
         }
-        drop(tx);
-        all.apply(&d.snapshot()).expect("merges");
+        // The writer's transaction as a delta (what sync sends), or its
+        // whole state.
+        let blob = if std::env::var_os("MERGE_SNAPSHOTS").is_some() {
+            drop(tx);
+            d.snapshot()
+        } else {
+            tx.commit().expect("a delta")
+        };
+        let start = Instant::now();
+        all.apply(&blob).expect("merges");
+        merging += start.elapsed();
     }
     let snapshot = all.snapshot();
     let median = |mut times: Vec<Duration>| {
@@ -70,7 +82,9 @@ fn measure(writers: u64, kind: &str) {
     let load = median(times);
     let per = |d: Duration| d.as_secs_f64() * 1e6 / writers as f64;
     println!(
-        "{writers} writers, a {kind} each: snapshot {} bytes; encode {:.2} ms ({:.1} µs a {kind}); load {:.2} ms ({:.1} µs a {kind}) (medians of 15)",
+        "{writers} writers, a {kind} each: merging their snapshots {:.2} ms ({:.1} µs a writer); snapshot {} bytes; encode {:.2} ms ({:.1} µs a {kind}); load {:.2} ms ({:.1} µs a {kind}) (medians of 15)",
+        merging.as_secs_f64() * 1e3,
+        per(merging),
         snapshot.len(),
         encode.as_secs_f64() * 1e3,
         per(encode),

@@ -134,12 +134,12 @@ impl<'de, T: Deserialize<'de>, const N: usize> Deserialize<'de> for IVec<T, N> {
 pub(crate) type IVec<T, const N: usize> = BVec<T>;
 
 impl<T> BVec<T> {
-    /// The elements in a `Vec` (as [`IVec::into_vec`]).
+    /// The elements in a `Vec` (as `IVec::into_vec` does).
     pub fn into_vec(self) -> Vec<T> {
         self.0
     }
 
-    /// Room for `n` elements (as [`IVec::with_capacity`]).
+    /// Room for `n` elements (as `IVec::with_capacity` gives).
     pub fn with_capacity(n: usize) -> Self {
         BVec(Vec::with_capacity(n))
     }

@@ -591,9 +591,9 @@ mod tests {
         use super::super::columns::TableBuilder;
         use super::super::seq::{encode_parts, Bases};
         let table = TableBuilder::new(&t.ctx, t.seq.replicas().to_vec());
-        let bases = Bases::new(table.replicas(), &t.ctx, None);
-        let w = encode_parts(&table, &bases, &t.seq, &[], &[]);
-        let again = encode_parts(&table, &bases, &t.seq, &[], &[]);
+        let mut bases = Bases::new(table.replicas(), &t.ctx, None);
+        let w = encode_parts(&table, &mut bases, &t.seq, &[], &[]);
+        let again = encode_parts(&table, &mut bases, &t.seq, &[], &[]);
         (w, CompactSeq::from_wire(again))
     }
 

@@ -108,9 +108,9 @@ pub(crate) fn encode_doc(body: &Causal<MapStore>, deps: Option<&VersionVector>) 
         .collect();
     seq_replicas_of(&body.store, &mut extra);
     let table = TableBuilder::new(&body.ctx, extra);
-    let bases = Bases::new(table.replicas(), &body.ctx, deps);
+    let mut bases = Bases::new(table.replicas(), &body.ctx, deps);
     let mut slots = BVec::default();
-    flatten(&table, &bases, &body.store, 0, &mut slots);
+    flatten(&table, &mut bases, &body.store, 0, &mut slots);
     let wire = WireDoc {
         replicas: table.ids(),
         context: table.context(&body.ctx),
@@ -161,7 +161,7 @@ fn seq_replicas_of_slot(slot: &Slot, out: &mut ReplicaList) {
 
 fn flatten(
     table: &TableBuilder,
-    bases: &Bases,
+    bases: &mut Bases,
     map: &MapStore,
     parent: u32,
     out: &mut BVec<WireSlot>,
@@ -175,7 +175,7 @@ fn flatten(
 #[allow(clippy::arithmetic_side_effects)] // encodes in-memory state (trusted)
 fn flatten_slot(
     table: &TableBuilder,
-    bases: &Bases,
+    bases: &mut Bases,
     key: WireKey,
     slot: &Slot,
     parent: u32,
@@ -303,7 +303,7 @@ pub(crate) fn decode_doc_payload(payload: &[u8], kind: BlobKind) -> Result<Delta
     let table = Table::decode(&wire.replicas)?;
     let ctx = table.context(&wire.context)?;
     let deps = table.version_vector(&wire.deps)?;
-    let bases = Bases::new(table.replicas(), &ctx, is_delta.then_some(&deps));
+    let mut bases = Bases::new(table.replicas(), &ctx, is_delta.then_some(&deps));
     if !is_delta && !ctx.is_compact() {
         return Err(DecodeError::Invalid(
             crate::error::Invalid::SnapshotContextGaps,
@@ -352,7 +352,7 @@ pub(crate) fn decode_doc_payload(payload: &[u8], kind: BlobKind) -> Result<Delta
     // backwards finishes every child before its parent.
     let mut built: Vec<Option<(u32, Seg, Slot)>> = Vec::with_capacity(slots.len());
     for s in slots {
-        let slot = decode_slot(&table, &ctx, &bases, s.scan, s.nodes, is_delta)?;
+        let slot = decode_slot(&table, &ctx, &mut bases, s.scan, s.nodes, is_delta)?;
         let key = match s.key {
             WireKey::Key(k) => Seg::Key(k),
             WireKey::Item(w) => {
@@ -432,7 +432,7 @@ fn attach<K: Ord>(map: &mut DotMap<K, Slot>, key: K, slot: Slot) -> Result<()> {
 fn decode_slot(
     table: &Table,
     ctx: &CausalContext,
-    bases: &Bases,
+    bases: &mut Bases,
     scan: bool,
     wire: BVec<WireNode>,
     is_delta: bool,
@@ -458,7 +458,7 @@ fn decode_slot(
 fn decode_node(
     table: &Table,
     ctx: &CausalContext,
-    bases: &Bases,
+    bases: &mut Bases,
     w: WireNode,
     is_delta: bool,
 ) -> Result<Node> {

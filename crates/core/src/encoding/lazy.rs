@@ -46,11 +46,15 @@ impl TextListing {
         let mut ctr = Counters::new();
         let mut origin = Counters::new();
         for &old in &named {
-            ids.extend(table.replica(old));
+            // Indexes from a `u32` column.
+            ids.extend(table.replica(old as u32));
             ctr.push(bases.ctr[old as usize]);
             origin.push(bases.origin[old as usize]);
         }
-        let local = |rep: u32| named.binary_search(&rep).map_or(u32::MAX, |i| i as u32);
+        let local = |rep: u32| {
+            let at = named.binary_search(&u64::from(rep));
+            at.map_or(u32::MAX, |i| i as u32)
+        };
         for (rep, _) in runs.reps.0.iter_mut() {
             *rep = local(*rep);
         }
@@ -61,7 +65,11 @@ impl TextListing {
         TextListing {
             runs,
             table: Table::from_ids(ids),
-            bases: Bases { ctr, origin },
+            bases: Bases {
+                ends: ctr.clone(),
+                ctr,
+                origin,
+            },
         }
     }
 }
@@ -69,7 +77,8 @@ impl TextListing {
 impl Listing<TextBuf> for TextListing {
     fn build(&self, content: &TextBuf) -> Seq<TextBuf> {
         let built = self.runs.clone().into_listing().and_then(|w| {
-            decode_listing(&self.table, None, &self.bases, w, Ok(content.clone()))?.into_seq()
+            let mut bases = self.bases.clone();
+            decode_listing(&self.table, None, &mut bases, w, Ok(content.clone()))?.into_seq()
         });
         match built {
             Ok(seq) => seq,
@@ -92,7 +101,7 @@ pub(super) fn whole_text(
     c: CompactSeq<TextColumn>,
     table: &Table,
     ctx: &CausalContext,
-    bases: &Bases,
+    bases: &mut Bases,
 ) -> Result<LazySeq<TextBuf>, DecodeError> {
     let CompactSeq { runs, content, .. } = c;
     let content = TextBuf(content.into_string()?);
@@ -180,7 +189,8 @@ fn check(
     let mut columns = lens.iter().zip(ctrs);
     let mut local_reps: Vec<(u32, u32)> = Vec::with_capacity(runs.reps.0.len());
     for &(global, count) in &runs.reps.0 {
-        local_reps.push((globals.binary_search(&global).ok()? as u32, count));
+        let at = globals.binary_search(&u64::from(global)).ok()?;
+        local_reps.push((at as u32, count));
     }
     for &(rep, count) in &local_reps {
         // The replica's state in locals for the loop (written back after).
@@ -240,7 +250,7 @@ fn check(
     // Every item in the context: each replica's whole span is (stricter
     // than each run, and one lookup a replica).
     for (&g, r) in globals.iter().zip(&reps).filter(|(_, r)| r.runs > 0) {
-        let replica = table.replica(g).ok()?;
+        let replica = table.replica(g as u32).ok()?;
         if !ctx.contains_range(replica, r.lo, r.hi.wrapping_sub(1)) {
             return None;
         }
@@ -285,7 +295,8 @@ fn check(
             let back = u64::try_from(back).ok().filter(|b| *b >= 1 && *b < ctr)?;
             let bit = ctr.wrapping_sub(back).checked_sub(reps[rep as usize].lo)? as usize;
             let word = bits[rep as usize].get(bit / 64)?;
-            bad |= (Some(&r) != globals.get(rep as usize)) | (word & (1 << (bit % 64)) == 0);
+            bad |= (Some(&u64::from(r)) != globals.get(rep as usize))
+                | (word & (1 << (bit % 64)) == 0);
         }
         at = end;
     }
@@ -298,8 +309,9 @@ fn check(
 /// The replica indexes a text's runs name, sorted, each once (a text's
 /// runs name a few of a document's replicas: what is kept per replica
 /// while checking or building it is kept for these only).
-fn named_replicas(runs: &CompactRuns) -> Vec<u32> {
-    let mut named: Vec<u32> = runs.reps.0.iter().map(|&(r, _)| r).collect();
+fn named_replicas(runs: &CompactRuns) -> Vec<u64> {
+    // As `u64`s: their sort is in the package already (`seq::Ends`).
+    let mut named: Vec<u64> = runs.reps.0.iter().map(|&(r, _)| u64::from(r)).collect();
     named.sort_unstable();
     named.dedup();
     named
@@ -490,7 +502,15 @@ mod tests {
         assert_eq!(checked, Some(total));
         let built = TextListing::own(moved.clone(), &big, &big_bases).build(&content);
         assert!(built == *t.seq);
-        // Still refused when it names a replica outside the table.
+        // An entry of no runs changes nothing in the table's range, and is
+        // refused outside it (as before).
+        let mut idle = moved.clone();
+        idle.reps.0.insert(0, (2, 0));
+        let checked = check(&idle, content.items(), &big, &ctx, &big_bases);
+        assert_eq!(checked, Some(total));
+        idle.reps.0[0].0 = 8;
+        assert_eq!(check(&idle, content.items(), &big, &ctx, &big_bases), None);
+        // Refused when its runs name a replica outside the table.
         moved.reps.0[0].0 = 8;
         assert_eq!(check(&moved, content.items(), &big, &ctx, &big_bases), None);
     }
@@ -542,8 +562,8 @@ mod tests {
         let w: WireText<CompactSeq<TextColumn>> = from_payload(payload)?;
         let table = Table::decode(&w.replicas)?;
         let ctx = table.context(&w.context)?;
-        let bases = Bases::new(table.replicas(), &ctx, None);
-        let parts = decode_parts::<TextBuf>(&table, &ctx, &bases, text_from_v2(w.seq)?)?;
+        let mut bases = Bases::new(table.replicas(), &ctx, None);
+        let parts = decode_parts::<TextBuf>(&table, &ctx, &mut bases, text_from_v2(w.seq)?)?;
         if !parts.dels.is_empty() {
             return Err(DecodeError::Invalid(
                 crate::error::Invalid::DeletedRunsInWholeText,

@@ -144,6 +144,12 @@ impl ContentColumn for ListBuf<ListItem> {
 pub(crate) struct Bases {
     pub(crate) ctr: Counters,
     pub(crate) origin: Counters,
+    /// Where each replica's previous run ended while one sequence is
+    /// coded ([`WireSeq::ctrs`] counts from there): `ctr` again between
+    /// sequences. One per blob, and each sequence puts back the entries
+    /// its runs touched: not a copy of the table per sequence (a document
+    /// of many sequences and many writers paid sequences × replicas).
+    pub(crate) ends: Counters,
 }
 
 /// A counter per replica of a blob's table (inline for a delta's few).
@@ -158,46 +164,28 @@ impl Bases {
         let mut b = Bases {
             ctr: Counters::new(),
             origin: Counters::new(),
+            ends: Counters::new(),
         };
         for r in replicas {
             b.ctr.push(since.map_or(0, |v| v.get(r)));
             b.origin.push(ctx.max_counter(r));
         }
+        b.ends = b.ctr.clone();
         b
     }
-}
 
-/// Where each replica's previous run ended ([`WireSeq::ctrs`] counts from
-/// there), for the replicas one sequence's runs name: not a copy of the
-/// blob's whole table per sequence (a document of many sequences and many
-/// writers paid sequences × replicas for it).
-struct Ends {
-    /// Table indexes, sorted.
-    named: crate::inline::Inline<[u32; 4]>,
-    ends: Counters,
-}
-
-impl Ends {
-    /// Starting at `bases.ctr` for each index of `named` (each in the
-    /// table: `bases` has an entry per table index).
-    fn new(bases: &Bases, named: impl Iterator<Item = u32>) -> Ends {
-        let mut named: crate::inline::Inline<[u32; 4]> = named.collect();
-        named.sort_unstable();
-        named.dedup();
-        let ends = named.iter().map(|&i| bases.ctr[i as usize]).collect();
-        Ends { named, ends }
-    }
-
-    /// The end for table index `idx` (one of the named).
-    fn of(&mut self, idx: u32) -> &mut u64 {
-        let at = self.named.binary_search(&idx).expect("a named replica");
-        &mut self.ends[at]
+    /// Puts back the ends of the replicas of `reps` (a sequence's replica
+    /// column, every index in the table).
+    fn reset_ends(&mut self, reps: &[(u32, u32)]) {
+        for &(rep, _) in reps {
+            self.ends[rep as usize] = self.ctr[rep as usize];
+        }
     }
 }
 
 pub(crate) fn encode_seq<C: ContentColumn>(
     table: &TableBuilder,
-    bases: &Bases,
+    bases: &mut Bases,
     node: &SeqNode<C>,
 ) -> WireSeq<C::Wire> {
     encode_parts(table, bases, &node.seq, &node.loose, &node.dels)
@@ -207,7 +195,7 @@ pub(crate) fn encode_seq<C: ContentColumn>(
 #[allow(clippy::arithmetic_side_effects)] // encodes in-memory state (trusted)
 pub(crate) fn encode_parts<C: ContentColumn>(
     table: &TableBuilder,
-    bases: &Bases,
+    bases: &mut Bases,
     seq: &Seq<C>,
     loose: &[Loose<C>],
     dels: &[(Dot, u32)],
@@ -236,7 +224,6 @@ pub(crate) fn encode_parts<C: ContentColumn>(
     let mut lens: IVec<u32, 2> = IVec::with_capacity(runs.len());
     let mut flags: IVec<u8, 8> = IVec::with_capacity(runs.len());
     let mut origins: IVec<(u32, i64), 2> = IVec::default();
-    let mut ends = Ends::new(bases, runs.iter().map(|r| table.idx(r.id.replica)));
     let origin = |run: Dot, d: Dot| -> (u32, i64) {
         let rep = table.idx(d.replica);
         let from = if d.replica == run.replica {
@@ -252,7 +239,7 @@ pub(crate) fn encode_parts<C: ContentColumn>(
             Some((x, n)) if *x == rep => *n += 1,
             _ => reps.0.push((rep, 1)),
         }
-        let end = ends.of(rep);
+        let end = &mut bases.ends[rep as usize];
         ctrs.0.push(r.id.counter as i64 - *end as i64);
         *end = r.id.counter + r.len as u64;
         lens.0.push(r.len);
@@ -277,6 +264,7 @@ pub(crate) fn encode_parts<C: ContentColumn>(
         };
         flags.0.push(f);
     }
+    bases.reset_ends(&reps.0);
     let dels = dels
         .iter()
         .map(|(d, n)| (table.idx(d.replica), d.counter, *n))
@@ -314,7 +302,7 @@ fn invalid(what: crate::error::Invalid) -> DecodeError {
 pub(crate) fn decode_seq<C: ContentColumn>(
     table: &Table,
     ctx: &CausalContext,
-    bases: &Bases,
+    bases: &mut Bases,
     w: WireSeq<C::Wire>,
     is_delta: bool,
 ) -> Result<SeqNode<C>> {
@@ -384,7 +372,7 @@ impl<C: Content> Parts<C> {
 pub(crate) fn decode_parts<C: ContentColumn>(
     table: &Table,
     ctx: &CausalContext,
-    bases: &Bases,
+    bases: &mut Bases,
     w: WireSeq<C::Wire>,
 ) -> Result<Parts<C>> {
     let (w, column) = w.take_content(());
@@ -399,7 +387,7 @@ pub(crate) fn decode_parts<C: ContentColumn>(
 pub(crate) fn decode_listing<C: Content>(
     table: &Table,
     ctx: Option<&CausalContext>,
-    bases: &Bases,
+    bases: &mut Bases,
     w: WireSeq<()>,
     content: Result<C>,
 ) -> Result<Parts<C>> {
@@ -421,15 +409,17 @@ pub(crate) fn decode_listing<C: Content>(
         .0
         .iter()
         .flat_map(|&(rep, count)| core::iter::repeat_n(rep, count as usize));
-    // Every index is in the table (above), and `bases` has an entry for
-    // each (checked first).
-    let mut ends = Ends::new(bases, w.reps.0.iter().map(|&(rep, _)| rep));
+    // Each run's counter counts from the end of its replica's run before
+    // (its base for the first): put back what an earlier sequence of the
+    // blob left there (every index is in the table, above; `bases` has an
+    // entry for each, checked first).
+    bases.reset_ends(&w.reps.0);
     // The runs' ids first (origins may name the next run's).
     let mut runs: Vec<Loose<C>> = Vec::with_capacity(n);
     for ((rep_idx, &delta), &len) in reps.zip(&w.ctrs.0).zip(&w.lens.0) {
         let replica = table.replica(rep_idx)?;
         let range = crate::error::Invalid::SeqCounterRange;
-        let end_before = ends.of(rep_idx);
+        let end_before = &mut bases.ends[rep_idx as usize];
         let ctr = i64::try_from(*end_before)
             .ok()
             .and_then(|end| end.checked_add(delta))
@@ -604,9 +594,9 @@ pub(crate) fn encode_text(
     }
     extra.extend(dels.iter().map(|(d, _)| d.replica));
     let table = TableBuilder::new(ctx, extra);
-    let bases = Bases::new(table.replicas(), ctx, since);
+    let mut bases = Bases::new(table.replicas(), ctx, since);
     // The columns decide the version (and the type of the `seq` field).
-    match text_columns(encode_parts(&table, &bases, seq, loose, dels)) {
+    match text_columns(encode_parts(&table, &mut bases, seq, loose, dels)) {
         Columns::V1(seq) => seal_text(FIRST_VERSION, &table, ctx, since, seq),
         Columns::V2(seq) => seal_text(2, &table, ctx, since, seq),
     }
@@ -649,7 +639,7 @@ pub(crate) fn decode_text(bytes: &[u8]) -> Result<TextBlob> {
             None
         }
     };
-    let bases = Bases::new(table.replicas(), &ctx, since.as_ref());
+    let mut bases = Bases::new(table.replicas(), &ctx, since.as_ref());
     // A whole text in version 2 may load lazily; deltas and whole texts
     // with deleted id runs (refused below) take version 1's decoder.
     let seq = match wire.seq {
@@ -657,9 +647,9 @@ pub(crate) fn decode_text(bytes: &[u8]) -> Result<TextBlob> {
         seq => seq,
     };
     let body = match seq {
-        Columns::V2(c) => TextBody::Whole(super::lazy::whole_text(c, &table, &ctx, &bases)?),
+        Columns::V2(c) => TextBody::Whole(super::lazy::whole_text(c, &table, &ctx, &mut bases)?),
         Columns::V1(w) => {
-            let parts = decode_parts::<TextBuf>(&table, &ctx, &bases, w)?;
+            let parts = decode_parts::<TextBuf>(&table, &ctx, &mut bases, w)?;
             if since.is_none() && !parts.dels.is_empty() {
                 return Err(invalid(crate::error::Invalid::DeletedRunsInWholeText));
             }
