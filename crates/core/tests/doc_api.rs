@@ -615,3 +615,30 @@ fn catch_up_group_does_not_resurrect_items_an_earlier_entry_removed() {
     assert_eq!(late.to_value(), zero.to_value());
     assert_eq!(late.snapshot(), zero.snapshot());
 }
+
+/// Merging a whole state: a sequence its sender never saw stays as it is
+/// (the merge skips it: no pass over its items), and one the sender saw
+/// and removed goes, while what the sender never saw of it stays. Ends in
+/// an equality of the full states.
+#[test]
+fn whole_states_remove_only_what_their_sender_saw() {
+    let mut a = Doc::new(ReplicaId::new(0xA1));
+    let mut b = Doc::new(ReplicaId::new(0xB2));
+    let mut c = Doc::new(ReplicaId::new(0xC3));
+    a.transact().text("mine").insert(0, "a's text").unwrap();
+    b.transact().text("shared").insert(0, "b's text").unwrap();
+    c.apply(&b.snapshot()).unwrap();
+    // c removes what it saw of "shared"; a adds to it concurrently.
+    a.apply(&b.snapshot()).unwrap();
+    a.transact().text("shared").insert(0, "a: ").unwrap();
+    c.transact().root().remove("shared").unwrap();
+    c.transact().list("c's list").push(1).unwrap();
+    // c's whole state, merged into a: "mine" is untouched (c never saw
+    // a's replica), "shared" keeps only a's concurrent insert.
+    a.apply(&c.snapshot()).unwrap();
+    let root = a.root();
+    assert_eq!(root.text("mine").unwrap().to_string(), "a's text");
+    assert_eq!(root.text("shared").unwrap().to_string(), "a: ");
+    c.apply(&a.snapshot()).unwrap();
+    assert_eq!(a.snapshot(), c.snapshot());
+}

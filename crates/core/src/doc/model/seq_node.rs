@@ -343,9 +343,13 @@ impl<C: Content> SeqNode<C> {
             check.extend(other.dels.iter().copied());
             check.extend(children.iter().map(|(d, _)| (*d, 1)));
         }
-        if mode.full && other.seq.is_void() {
-            // The other side removed or replaced this container: what it
-            // had seen is deleted, what it adds or did not see stays.
+        // The other side removed or replaced this container: what it had
+        // seen is deleted, what it adds or did not see stays. Nothing, when
+        // it has seen none of the replicas that wrote here (a whole state
+        // of other writers' keys, merged into a document of many: this was
+        // a pass over every sequence of the document for each such merge).
+        let seen_any = || self.seq.replicas().iter().any(|r| octx.max_counter(*r) > 0);
+        if mode.full && other.seq.is_void() && seen_any() {
             let observed = |d: Dot| octx.contains(d) && !other.in_loose(d);
             delete_where(&mut self.seq, &observed, &mut ops);
         }
@@ -552,8 +556,9 @@ fn delete_where<C: Content>(
     ops: &mut Option<Vec<SeqOp<C>>>,
 ) {
     let mut targets: Vec<(Dot, u32)> = Vec::new();
-    for r in seq.runs() {
-        if r.content.is_none() {
+    // Ids only: the runs' content is not needed.
+    for r in seq.id_listing() {
+        if r.deleted {
             continue;
         }
         for k in 0..r.len as u64 {
