@@ -3,6 +3,9 @@
 //! check once allocated and walked a record per replica of the whole
 //! table for every text).
 //!
+//! Also times merging the writers into one document: their transactions
+//! as deltas, or their whole snapshots with `MERGE_SNAPSHOTS=1`.
+//!
 //! `cargo run --release -p converge-bench --example many_writers_load [writers]`
 
 #![deny(warnings)]
@@ -24,6 +27,7 @@ fn main() {
 /// A document where each of `writers` writers wrote one container of
 /// `kind`, merged: its load time.
 fn measure(writers: u64, kind: &str) {
+    let snapshots = std::env::var_os("MERGE_SNAPSHOTS").is_some();
     let mut all = Doc::new(ReplicaId::new(u64::MAX));
     let mut merging = Duration::ZERO;
     for w in 0..writers {
@@ -47,7 +51,7 @@ fn measure(writers: u64, kind: &str) {
         }
         // The writer's transaction as a delta (what sync sends), or its
         // whole state.
-        let blob = if std::env::var_os("MERGE_SNAPSHOTS").is_some() {
+        let blob = if snapshots {
             drop(tx);
             d.snapshot()
         } else {
@@ -82,7 +86,8 @@ fn measure(writers: u64, kind: &str) {
     let load = median(times);
     let per = |d: Duration| d.as_secs_f64() * 1e6 / writers as f64;
     println!(
-        "{writers} writers, a {kind} each: merging their snapshots {:.2} ms ({:.1} µs a writer); snapshot {} bytes; encode {:.2} ms ({:.1} µs a {kind}); load {:.2} ms ({:.1} µs a {kind}) (medians of 15)",
+        "{writers} writers, a {kind} each: merging their {} {:.2} ms ({:.1} µs a writer); snapshot {} bytes; encode {:.2} ms ({:.1} µs a {kind}); load {:.2} ms ({:.1} µs a {kind}) (medians of 15)",
+        if snapshots { "snapshots" } else { "deltas" },
         merging.as_secs_f64() * 1e3,
         per(merging),
         snapshot.len(),
