@@ -84,9 +84,27 @@ fn measure(writers: u64, kind: &str) {
         drop(doc);
     }
     let load = median(times);
+    // A newcomer's whole state merged into the freshly loaded document:
+    // the texts it never saw should stay as loaded (unbuilt).
+    let newcomer = {
+        let mut d = Doc::new(ReplicaId::new(1 << 41));
+        d.transact()
+            .text("newcomer")
+            .insert(0, "hi")
+            .expect("in bounds");
+        d.snapshot()
+    };
+    let mut merges = Vec::new();
+    for _ in 0..15 {
+        let mut doc = Doc::load(ReplicaId::new(1 << 40), &snapshot).expect("loads");
+        let start = Instant::now();
+        doc.apply(&newcomer).expect("merges");
+        merges.push(start.elapsed());
+    }
+    let merge_one = median(merges);
     let per = |d: Duration| d.as_secs_f64() * 1e6 / writers as f64;
     println!(
-        "{writers} writers, a {kind} each: merging their {} {:.2} ms ({:.1} µs a writer); snapshot {} bytes; encode {:.2} ms ({:.1} µs a {kind}); load {:.2} ms ({:.1} µs a {kind}) (medians of 15)",
+        "{writers} writers, a {kind} each: merging their {} {:.2} ms ({:.1} µs a writer); snapshot {} bytes; encode {:.2} ms ({:.1} µs a {kind}); load {:.2} ms ({:.1} µs a {kind}); then a newcomer's snapshot merged {:.2} ms (medians of 15)",
         if snapshots { "snapshots" } else { "deltas" },
         merging.as_secs_f64() * 1e3,
         per(merging),
@@ -95,5 +113,6 @@ fn measure(writers: u64, kind: &str) {
         per(encode),
         load.as_secs_f64() * 1e3,
         per(load),
+        merge_one.as_secs_f64() * 1e3,
     );
 }

@@ -104,6 +104,11 @@ impl Table {
         self.ids.len()
     }
 
+    /// The ids, by index.
+    pub(crate) fn ids(&self) -> &[ReplicaId] {
+        &self.ids
+    }
+
     pub(crate) fn replicas(&self) -> impl Iterator<Item = ReplicaId> + '_ {
         self.ids.iter().copied()
     }

@@ -91,6 +91,10 @@ impl Listing<TextBuf> for TextListing {
     fn boxed_clone(&self) -> Box<dyn Listing<TextBuf>> {
         Box::new(self.clone())
     }
+
+    fn replicas(&self) -> &[crate::ReplicaId] {
+        self.table.ids()
+    }
 }
 
 /// The text a snapshot's version-2 columns hold (`c` has no deleted id
@@ -540,6 +544,51 @@ mod tests {
         all.apply(&loaded.encode_since(&all.version()).unwrap())
             .unwrap();
         assert_eq!(all.snapshot(), loaded.snapshot());
+    }
+
+    /// A whole state merged into a document leaves a lazily loaded text
+    /// unbuilt when its sender saw none of the text's writers (a peer's
+    /// snapshot of other keys must not build every text of a large
+    /// document); one that saw them builds it and deletes what it saw.
+    #[test]
+    fn an_unrelated_whole_state_leaves_a_loaded_text_unbuilt() {
+        use crate::doc::model::seq_node::SeqNode;
+        use crate::store::JoinMode;
+        let t = typed(4, 300);
+        let loaded = Text::from_bytes(ReplicaId::new(9), &t.to_bytes()).unwrap();
+        assert!(!loaded.seq.is_built());
+        assert_eq!(loaded.seq.replicas(), [ReplicaId::new(7)]);
+        let mut node = SeqNode {
+            seq: loaded.seq.clone(),
+            ..Default::default()
+        };
+        let mut unrelated = CausalContext::new();
+        unrelated.insert_range(ReplicaId::new(8), 1, 40);
+        node.join(
+            &loaded.ctx,
+            SeqNode::default(),
+            &unrelated,
+            JoinMode::STATE,
+            None,
+        );
+        assert!(
+            !node.seq.is_built(),
+            "built for a sender that saw none of it"
+        );
+        assert_eq!(
+            node.seq.unbuilt_content().map(|c| c.0.len()),
+            Some(t.to_string().len())
+        );
+        // A sender that saw every item and holds none of them deletes all.
+        node.join(
+            &loaded.ctx,
+            SeqNode::default(),
+            &loaded.ctx,
+            JoinMode::STATE,
+            None,
+        );
+        assert!(node.seq.is_built());
+        assert_eq!(node.seq.len(), 0);
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub(crate) trait Listing<C>: Send + Sync {
     fn build(&self, content: &C) -> Seq<C>;
     /// A copy (documents are `Clone`).
     fn boxed_clone(&self) -> Box<dyn Listing<C>>;
+    /// The replicas the columns' items belong to (the tree's, once built).
+    fn replicas(&self) -> &[crate::id::ReplicaId];
 }
 
 struct Pending<C> {
@@ -103,6 +105,15 @@ impl<C: Content> LazySeq<C> {
     /// The visible items' length in `unit`.
     pub(crate) fn len_in(&self, unit: Unit) -> usize {
         self.counts().get(unit) as usize
+    }
+
+    /// The replicas whose items the sequence holds, without building the
+    /// tree (a merge asks it of every sequence its sender may have seen).
+    pub(crate) fn replicas(&self) -> &[crate::id::ReplicaId] {
+        match &self.pending {
+            Some(p) if !p.built.is_completed() => p.listing.replicas(),
+            _ => (**self).replicas(),
+        }
     }
 
     /// Whether the sequence holds no visible item.
