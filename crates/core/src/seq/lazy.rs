@@ -3,7 +3,8 @@
 //! Loading a long text from a snapshot checks everything the tree would
 //! refuse, then keeps the checked columns and the visible content instead
 //! of building the tree (Loro loads its containers lazily the same way).
-//! Reading the whole text or its length in any unit needs no tree;
+//! Reading the whole text, its length in any unit, or which replicas
+//! wrote it needs no tree;
 //! anything else (an edit, a merge, a cursor, a slice by position, an
 //! encoding) builds it once, through [`core::ops::Deref`]. A shared
 //! reference may build it, so the built tree sits in a [`spin::Once`],
