@@ -40,12 +40,12 @@ impl TextListing {
     /// (kept per text until it is built: a blob's whole table, copied
     /// into each of many small texts, would hold memory its size times
     /// theirs). Every origin is in its run's replica (`check`).
-    fn own(mut runs: CompactRuns, table: &Table, bases: &Bases) -> TextListing {
-        let named = named_replicas(&runs);
+    /// `named` is [`named_replicas`] of `runs`.
+    fn own(mut runs: CompactRuns, table: &Table, bases: &Bases, named: &[u64]) -> TextListing {
         let mut ids = Vec::with_capacity(named.len());
         let mut ctr = Counters::new();
         let mut origin = Counters::new();
-        for &old in &named {
+        for &old in named {
             // Indexes from a `u32` column.
             ids.extend(table.replica(old as u32));
             ctr.push(bases.ctr[old as usize]);
@@ -109,8 +109,11 @@ pub(super) fn whole_text(
 ) -> Result<LazySeq<TextBuf>, DecodeError> {
     let CompactSeq { runs, content, .. } = c;
     let content = TextBuf(content.into_string()?);
-    if let Some(total) = check(&runs, content.items(), table, ctx, bases) {
-        let listing = TextListing::own(runs, table, bases);
+    // The replicas the runs name: the check and the kept listing both work
+    // on these.
+    let named = named_replicas(&runs);
+    if let Some(total) = check(&runs, content.items(), table, ctx, bases, &named) {
+        let listing = TextListing::own(runs, table, bases, &named);
         return Ok(LazySeq::deferred(Box::new(listing), content, total));
     }
     let w = runs.into_listing()?;
@@ -137,6 +140,7 @@ struct Replica {
 /// cheaper: every origin names an earlier item of the run's own replica
 /// (then no origin cycle is possible), and each replica's counters span
 /// at most 64 per run (then one bitmap finds overlaps and origins).
+/// `globals` is [`named_replicas`] of `runs`.
 #[inline(never)] // one copy: the wasm package's size
 fn check(
     runs: &CompactRuns,
@@ -144,6 +148,7 @@ fn check(
     table: &Table,
     ctx: &CausalContext,
     bases: &Bases,
+    globals: &[u64],
 ) -> Option<u32> {
     let (lens, ctrs) = (&runs.lens.0, &runs.ctrs.0);
     let n = lens.len();
@@ -165,9 +170,8 @@ fn check(
     // Per replica the runs name (not per replica of the blob's table: a
     // document's many texts each check against the whole table), by
     // their index in `globals`.
-    let globals = named_replicas(runs);
     let mut reps: Vec<Replica> = Vec::with_capacity(globals.len());
-    for &g in &globals {
+    for &g in globals {
         reps.push(Replica {
             end: *bases.ctr.get(g as usize)?,
             lo: u64::MAX,
@@ -483,7 +487,15 @@ mod tests {
         let bases = Bases::new(table.replicas(), &ctx, None);
         let content = TextBuf(w.seq.content.into_string().unwrap());
         let runs = w.seq.runs;
-        let total = check(&runs, content.items(), &table, &ctx, &bases).expect("checks");
+        let total = check(
+            &runs,
+            content.items(),
+            &table,
+            &ctx,
+            &bases,
+            &named_replicas(&runs),
+        )
+        .expect("checks");
         let writer = table.replica(0).unwrap();
         let ids: Vec<ReplicaId> = (0..8u64)
             .map(|i| match i {
@@ -502,21 +514,56 @@ mod tests {
         {
             *rep = 5;
         }
-        let checked = check(&moved, content.items(), &big, &ctx, &big_bases);
+        let checked = check(
+            &moved,
+            content.items(),
+            &big,
+            &ctx,
+            &big_bases,
+            &named_replicas(&moved),
+        );
         assert_eq!(checked, Some(total));
-        let built = TextListing::own(moved.clone(), &big, &big_bases).build(&content);
+        let built = TextListing::own(moved.clone(), &big, &big_bases, &named_replicas(&moved))
+            .build(&content);
         assert!(built == *t.seq);
         // An entry of no runs changes nothing in the table's range, and is
         // refused outside it (as before).
         let mut idle = moved.clone();
         idle.reps.0.insert(0, (2, 0));
-        let checked = check(&idle, content.items(), &big, &ctx, &big_bases);
+        let checked = check(
+            &idle,
+            content.items(),
+            &big,
+            &ctx,
+            &big_bases,
+            &named_replicas(&idle),
+        );
         assert_eq!(checked, Some(total));
         idle.reps.0[0].0 = 8;
-        assert_eq!(check(&idle, content.items(), &big, &ctx, &big_bases), None);
+        assert_eq!(
+            check(
+                &idle,
+                content.items(),
+                &big,
+                &ctx,
+                &big_bases,
+                &named_replicas(&idle)
+            ),
+            None
+        );
         // Refused when its runs name a replica outside the table.
         moved.reps.0[0].0 = 8;
-        assert_eq!(check(&moved, content.items(), &big, &ctx, &big_bases), None);
+        assert_eq!(
+            check(
+                &moved,
+                content.items(),
+                &big,
+                &ctx,
+                &big_bases,
+                &named_replicas(&moved)
+            ),
+            None
+        );
     }
 
     /// A document of many writers, a long text and a list each: loads,
