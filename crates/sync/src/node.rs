@@ -11,6 +11,10 @@ use crate::error::SessionError;
 use crate::message::Message;
 use crate::session::{Inbound, Outbound, Session, SessionStats};
 
+/// How often the wait between idle summaries doubles: from 8 to 64
+/// summary intervals (see `SyncState::tick`).
+const IDLE_SUMMARY_MAX_DOUBLINGS: u32 = 3;
+
 /// Peers a summary interval serves; beyond, the interval grows in
 /// proportion (see `SyncState::summary_interval`).
 const SUMMARY_PEERS: usize = 20;
@@ -57,6 +61,10 @@ pub struct SyncState<P> {
     next_transfer: u64,
     /// When the last summary was gossiped, and what it said.
     last_summary: Option<(u64, VersionVector)>,
+    /// Summaries gossiped in a row while every peer was believed to have
+    /// it all (each one doubles the wait for the next, up to
+    /// `IDLE_SUMMARY_MAX_DOUBLINGS`).
+    idle_summaries: u32,
     /// Causes that pending deltas wait for, and since when.
     pending_wait: Option<(u64, VersionVector)>,
     /// What this node had at least `gossip_grace_ms` ago (what its peers
@@ -91,6 +99,7 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
             sessions: BTreeMap::new(),
             next_transfer: 1,
             last_summary: None,
+            idle_summaries: 0,
             pending_wait: None,
             settled: None,
             sample: None,
@@ -691,14 +700,17 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
         // A summary goes to every peer of the document, so its cost grows
         // with the square of their number: it is gossiped every interval
         // while the document changes, and every eighth interval while it
-        // does not (to repair a peer that lost the last delta and summary)
-        // unless every peer is known to have it all.
+        // does not (to repair a peer that lost the last delta and summary).
         let interval = self.summary_interval();
         let version = doc.version();
-        // The slow summary repairs a peer that lost something; when every
-        // peer has said it has all of this node's version, nobody did (a
-        // node holding 10,000 idle documents gossiped 1,250 summaries a
-        // second before).
+        // When every peer has said it has all of this node's version, the
+        // slow summary thins out: each one doubles the wait for the next,
+        // up to 64 intervals (a node holding 10,000 idle documents gossiped
+        // 1,250 summaries a second at every eighth interval). It never
+        // stops: what a peer said may be stale. A peer that restarted from
+        // an older save, whose greeting was lost and whose old messages
+        // arrived late, is believed to have what it lost, and only its own
+        // summary corrects that (a convergence fuzz case waited forever).
         let everyone_has = || {
             !self.sessions.is_empty()
                 && self
@@ -707,11 +719,32 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
                     .filter(|s| !s.cut_off)
                     .all(|s| s.their_version.dominates(&version))
         };
-        let due = self.last_summary.as_ref().is_none_or(|(t, said)| {
-            let elapsed = now_ms.saturating_sub(*t);
-            (elapsed >= interval && *said != version)
-                || (elapsed >= interval.saturating_mul(8) && !everyone_has())
-        });
+        let mut idle = false;
+        let due = match &self.last_summary {
+            None => true,
+            Some((t, said)) => {
+                let elapsed = now_ms.saturating_sub(*t);
+                let slow = interval.saturating_mul(8);
+                if elapsed >= interval && *said != version {
+                    true
+                } else if elapsed < slow {
+                    false
+                } else if !everyone_has() {
+                    true
+                } else {
+                    idle = true;
+                    let doublings = self.idle_summaries.min(IDLE_SUMMARY_MAX_DOUBLINGS);
+                    elapsed >= slow.saturating_mul(1 << doublings)
+                }
+            }
+        };
+        if due {
+            self.idle_summaries = if idle {
+                self.idle_summaries.saturating_add(1)
+            } else {
+                0
+            };
+        }
         if due {
             self.last_summary = Some((now_ms, version.clone()));
             let msg = Message::Summary { version }.encode();
