@@ -1007,7 +1007,25 @@ impl EventLoop {
                     self.metrics
                         .sync(Channel::Gossip, Direction::In, data.len());
                     let _span = tracing::debug_span!("peer", peer = %from).entered();
-                    self.with_sync(&id, |sync, doc| sync.receive_gossip(doc, from, &data, now));
+                    // Gossip that changes nothing, asks for nothing and
+                    // shows the peer has exactly this version (its idle
+                    // summary) does not count as use: it must not keep an
+                    // idle document in memory.
+                    let mut changed = false;
+                    self.with_sync_as(&id, false, |sync, doc| {
+                        let before = (doc.version(), doc.pending_len());
+                        let out = sync.receive_gossip(doc, from, &data, now);
+                        let agree = sync.peer_version(&from) == Some(&before.0);
+                        changed = !out.is_empty()
+                            || !agree
+                            || (doc.version(), doc.pending_len()) != before;
+                        out
+                    });
+                    if changed {
+                        if let Some(open) = self.docs.get_mut(&id) {
+                            open.last_used = Instant::now();
+                        }
+                    }
                 }
                 gossipsub::Event::Subscribed { peer_id, topic } => {
                     let Some(id) = self.topics.get(&topic).cloned() else {

@@ -361,6 +361,42 @@ async fn many_documents_catch_up_once_and_leave_memory_while_connected() {
     b.shutdown().await.unwrap();
 }
 
+/// Idle summaries never stop (they thin out to one every 64 summary
+/// intervals), so they must not count as use: here they come every 1.6 s
+/// and a document leaves memory after 2.5 s unused, on both nodes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_summaries_do_not_keep_a_shared_document_loaded() {
+    let (mut ca, a_addr) = config(&[]);
+    ca.sync.summary_interval_ms = 25;
+    ca.idle_evict = Duration::from_millis(2_500);
+    let a = Node::start(ca).await.unwrap();
+    let (mut cb, _) = config(std::slice::from_ref(&a_addr));
+    cb.sync.summary_interval_ms = 25;
+    cb.idle_evict = Duration::from_millis(2_500);
+    let b = Node::start(cb).await.unwrap();
+    let (da, db) = (a.open("idle").await.unwrap(), b.open("idle").await.unwrap());
+    da.edit(|tx| tx.counter("n").add(1).unwrap()).await.unwrap();
+    converged(&[&da, &db]).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (sa, sb) = (a.stats().await.unwrap(), b.stats().await.unwrap());
+        assert_eq!(sb.connected_peers, 1);
+        if sa.loaded_docs == 0 && sb.loaded_docs == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still loaded: {} on A, {} on B",
+            sa.loaded_docs,
+            sb.loaded_docs
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(db.read(|d| d.root().counter("n")).await.unwrap(), Some(1));
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+}
+
 /// The sample of `name` (with labels, as rendered) in `metrics`.
 fn sample(metrics: &str, name: &str) -> Option<u64> {
     metrics
