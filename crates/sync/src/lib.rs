@@ -27,6 +27,7 @@ mod error;
 mod message;
 mod node;
 mod session;
+mod sessions;
 
 pub use config::Config;
 pub use error::SessionError;

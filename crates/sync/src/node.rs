@@ -1,6 +1,5 @@
 //! The sync node: one document, one session per peer, no I/O.
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use core::fmt::Debug;
 
@@ -10,6 +9,7 @@ use crate::config::Config;
 use crate::error::SessionError;
 use crate::message::Message;
 use crate::session::{Inbound, Outbound, Session, SessionStats};
+use crate::sessions::Sessions;
 
 /// How often the wait between idle summaries doubles: from 8 to 64
 /// summary intervals (see `SyncState::tick`).
@@ -57,7 +57,7 @@ pub enum Effect<P> {
 /// libp2p node and in a browser. [`SyncNode`] bundles it with its document.
 pub struct SyncState<P> {
     config: Config,
-    sessions: BTreeMap<P, Session>,
+    sessions: Sessions<P>,
     next_transfer: u64,
     /// When the last summary was gossiped, and what it said.
     last_summary: Option<(u64, VersionVector)>,
@@ -96,7 +96,7 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
     pub fn new(config: Config) -> Self {
         SyncState {
             config,
-            sessions: BTreeMap::new(),
+            sessions: Sessions::new(),
             next_transfer: 1,
             last_summary: None,
             idle_summaries: 0,
@@ -262,8 +262,7 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
     fn session(&mut self, peer: &P, now_ms: u64) -> &mut Session {
         let burst = self.config.max_messages_per_sec;
         self.sessions
-            .entry(peer.clone())
-            .or_insert_with(|| Session::new(now_ms, burst))
+            .get_or_insert_with(peer, || Session::new(now_ms, burst))
     }
 
     fn send(&mut self, to: &P, msg: &Message, out: &mut Vec<Effect<P>>) {
