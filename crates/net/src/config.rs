@@ -45,8 +45,10 @@ pub struct Config {
     /// default: it multicasts to the whole LAN.
     pub mdns: bool,
     /// Documents unused this long are unloaded from memory (they stay open
-    /// and subscribed, and are read back from the store on their next use);
-    /// a document with connected peers keeps being used by the sync timers.
+    /// and subscribed, and are read back from the store on their next use).
+    /// Neither the sync timers nor a peer's idle summary count as use; a
+    /// document with sync work under way (a transfer, a request due,
+    /// deltas waiting for their causes) stays loaded.
     pub idle_evict: Duration,
     /// How long a peer's presence lasts without news (it is refreshed
     /// every third of this while set).

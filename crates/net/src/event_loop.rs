@@ -894,6 +894,13 @@ impl EventLoop {
         let idle = self.config.idle_evict;
         for (id, open) in &self.docs {
             if store.is_loaded(id) && open.last_used.elapsed() >= idle {
+                // Work under way stays: deltas waiting for their causes
+                // live only in memory, and an evicted document's timers
+                // run only every eighth summary interval.
+                let waiting = store.doc(id).is_ok_and(|d| d.pending_len() > 0);
+                if waiting || open.sync.is_busy() {
+                    continue;
+                }
                 if let Err(e) = store.evict(id) {
                     tracing::warn!(doc = %id, error = %e, "could not evict an idle document");
                 }

@@ -133,6 +133,21 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
         self.transfers_started
     }
 
+    /// Whether the protocol has work under way for this document: a
+    /// transfer either way, a request it means to send, deltas waiting for
+    /// their causes, or a peer it may have to push to. A driver that
+    /// unloads idle documents keeps these loaded, so their timers run.
+    pub fn is_busy(&self) -> bool {
+        self.pending_wait.is_some()
+            || !self.outbox.is_empty()
+            || self.sessions.values().any(|s| {
+                s.outbound.is_some()
+                    || s.inbound.is_some()
+                    || s.wanted.is_some()
+                    || s.lagging_since_ms.is_some()
+            })
+    }
+
     /// What this node believes `peer` has.
     pub fn peer_version(&self, peer: &P) -> Option<&VersionVector> {
         self.sessions.get(peer).map(|s| &s.their_version)

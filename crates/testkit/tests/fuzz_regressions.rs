@@ -3,7 +3,7 @@
 //! A crash found by cargo-fuzz becomes a file in `fuzz/regressions/` and
 //! stays a test forever.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use arbitrary::{Arbitrary, Unstructured};
 use converge_testkit::fuzz::{
@@ -29,33 +29,39 @@ fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     out
 }
 
-fn replay(target: &str, run: impl Fn(&[u8])) -> usize {
+fn replay(target: &str, run: impl Fn(&Path, &[u8])) -> usize {
     let all = inputs(target);
     for (path, data) in &all {
         eprintln!("replaying {}", path.display());
-        run(data);
+        run(path, data);
     }
     all.len()
 }
 
-fn structured<T: for<'a> Arbitrary<'a>>(data: &[u8], run: impl Fn(&T)) {
+fn structured<T: for<'a> Arbitrary<'a>>(path: &Path, data: &[u8], run: impl Fn(&T)) {
     // libfuzzer-sys builds structured inputs with `arbitrary_take_rest`.
-    if let Ok(case) = T::arbitrary_take_rest(Unstructured::new(data)) {
-        run(&case);
+    match T::arbitrary_take_rest(Unstructured::new(data)) {
+        Ok(case) => run(&case),
+        // A regression that no longer decodes tests nothing: rewrite it.
+        Err(e) => assert!(
+            !path.components().any(|c| c.as_os_str() == "regressions"),
+            "{} no longer decodes ({e}): it tests nothing",
+            path.display()
+        ),
     }
 }
 
 #[test]
 fn replay_committed_inputs() {
     let mut n = 0;
-    n += replay("decode_doc", decode_doc);
-    n += replay("decode_types", decode_types);
-    n += replay("decode_sync", decode_sync);
-    n += replay("convergence", |d| {
-        structured::<ConvergenceCase>(d, run_convergence)
+    n += replay("decode_doc", |_, d| decode_doc(d));
+    n += replay("decode_types", |_, d| decode_types(d));
+    n += replay("decode_sync", |_, d| decode_sync(d));
+    n += replay("convergence", |p, d| {
+        structured::<ConvergenceCase>(p, d, run_convergence)
     });
-    n += replay("sync_peer", |d| {
-        structured::<SyncPeerCase>(d, run_sync_peer)
+    n += replay("sync_peer", |p, d| {
+        structured::<SyncPeerCase>(p, d, run_sync_peer)
     });
     assert!(n > 0, "no committed fuzz inputs found");
 }
