@@ -4,10 +4,10 @@
 //! it). Text positions are UTF-16 code units, as in JavaScript strings.
 
 use converge_core::{
-    AwSetHandle, CounterHandle, DocValue, ListHandle, ListItem, MapHandle, MvHandle, RwSetHandle,
-    Side, TextHandle, Unit, ValueRef,
+    AwSetHandle, CounterHandle, ListHandle, ListItem, MapHandle, MvHandle, RwSetHandle, Side,
+    TextHandle, Unit, ValueRef,
 };
-use js_sys::{Array, Uint8Array};
+use js_sys::{Array, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::doc::{edit, read, Shared};
@@ -321,9 +321,7 @@ impl DocList {
     /// The list as plain JavaScript data.
     #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "Plain[]")]
     pub fn to_json(&self) -> Result<JsValue, JsValue> {
-        read(&self.shared, |d| {
-            js::from_doc_value(&DocValue::List(self.handle.read(d).to_value()))
-        })
+        read(&self.shared, |d| js::from_list(&self.handle.read(d)))
     }
 
     /// Inserts an empty map at `index` and returns it.
@@ -442,13 +440,9 @@ impl DocMap {
     /// The map as plain JavaScript data.
     #[wasm_bindgen(js_name = toJSON)]
     pub fn to_json(&self) -> Result<JsValue, JsValue> {
-        read(&self.shared, |d| {
-            let v = self
-                .handle
-                .read(d)
-                .map(|m| m.to_value())
-                .unwrap_or_default();
-            js::from_doc_value(&DocValue::Map(v))
+        read(&self.shared, |d| match self.handle.read(d) {
+            Some(m) => js::from_map(&m),
+            None => Object::new().into(),
         })
     }
 

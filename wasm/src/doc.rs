@@ -400,9 +400,7 @@ impl Doc {
     /// The whole document as plain JavaScript data.
     #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "{ [key: string]: Plain }")]
     pub fn to_json(&self) -> Result<JsValue, JsValue> {
-        read(&self.shared, |d| {
-            js::from_doc_value(&converge_core::DocValue::Map(d.to_value()))
-        })
+        read(&self.shared, |d| js::from_map(&d.root()))
     }
 
     /// How many received updates wait for updates they depend on.

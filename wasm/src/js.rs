@@ -2,8 +2,8 @@
 //! and the one place where errors become JavaScript `Error`s.
 
 use converge_core::{
-    Change, ChangeKind, DocError, DocEvent, DocValue, Kind, ListItem, ListStep, Origin, PathSeg,
-    ReplicaId, SeqStep, TextStep, Value, VersionVector,
+    Change, ChangeKind, DocError, DocEvent, Kind, ListItem, ListRef, ListStep, MapRef, Origin,
+    PathSeg, ReplicaId, SeqStep, TextStep, Value, ValueRef, VersionVector,
 };
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -93,23 +93,44 @@ pub(crate) fn from_value(v: &Value) -> JsValue {
 /// A read-only copy of a document part as plain JavaScript data (what
 /// `toJSON()` returns): maps become objects, lists and sets arrays, texts
 /// strings, counters numbers, multi-value registers arrays of values.
-pub(crate) fn from_doc_value(v: &DocValue) -> JsValue {
+/// Walked straight from the document's views: going through `DocValue`
+/// put a `BTreeMap` and a `BTreeSet` instance in the module for nothing.
+pub(crate) fn from_view(v: ValueRef<'_>) -> JsValue {
     match v {
-        DocValue::Map(m) => {
-            let obj = Object::new();
-            for (k, v) in m {
-                define(&obj, k, from_doc_value(v));
-            }
-            obj.into()
+        ValueRef::Map(m) => from_map(&m),
+        ValueRef::AwSet(s) | ValueRef::RwSet(s) => {
+            s.iter().map(from_value).collect::<Array>().into()
         }
-        DocValue::Set(s) => s.iter().map(from_value).collect::<Array>().into(),
-        DocValue::Counter(n) => from_value(&Value::Int(*n)),
-        DocValue::Values(vs) => vs.iter().map(from_value).collect::<Array>().into(),
-        DocValue::Register(v) | DocValue::Scalar(v) => from_value(v),
-        DocValue::List(items) => items.iter().map(from_doc_value).collect::<Array>().into(),
-        DocValue::Text(s) => JsValue::from_str(s),
+        ValueRef::Counter(n) => from_value(&Value::Int(n)),
+        ValueRef::MvRegister(vs) => vs.into_iter().map(from_value).collect::<Array>().into(),
+        ValueRef::LwwRegister(v) => from_value(v),
+        ValueRef::List(l) => from_list(&l),
+        ValueRef::Text(t) => JsValue::from_str(&t.to_string()),
         _ => JsValue::UNDEFINED,
     }
+}
+
+/// A map as a plain object: its visible keys, sorted, recursively.
+pub(crate) fn from_map(m: &MapRef<'_>) -> JsValue {
+    let obj = Object::new();
+    for k in m.keys() {
+        if let Some(v) = m.get(k) {
+            define(&obj, k, from_view(v));
+        }
+    }
+    obj.into()
+}
+
+/// A list as a plain array: values, and containers recursively.
+pub(crate) fn from_list(l: &ListRef<'_>) -> JsValue {
+    l.iter()
+        .enumerate()
+        .map(|(i, item)| match item {
+            ListItem::Value(v) => from_value(v),
+            ListItem::Container(_) => l.container(i).map_or(JsValue::UNDEFINED, from_view),
+        })
+        .collect::<Array>()
+        .into()
 }
 
 /// The name JavaScript sees for a container kind.

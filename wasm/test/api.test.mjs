@@ -309,6 +309,33 @@ test("a large transaction delivers every change in one event", () => {
   assert.deepEqual(inserted, Array.from({ length: 3000 }, (_, i) => i));
 });
 
+test("toJSON: the plain shape of every container kind, nested, keys sorted", () => {
+  const a = new Doc("a1");
+  const m = a.getMap("m");
+  m.set("reg", "x");
+  m.getSet("tags").add("b");
+  m.getSet("tags").add("a");
+  m.getRemoveWinsSet("rw").add(2);
+  m.getMultiValue("mv").set(5);
+  m.getCounter("n").increment(4);
+  m.getText("t").insert(0, "hé😀");
+  const l = m.getList("l");
+  l.push(1);
+  l.pushMap().set("k", "v");
+  l.pushText().insert(0, "in");
+  l.pushList().pushCounter().increment(2);
+  m.getMap("empty");
+  const json = a.toJSON();
+  assert.deepEqual(json, {
+    m: { l: [1, { k: "v" }, "in", [2]], mv: [5], n: 4, reg: "x", rw: [2], t: "hé😀", tags: ["a", "b"] },
+  });
+  assert.deepEqual(Object.keys(json.m), ["l", "mv", "n", "reg", "rw", "t", "tags"]);
+  assert.deepEqual(m.toJSON(), json.m);
+  assert.deepEqual(l.toJSON(), json.m.l);
+  assert.deepEqual(a.getMap("absent").toJSON(), {});
+  assert.deepEqual(a.getList("absent").toJSON(), []);
+});
+
 test("map keys like __proto__ are own properties in toJSON, never prototypes", () => {
   const a = new Doc("a1");
   a.getMap("__proto__").set("polluted", 1);
