@@ -96,6 +96,9 @@ impl Table {
     }
 
     /// A table of these ids (a subset of a decoded one, in any order).
+    // In WebAssembly the inline vector is a plain one: the conversion is
+    // the identity there.
+    #[allow(clippy::useless_conversion)]
     pub(crate) fn from_ids(ids: Vec<ReplicaId>) -> Table {
         Table { ids: ids.into() }
     }
