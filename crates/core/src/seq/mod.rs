@@ -141,6 +141,10 @@ pub(crate) struct Seq<C> {
     rep_ix: HashMap<ReplicaId, u32>,
     /// Where the last local insert ended, to continue typing in O(1).
     hint: Option<Hint>,
+    /// Where the last run integrated from another replica ended: the next
+    /// one usually names that item as its left origin, and a backspace
+    /// deletes it (checked before use, see `Tree::find_near`).
+    placed: Option<Place>,
 }
 
 impl<C: Content> Default for Seq<C> {
@@ -150,6 +154,7 @@ impl<C: Content> Default for Seq<C> {
             reps: Vec::new(),
             rep_ix: HashMap::new(),
             hint: None,
+            placed: None,
         }
     }
 }
@@ -219,7 +224,15 @@ impl<C: Content> Seq<C> {
     }
 
     pub(crate) fn find(&self, d: Dot) -> Option<Place> {
-        self.tree.find_id(self.item(d)?)
+        self.locate(self.item(d)?)
+    }
+
+    /// The item with `id`: where the last integrated run ended, else
+    /// through the tree's index.
+    fn locate(&self, id: ItemId) -> Option<Place> {
+        self.placed
+            .and_then(|p| self.tree.find_near(id, p))
+            .or_else(|| self.tree.find_id(id))
     }
 
     /// Inserts `content` at visible index `pos` with ids starting at
@@ -531,7 +544,7 @@ impl<C: Content> Seq<C> {
                 return;
             };
             let id = ItemId::new(rep, ctr);
-            let Some(c) = self.tree.find_id(id) else {
+            let Some(c) = self.locate(id) else {
                 let (_, until) = self
                     .tree
                     .known_extent(rep, ctr, ctr.saturating_add(len - k));
@@ -737,7 +750,7 @@ impl<C: Content> Seq<C> {
                     Ordering::Greater
                 } else {
                     let rp = *right_pos.get_or_insert_with(|| {
-                        let c = self.tree.find_id(right_id).expect("right origin present");
+                        let c = self.locate(right_id).expect("right origin present");
                         self.tree.position(c).1
                     });
                     let oc = self
@@ -777,7 +790,7 @@ impl<C: Content> Seq<C> {
                     r.len as usize,
                     "decoding matches content to runs"
                 );
-                let _ = self.place(dest, id, left_id, right_id, &content);
+                self.placed = Some(self.place(dest, id, left_id, right_id, &content));
                 if let Some(ops) = ops.as_mut() {
                     let c = self.tree.find_id(id).expect("just placed");
                     let pos = self.tree.position(c).0;

@@ -306,6 +306,25 @@ impl<C: Content> Tree<C> {
         self.run_start(0, 0)
     }
 
+    /// The item with `id` if the run at `near` holds it. `near` is a hint
+    /// (where an item was a moment ago), checked here and never trusted:
+    /// leaves are never dropped and every id is in one run at most, so a
+    /// run that holds `id` is where it is.
+    /// The run after it is tried too (where a right origin usually is).
+    pub(crate) fn find_near(&self, id: ItemId, near: Place) -> Option<Place> {
+        let runs = &self.leaves.get(near.leaf as usize)?.runs;
+        let from = near.idx.min(runs.len());
+        let at = runs[from..(near.idx + 2).min(runs.len())]
+            .iter()
+            .position(|r| r.contains(id))?;
+        let idx = from + at;
+        Some(Place {
+            leaf: near.leaf,
+            idx,
+            off: id.ctr - runs[idx].id.ctr,
+        })
+    }
+
     /// The item with `id`.
     pub(crate) fn find_id(&self, id: ItemId) -> Option<Place> {
         let map = self.index.get(id.rep as usize)?;
@@ -1077,6 +1096,70 @@ mod tests {
         want.sort_by_key(|k| k >> 32);
         sort_by_high_half(&mut keys, &mut Vec::new());
         keys == want
+    }
+
+    /// Whatever place it is given, `find_near` answers where the index
+    /// does or not at all, and a hint at the item finds it.
+    #[test]
+    fn a_hint_finds_an_item_where_the_index_does_or_not_at_all() {
+        use super::Place;
+        use crate::id::{Dot, ReplicaId};
+        use crate::seq::content::TextBuf;
+        use crate::seq::Seq;
+        let mut seq: Seq<TextBuf> = Seq::default();
+        let mut next = [1u64; 3];
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut rand = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        };
+        for _ in 0..600 {
+            let len = seq.len();
+            if len > 10 && rand(4) == 0 {
+                let pos = rand(len - 2);
+                seq.delete_local(pos, 1 + rand(2)).expect("in bounds");
+            } else {
+                let r = rand(3);
+                let n = 1 + rand(3);
+                let text = TextBuf("abc"[..n].into());
+                let first = Dot::new(ReplicaId::new(r as u64 + 1), next[r]);
+                next[r] += n as u64;
+                seq.insert_local(rand(len + 1), first, &text)
+                    .expect("in bounds");
+            }
+        }
+        let tree = &seq.tree;
+        assert!(tree.leaves.len() > 2, "several leaves");
+        let mut hints = Vec::new();
+        for (leaf, l) in tree.leaves.iter().enumerate() {
+            for idx in 0..l.runs.len() + 2 {
+                hints.push(Place {
+                    leaf: leaf as u32,
+                    idx,
+                    off: 0,
+                });
+            }
+        }
+        hints.push(Place {
+            leaf: tree.leaves.len() as u32,
+            idx: 0,
+            off: 0,
+        });
+        for l in &tree.leaves {
+            for r in &l.runs {
+                for off in 0..r.len() {
+                    let id = r.id.plus(off);
+                    let want = tree.find_id(id).expect("indexed");
+                    assert_eq!(tree.find_near(id, want), Some(want));
+                    for &h in &hints {
+                        let got = tree.find_near(id, h);
+                        assert!(got.is_none() || got == Some(want), "{id:?} near {h:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
