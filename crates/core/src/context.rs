@@ -194,14 +194,18 @@ impl CausalContext {
 
     /// The dots of `self` that `vv` does not cover, as ranges.
     pub fn ranges_beyond(&self, vv: &VersionVector) -> Vec<DotRange> {
-        let mut out = Vec::new();
-        for r in self.iter_ranges() {
-            let seen = vv.get(r.replica);
-            if r.last > seen {
-                out.push(DotRange::new(r.replica, r.first.max(seen + 1), r.last));
-            }
-        }
-        out
+        self.ranges_beyond_in(vv)
+    }
+
+    /// [`CausalContext::ranges_beyond`], into any collection (a delta's
+    /// one range fits inline).
+    pub(crate) fn ranges_beyond_in<A: FromIterator<DotRange>>(&self, vv: &VersionVector) -> A {
+        self.iter_ranges()
+            .filter_map(|r| {
+                let seen = vv.get(r.replica);
+                (r.last > seen).then(|| DotRange::new(r.replica, r.first.max(seen + 1), r.last))
+            })
+            .collect()
     }
 
     /// A context holding exactly the dots of `ranges`.

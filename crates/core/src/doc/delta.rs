@@ -8,6 +8,9 @@ use crate::encoding::doc::{decode_doc, encode_doc};
 use crate::encoding::BlobKind;
 use crate::error::DecodeError;
 use crate::id::DotRange;
+
+/// The ranges of dots a delta adds (usually one: its author's).
+pub(crate) type Covers = crate::inline::Inline<[DotRange; 1]>;
 use crate::store::{DotStore, JoinMode};
 use crate::types::Causal;
 use crate::vv::VersionVector;
@@ -32,6 +35,12 @@ impl Delta {
     /// The dots the delta introduces beyond its dependencies.
     pub fn covers(&self) -> Vec<DotRange> {
         self.body.ctx.ranges_beyond(&self.deps)
+    }
+
+    /// [`Delta::covers`], inline for a delta of one writer (the history
+    /// asks it of every delta it records).
+    pub(crate) fn covers_inline(&self) -> Covers {
+        self.body.ctx.ranges_beyond_in(&self.deps)
     }
 
     /// The delta's encoding: a `DocDelta` blob.

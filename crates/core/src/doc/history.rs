@@ -5,7 +5,7 @@ use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
-use super::delta::Delta;
+use super::delta::{Covers, Delta};
 use super::model::weight;
 use crate::id::DotRange;
 use crate::vv::VersionVector;
@@ -72,7 +72,7 @@ const ENTRY_OVERHEAD: usize = 64;
 /// A sealed entry: a delta, or a run of merged ones, kept encoded.
 #[derive(Clone, Debug)]
 struct Sealed {
-    covers: Vec<DotRange>,
+    covers: Covers,
     bytes: Vec<u8>,
 }
 
@@ -129,7 +129,7 @@ impl MemoryHistory {
     /// Encodes the open run into a sealed entry.
     fn seal(&mut self) {
         if let Some(run) = self.open.take() {
-            let covers = run.delta.covers();
+            let covers = run.delta.covers_inline();
             let bytes = run.delta.encode();
             self.push_sealed(Sealed { covers, bytes });
         }
@@ -169,7 +169,7 @@ fn beyond(covers: &[DotRange], theirs: &VersionVector) -> bool {
 
 impl History for MemoryHistory {
     fn record_local(&mut self, delta: Delta) {
-        let covers = delta.covers();
+        let covers = delta.covers_inline();
         if covers.is_empty() {
             return;
         }
@@ -208,13 +208,13 @@ impl History for MemoryHistory {
     fn record_remote(&mut self, delta: &Delta, bytes: &[u8]) {
         self.seal();
         self.push_sealed(Sealed {
-            covers: delta.covers(),
+            covers: delta.covers_inline(),
             bytes: bytes.to_vec(),
         });
     }
 
     fn since(&self, theirs: &VersionVector, needed: &[DotRange]) -> Option<Vec<Delta>> {
-        let open_covers = self.open.as_ref().map(|r| r.delta.covers());
+        let open_covers = self.open.as_ref().map(|r| r.delta.covers_inline());
         let selected: Vec<&Sealed> = self
             .sealed
             .iter()
@@ -265,7 +265,7 @@ impl History for MemoryHistory {
         if self
             .open
             .as_ref()
-            .is_some_and(|r| !beyond(&r.delta.covers(), everyone))
+            .is_some_and(|r| !beyond(&r.delta.covers_inline(), everyone))
         {
             self.open = None;
         }
