@@ -199,13 +199,15 @@ impl CausalContext {
 
     /// [`CausalContext::ranges_beyond`], into any collection (a delta's
     /// one range fits inline).
-    pub(crate) fn ranges_beyond_in<A: FromIterator<DotRange>>(&self, vv: &VersionVector) -> A {
-        self.iter_ranges()
-            .filter_map(|r| {
-                let seen = vv.get(r.replica);
-                (r.last > seen).then(|| DotRange::new(r.replica, r.first.max(seen + 1), r.last))
-            })
-            .collect()
+    pub(crate) fn ranges_beyond_in<A: Default + Extend<DotRange>>(&self, vv: &VersionVector) -> A {
+        let mut out = A::default();
+        for r in self.iter_ranges() {
+            let seen = vv.get(r.replica);
+            if r.last > seen {
+                out.extend([DotRange::new(r.replica, r.first.max(seen + 1), r.last)]);
+            }
+        }
+        out
     }
 
     /// A context holding exactly the dots of `ranges`.

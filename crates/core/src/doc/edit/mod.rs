@@ -305,8 +305,8 @@ impl<'d> Transaction<'d> {
     /// (before any other mutation, so the delta keeps their order).
     fn flush_seq_edits(&mut self) {
         for edit in core::mem::take(&mut self.seq_edits) {
-            let replace: crate::inline::Inline<[bool; 8]> =
-                core::iter::repeat_n(false, edit.id.path().len()).collect();
+            let mut replace = crate::inline::Inline::<[bool; 8]>::new();
+            replace.resize(edit.id.path().len(), false);
             let store = wrap(edit.id.path(), edit.edits.into_node(), &replace);
             let ctx = CausalContext::from_ranges(&edit.dots);
             if self.delta.ctx.is_empty() {
