@@ -28,6 +28,26 @@ async fn snapshot(doc: &DocHandle) -> Vec<u8> {
     doc.read(|d| d.snapshot()).await.unwrap()
 }
 
+/// Waits until neither node holds a document in memory while B stays
+/// connected to A; panics after `limit`.
+async fn all_unloaded(a: &Node, b: &Node, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    loop {
+        let (sa, sb) = (a.stats().await.unwrap(), b.stats().await.unwrap());
+        assert_eq!(sb.connected_peers, 1);
+        if sa.loaded_docs == 0 && sb.loaded_docs == 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still loaded: {} on A, {} on B",
+            sa.loaded_docs,
+            sb.loaded_docs
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Waits until every handle has the same snapshot; panics after 30 s.
 async fn converged(docs: &[&DocHandle]) -> Vec<u8> {
     let start = Instant::now();
@@ -337,21 +357,7 @@ async fn many_documents_catch_up_once_and_leave_memory_while_connected() {
         started >= DOCS as u64 && started <= 2 * DOCS as u64,
         "{started} catch-ups for {DOCS} documents"
     );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let (sa, sb) = (a.stats().await.unwrap(), b.stats().await.unwrap());
-        assert_eq!(sb.connected_peers, 1);
-        if sa.loaded_docs == 0 && sb.loaded_docs == 0 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "still loaded: {} on A, {} on B",
-            sa.loaded_docs,
-            sb.loaded_docs
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    all_unloaded(&a, &b, Duration::from_secs(30)).await;
     let n = b_docs[DOCS - 1]
         .read(|d| d.root().counter("n"))
         .await
@@ -377,21 +383,7 @@ async fn idle_summaries_do_not_keep_a_shared_document_loaded() {
     let (da, db) = (a.open("idle").await.unwrap(), b.open("idle").await.unwrap());
     da.edit(|tx| tx.counter("n").add(1).unwrap()).await.unwrap();
     converged(&[&da, &db]).await;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (sa, sb) = (a.stats().await.unwrap(), b.stats().await.unwrap());
-        assert_eq!(sb.connected_peers, 1);
-        if sa.loaded_docs == 0 && sb.loaded_docs == 0 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "still loaded: {} on A, {} on B",
-            sa.loaded_docs,
-            sb.loaded_docs
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    all_unloaded(&a, &b, Duration::from_secs(20)).await;
     assert_eq!(db.read(|d| d.root().counter("n")).await.unwrap(), Some(1));
     a.shutdown().await.unwrap();
     b.shutdown().await.unwrap();
