@@ -758,8 +758,6 @@ impl<P: Ord + Clone + Debug> SyncState<P> {
             } else {
                 0
             };
-        }
-        if due {
             self.last_summary = Some((now_ms, version.clone()));
             let msg = Message::Summary { version }.encode();
             self.gossip_bytes_out += msg.len() as u64;
