@@ -230,6 +230,9 @@ impl<C: Content> Seq<C> {
     /// The item with `id`: where the last integrated run ended, else
     /// through the tree's index.
     fn locate(&self, id: ItemId) -> Option<Place> {
+        if !self.tree.may_hold(id) {
+            return None;
+        }
         self.placed
             .and_then(|p| self.tree.find_near(id, p))
             .or_else(|| self.tree.find_id(id))

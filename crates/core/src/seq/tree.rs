@@ -325,8 +325,18 @@ impl<C: Content> Tree<C> {
         })
     }
 
+    /// Whether `id` is below one past the greatest counter of its
+    /// replica here: an item beyond it (a new one, typically) is absent
+    /// without a lookup.
+    pub(crate) fn may_hold(&self, id: ItemId) -> bool {
+        self.ends.get(id.rep as usize).is_some_and(|&e| id.ctr < e)
+    }
+
     /// The item with `id`.
     pub(crate) fn find_id(&self, id: ItemId) -> Option<Place> {
+        if !self.may_hold(id) {
+            return None;
+        }
         let map = self.index.get(id.rep as usize)?;
         let (_, &leaf) = map.floor(&id.ctr)?;
         let runs = &self.leaves[leaf as usize].runs;
@@ -344,6 +354,9 @@ impl<C: Content> Tree<C> {
         let Some(map) = self.index.get(rep as usize) else {
             return (false, limit);
         };
+        if !self.may_hold(ItemId::new(rep, k)) {
+            return (false, limit);
+        }
         let mut until = limit;
         if let Some((&next_key, _)) = k.checked_add(1).and_then(|n| map.iter_from(&n).next()) {
             until = until.min(next_key);
@@ -969,6 +982,12 @@ impl<C: Content> Tree<C> {
             assert_eq!((l.counts.u16, l.counts.u8), (w.u16, w.u8), "leaf weight");
             for r in &l.runs {
                 let len = r.len();
+                assert!(
+                    self.ends
+                        .get(r.id.rep as usize)
+                        .is_some_and(|&e| r.end() <= e),
+                    "a replica's end is past its every item"
+                );
                 let probes = (0..len.min(64)).chain(len.saturating_sub(1)..len);
                 for k in probes {
                     let id = r.id.plus(k);
