@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # wasm/build.sh: build the converge npm package into wasm/pkg/.
 #
-#   1. converge-wasm for wasm32-unknown-unknown, profile `wasm` (opt-level s,
+#   1. converge-wasm for wasm32-unknown-unknown, profile `wasm` (opt-level z,
 #      LTO, one codegen unit, panic=abort): rustup's wasm32 target when it
 #      is there or `rustup target add` works, else Debian's rustc-web
 #      (GUIDE.md's recipe, through scripts/setup-wasm.sh);
@@ -47,12 +47,13 @@ fi
 # rust-web-src); without them the build falls back to the prebuilt std and
 # says so (the package is then ~35 KB larger and the size test fails).
 #
-# LLVM inlines less than opt-level "s" does by default (threshold 10, not
-# 50): 193.1 -> 186.0 KB gzipped for edits about 14% slower in wasm/bench
-# (still about 0.18x loro-crdt's time; 25 gives 189.6 KB, 0 and 5 are no
-# smaller). The size budget is the one not met; the speed goal has room.
+# LLVM's inline threshold 10 (with opt-level "z", Cargo.toml's wasm
+# profile): 0.3 KB smaller than without it, and loads ~8% faster.
+# `--cfg converge_size` compiles a load's two hot loops for speed
+# (`#[optimize(speed)]`, unstable: hence here, with RUSTC_BOOTSTRAP).
+# wasm/README.md ("How the module is compiled now") has the measurements.
 std_build=rebuilt
-size_flags="-Zlocation-detail=none -Zfmt-debug=none -Zunstable-options -Cpanic=immediate-abort -Cllvm-args=-inline-threshold=10"
+size_flags="-Zlocation-detail=none -Zfmt-debug=none -Zunstable-options -Cpanic=immediate-abort -Cllvm-args=-inline-threshold=10 --cfg converge_size"
 build_std=(-Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size)
 converge_wasm_setup
 wasm_file=""

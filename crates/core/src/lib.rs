@@ -34,6 +34,9 @@
 //! exchange [`Text::encode_since`] blobs.
 
 #![no_std]
+// `converge_size`: the size-built WebAssembly module (wasm/build.sh, opt-level
+// "z") compiles the few loops a load spends its time in for speed.
+#![cfg_attr(converge_size, feature(optimize_attribute))]
 #![doc(test(attr(deny(warnings))))]
 #![warn(missing_docs, unreachable_pub)]
 #![forbid(unsafe_code)]

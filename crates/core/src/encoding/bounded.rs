@@ -39,6 +39,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for BVec<T> {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a sequence")
             }
+            #[cfg_attr(converge_size, optimize(speed))]
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut out = Vec::new();
                 while let Some(item) = seq.next_element()? {

@@ -82,6 +82,7 @@ pub(crate) fn pack(text: &str) -> Option<PackedText> {
 /// compressed bytes can hold before anything is allocated, so a hostile
 /// blob cannot make a reader allocate more than 16 times its own size for
 /// the column (32 times with the leaves loading cuts from it).
+#[cfg_attr(converge_size, optimize(speed))]
 pub(crate) fn unpack(packed: PackedText) -> Result<String, DecodeError> {
     let len = packed.len as usize;
     if len < PACK_MIN_LEN || len > packed.lz4.len().saturating_mul(MAX_EXPANSION) {
