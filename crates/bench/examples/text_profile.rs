@@ -1,5 +1,5 @@
 //! Runs one workload in a loop for a profiler:
-//! `cargo run --release -p converge-bench --example text_profile -- local|replay|doc|load`.
+//! `cargo run --release -p converge-bench --example text_profile -- local|replay|doc|load [rounds]`.
 
 #![deny(warnings)]
 
@@ -24,11 +24,14 @@ fn main() {
         t
     };
     let snapshot = typed(&paper).to_bytes();
-    let rounds = match what.as_str() {
-        "load" => 2000,
-        "doc" => 5,
-        _ => 20,
-    };
+    let rounds = std::env::args()
+        .nth(2)
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(match what.as_str() {
+            "load" => 2000,
+            "doc" => 5,
+            _ => 20,
+        });
     for _ in 0..rounds {
         match what.as_str() {
             "load" => {
