@@ -1,7 +1,8 @@
 // Loading a snapshot: converge against loro-crdt, interleaved round by
 // round in one process (a separate run of each drifts with the machine).
 // Each round loads automerge-paper's snapshot and reads its text with
-// converge, then with loro-crdt; medians are printed with their ratio.
+// both (in alternating order, after 20 rounds of warm-up); medians are
+// printed with their ratio.
 //
 //   wasm/build.sh && cd wasm/bench && npm ci && node load.mjs [rounds]
 import path from "node:path";
@@ -36,21 +37,39 @@ type(loro.getText("text"));
 loro.commit();
 const theirs = loro.export({ mode: "snapshot" });
 
+// Each load returns what it allocated, freed after the timer stops (both
+// libraries hold their documents in WebAssembly memory: left to the
+// garbage collector, the heaps grow and memory.grow lands in the timings).
 const loads = {
-  converge: () => converge.Doc.load(ours, "2").getText("text").toString(),
-  "loro-crdt": () => LoroDoc.fromSnapshot(theirs).getText("text").toString(),
+  converge: () => {
+    const doc = converge.Doc.load(ours, "2");
+    const text = doc.getText("text");
+    return [text.toString(), () => (text.free(), doc.free())];
+  },
+  "loro-crdt": () => {
+    const doc = LoroDoc.fromSnapshot(theirs);
+    const text = doc.getText("text");
+    return [text.toString(), () => (text.free(), doc.free())];
+  },
 };
-for (const [name, load] of Object.entries(loads)) {
-  if (load() !== trace.endContent) throw new Error(`${name}: the loaded text differs from the trace's`);
+const names = Object.keys(loads);
+for (const name of names) {
+  const [text, free] = loads[name]();
+  free();
+  if (text !== trace.endContent) throw new Error(`${name}: the loaded text differs from the trace's`);
 }
-const times = { converge: [], "loro-crdt": [] };
-for (let i = 0; i < rounds; i++) {
-  let start = performance.now();
-  converge.Doc.load(ours, "2").getText("text").toString();
-  times.converge.push(performance.now() - start);
-  start = performance.now();
-  LoroDoc.fromSnapshot(theirs).getText("text").toString();
-  times["loro-crdt"].push(performance.now() - start);
+const warmup = 20;
+const times = Object.fromEntries(names.map((n) => [n, []]));
+for (let i = 0; i < warmup + rounds; i++) {
+  // Alternate which library goes first, so that neither always follows
+  // the other's garbage.
+  for (const name of i % 2 === 0 ? names : names.slice().reverse()) {
+    const start = performance.now();
+    const [, free] = loads[name]();
+    const ms = performance.now() - start;
+    free();
+    if (i >= warmup) times[name].push(ms);
+  }
 }
 const median = (xs) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
 const [c, l] = [median(times.converge), median(times["loro-crdt"])];

@@ -20,8 +20,8 @@ pub use sync::SyncPeer;
 
 use wasm_bindgen::prelude::*;
 
-/// The module's allocator: talc instead of std's dlmalloc (faster and
-/// smaller; see wasm/README.md for what it changed).
+/// The module's allocator: talc instead of std's dlmalloc (smaller and no
+/// slower; see wasm/README.md for what it changed).
 #[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
 #[global_allocator]
 static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
