@@ -1117,11 +1117,9 @@ mod tests {
         keys == want
     }
 
-    /// Whatever place it is given, `find_near` answers where the index
-    /// does or not at all, and a hint at the item finds it.
-    #[test]
-    fn a_hint_finds_an_item_where_the_index_does_or_not_at_all() {
-        use super::Place;
+    /// A sequence three replicas typed into (600 edits, some deletions,
+    /// several leaves), from a fixed seed.
+    fn typed_by_three() -> crate::seq::Seq<crate::seq::content::TextBuf> {
         use crate::id::{Dot, ReplicaId};
         use crate::seq::content::TextBuf;
         use crate::seq::Seq;
@@ -1149,8 +1147,17 @@ mod tests {
                     .expect("in bounds");
             }
         }
+        assert!(seq.tree.leaves.len() > 2, "several leaves");
+        seq
+    }
+
+    /// Whatever place it is given, `find_near` answers where the index
+    /// does or not at all, and a hint at the item finds it.
+    #[test]
+    fn a_hint_finds_an_item_where_the_index_does_or_not_at_all() {
+        use super::Place;
+        let seq = typed_by_three();
         let tree = &seq.tree;
-        assert!(tree.leaves.len() > 2, "several leaves");
         let mut hints = Vec::new();
         for (leaf, l) in tree.leaves.iter().enumerate() {
             for idx in 0..l.runs.len() + 2 {
@@ -1178,6 +1185,41 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// A replica's end (`may_hold`) bounds its items exactly, in a tree
+    /// grown by edits and in one loaded in bulk: every item held passes,
+    /// the next counter does not, and the lookups answer "absent" there
+    /// without consulting the index.
+    #[test]
+    fn a_replica_end_bounds_its_items_exactly() {
+        use super::{ItemId, Tree};
+        use crate::seq::content::TextBuf;
+        let seq = typed_by_three();
+        let mut runs = Vec::new();
+        seq.tree.for_each_run_id(|r| runs.push(*r));
+        let text: alloc::string::String = seq.leaf_contents().map(|c| c.0.as_str()).collect();
+        let bulk = Tree::bulk(runs, TextBuf(text)).expect("a listing without overlaps");
+        for tree in [&seq.tree, &bulk] {
+            let mut ends = [0u32; 3];
+            for l in &tree.leaves {
+                for r in &l.runs {
+                    let e = &mut ends[r.id.rep as usize];
+                    *e = (*e).max(r.end());
+                    assert!((0..r.len()).all(|k| tree.may_hold(r.id.plus(k))));
+                }
+            }
+            for (rep, &end) in ends.iter().enumerate() {
+                let rep = rep as u32;
+                assert!(end > 1, "replica {rep} typed");
+                let past = ItemId::new(rep, end);
+                assert!(!tree.may_hold(past));
+                assert_eq!(tree.find_id(past), None);
+                assert_eq!(tree.known_extent(rep, end, end + 5), (false, end + 5));
+                assert!(tree.find_id(ItemId::new(rep, end - 1)).is_some());
+            }
+            assert!(!tree.may_hold(ItemId::new(3, 1)), "an unknown replica");
         }
     }
 
