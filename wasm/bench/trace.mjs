@@ -55,7 +55,11 @@ const libraries = {
     },
     text: (doc) => doc.getText("text").toString(),
     encode: (doc) => doc.snapshot(),
-    load: (bytes) => converge.Doc.load(bytes, "2").getText("text").toString(),
+    load: (bytes) => {
+      const doc = converge.Doc.load(bytes, "2");
+      const text = doc.getText("text");
+      return [text.toString(), () => (text.free(), doc.free())];
+    },
     free: (doc) => doc.free(),
   },
   yjs: {
@@ -69,7 +73,7 @@ const libraries = {
     load: (bytes) => {
       const doc = new Y.Doc();
       Y.applyUpdate(doc, bytes);
-      return doc.getText("text").toString();
+      return [doc.getText("text").toString(), () => doc.destroy()];
     },
     free: (doc) => doc.destroy(),
   },
@@ -79,7 +83,7 @@ const libraries = {
     load: (bytes) => {
       const doc = new Y.Doc();
       Y.applyUpdateV2(doc, bytes);
-      return doc.getText("text").toString();
+      return [doc.getText("text").toString(), () => doc.destroy()];
     },
   },
   "loro-crdt": {
@@ -90,7 +94,11 @@ const libraries = {
     },
     text: (doc) => doc.getText("text").toString(),
     encode: (doc) => doc.export({ mode: "snapshot" }),
-    load: (bytes) => LoroDoc.fromSnapshot(bytes).getText("text").toString(),
+    load: (bytes) => {
+      const doc = LoroDoc.fromSnapshot(bytes);
+      const text = doc.getText("text");
+      return [text.toString(), () => (text.free(), doc.free())];
+    },
     free: (doc) => doc.free(),
   },
   "@automerge/automerge": {
@@ -103,7 +111,10 @@ const libraries = {
     },
     text: (doc) => doc.text,
     encode: (doc) => A.save(doc),
-    load: (bytes) => A.load(bytes).text,
+    load: (bytes) => {
+      const doc = A.load(bytes);
+      return [doc.text, () => A.free(doc)];
+    },
     free: (doc) => A.free(doc),
   },
 };
@@ -140,10 +151,13 @@ for (const [name, lib] of Object.entries(libraries)) {
   }
   const bytes = lib.encode(doc);
   // Loads are quick: more of them, so that the median is past the JIT's
-  // warm-up for every library alike.
+  // warm-up for every library alike. Each loaded document is freed after
+  // its timer stops (left to the garbage collector, the WebAssembly heaps
+  // grow and memory.grow lands in the timings).
   const loads = [];
   for (let i = 0; i < Math.max(10, runs * 5); i++) {
-    const [ms, text] = time(() => lib.load(bytes));
+    const [ms, [text, free]] = time(() => lib.load(bytes));
+    free();
     if (text !== trace.endContent) throw new Error(`${name}: the loaded text differs from the trace's`);
     loads.push(ms);
   }
