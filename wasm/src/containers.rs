@@ -94,7 +94,7 @@ impl Cursor {
 
     /// A cursor from `encode()`'s bytes.
     pub fn decode(bytes: &[u8]) -> Result<Cursor, JsValue> {
-        postcard::from_bytes(bytes)
+        converge_core::kernel::wire::read_payload(bytes)
             .map(Cursor)
             .map_err(|_| error("not an encoded cursor"))
     }

@@ -107,10 +107,12 @@ pub mod kernel {
         };
     }
 
-    /// serde helpers for layers that define their own wire payloads:
-    /// sequences and byte strings decoded without allocating ahead of the
-    /// input.
+    /// Helpers for layers that define their own wire payloads: serde
+    /// helpers to write them (sequences and byte strings), and a postcard
+    /// reader ([`wire::Reader`], [`wire::Decode`]) to read them without
+    /// serde and without allocating ahead of the input.
     pub mod wire {
         pub use crate::encoding::bounded::{bytes, BVec};
+        pub use crate::encoding::read::{read_payload, Decode, Reader};
     }
 }

@@ -26,6 +26,27 @@ pub enum Value {
     Bytes(#[serde(with = "crate::encoding::bytes")] Vec<u8>),
 }
 
+impl crate::encoding::read::Decode for Value {
+    fn decode(
+        r: &mut crate::encoding::read::Reader<'_>,
+    ) -> Result<Self, crate::error::DecodeError> {
+        Ok(match r.variant()? {
+            0 => Value::Null,
+            1 => Value::Bool(r.bool()?),
+            2 => Value::Int(r.i64()?),
+            3 => {
+                let b = r.take(8)?;
+                let mut a = [0; 8];
+                a.copy_from_slice(b);
+                Value::Float(f64::from_le_bytes(a))
+            }
+            4 => Value::Str(String::from(r.str()?)),
+            5 => Value::Bytes(r.bytes()?.to_vec()),
+            _ => return Err(crate::error::DecodeError::Malformed),
+        })
+    }
+}
+
 impl Value {
     fn rank(&self) -> u8 {
         match self {

@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use super::bounded::{BVec, IVec};
+use super::read::{Decode, Reader};
 use crate::context::CausalContext;
 use crate::error::DecodeError;
 use crate::id::{Dot, ReplicaId};
@@ -200,6 +201,28 @@ pub(crate) struct WireDotSets {
     counts: BVec<(u32, u32)>,
     replicas: BVec<(u32, u32)>,
     counters: BVec<i64>,
+}
+
+impl Decode for WireDot {
+    fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        Ok(WireDot(r.u32()?, r.u64()?))
+    }
+}
+
+impl Decode for WireRanges {
+    fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        Ok(WireRanges(r.u32()?, Decode::decode(r)?))
+    }
+}
+
+impl Decode for WireDotSets {
+    fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        Ok(WireDotSets {
+            counts: Decode::decode(r)?,
+            replicas: Decode::decode(r)?,
+            counters: Decode::decode(r)?,
+        })
+    }
 }
 
 #[allow(clippy::arithmetic_side_effects)] // guarded: `*run < u32::MAX`

@@ -24,10 +24,11 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::bounded::{bytes, BVec};
 use super::packed::TextColumn;
+use super::read::{Decode, Reader};
 use super::seq::{WireSeq, LEFT_EXPLICIT, LEFT_MASK, RIGHT_EXPLICIT, RIGHT_MASK};
 use crate::error::{DecodeError, Invalid};
 use crate::sorted_map::SortedMap;
@@ -75,7 +76,8 @@ pub(crate) fn text_from_v2(c: CompactSeq<TextColumn>) -> Result<WireSeq<String>,
 }
 
 /// A sequence node's columns in format version 2.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 pub(crate) struct CompactSeq<T> {
     /// Everything but the content and the deletions: one non-generic
     /// codec for texts and lists (postcard writes a nested struct's fields
@@ -85,7 +87,8 @@ pub(crate) struct CompactSeq<T> {
     pub(super) dels: BVec<(u32, u64, u32)>,
 }
 
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 pub(super) struct CompactRuns {
     pub(super) reps: BVec<(u32, u32)>,
     pub(super) ctrs: BVec<i64>,
@@ -101,6 +104,30 @@ pub(super) struct CompactRuns {
     pub(super) origin_reps: BVec<(u32, u32)>,
     /// The explicit origins' distances (as version 1 counts them).
     pub(super) origin_backs: BVec<i64>,
+}
+
+impl<T: Decode> Decode for CompactSeq<T> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(CompactSeq {
+            runs: CompactRuns::decode(r)?,
+            content: T::decode(r)?,
+            dels: Decode::decode(r)?,
+        })
+    }
+}
+
+impl Decode for CompactRuns {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(CompactRuns {
+            reps: Decode::decode(r)?,
+            ctrs: Decode::decode(r)?,
+            lens: Decode::decode(r)?,
+            flag_values: r.bytes()?.to_vec(),
+            flag_bits: r.bytes()?.to_vec(),
+            origin_reps: Decode::decode(r)?,
+            origin_backs: Decode::decode(r)?,
+        })
+    }
 }
 
 /// Version 1's run columns (a [`WireSeq`] without content and deletions).

@@ -13,6 +13,7 @@ pub(crate) mod doc;
 mod envelope;
 mod lazy;
 pub(crate) mod packed;
+pub(crate) mod read;
 mod rle;
 pub(crate) mod seq;
 pub(crate) mod types;

@@ -10,9 +10,10 @@ use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::bytes;
+use super::read::{Decode, Reader};
 use crate::error::{DecodeError, Invalid};
 
 /// Columns shorter than this (in bytes) are never packed.
@@ -28,7 +29,8 @@ pub(crate) const PACK_MIN_LEN: usize = 1024;
 const MAX_EXPANSION: usize = 16;
 
 /// A text column, LZ4-compressed.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 pub(crate) struct PackedText {
     /// The text's length in bytes (UTF-8).
     len: u32,
@@ -38,10 +40,24 @@ pub(crate) struct PackedText {
 }
 
 /// A text column in format version 2: plain, or packed when that pays.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 pub(crate) enum TextColumn {
     Plain(String),
     Packed(PackedText),
+}
+
+impl Decode for TextColumn {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        match r.variant()? {
+            0 => String::decode(r).map(TextColumn::Plain),
+            1 => Ok(TextColumn::Packed(PackedText {
+                len: r.u32()?,
+                lz4: r.bytes()?.to_vec(),
+            })),
+            _ => Err(DecodeError::Malformed),
+        }
+    }
 }
 
 impl TextColumn {

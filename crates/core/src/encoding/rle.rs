@@ -18,14 +18,16 @@
 
 use alloc::vec::Vec;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::bounded::BVec;
 use super::compact::{covered, flag_column, pack_flags, CompactRuns, CompactSeq};
+use super::read::{Decode, Reader};
 use crate::error::{DecodeError, Invalid};
 
 /// A sequence node's columns in format version 4.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 pub(crate) struct RleSeq<T> {
     runs: RleRuns,
     content: T,
@@ -36,7 +38,8 @@ pub(crate) struct RleSeq<T> {
 /// (value, how many runs in a row have it). The values are varints, the
 /// counters zigzag coded (as postcard codes an `i64`): one column type, so
 /// one decoder.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 struct RleRuns {
     reps: BVec<(u32, u32)>,
     ctrs: Repeats,
@@ -44,6 +47,23 @@ struct RleRuns {
     flags: Repeats,
     origin_reps: BVec<(u32, u32)>,
     origin_backs: BVec<i64>,
+}
+
+impl<T: Decode> Decode for RleSeq<T> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(RleSeq {
+            runs: RleRuns {
+                reps: Decode::decode(r)?,
+                ctrs: Decode::decode(r)?,
+                lens: Decode::decode(r)?,
+                flags: Decode::decode(r)?,
+                origin_reps: Decode::decode(r)?,
+                origin_backs: Decode::decode(r)?,
+            },
+            content: T::decode(r)?,
+            dels: Decode::decode(r)?,
+        })
+    }
 }
 
 /// (value, count) pairs.

@@ -38,6 +38,23 @@ pub struct Cursor {
     side: Side,
 }
 
+impl crate::encoding::read::Decode for Cursor {
+    /// The cursor's postcard form (as its `Serialize` writes it).
+    fn decode(r: &mut crate::encoding::read::Reader<'_>) -> Result<Self, crate::DecodeError> {
+        let item = match r.byte()? {
+            0 => None,
+            1 => Some(Dot::new(crate::ReplicaId::new(r.u64()?), r.u64()?)),
+            _ => return Err(crate::DecodeError::Malformed),
+        };
+        let side = match r.variant()? {
+            0 => Side::Right,
+            1 => Side::Left,
+            _ => return Err(crate::DecodeError::Malformed),
+        };
+        Ok(Cursor { item, side })
+    }
+}
+
 fn make_cursor<C: Content>(seq: Option<&Seq<C>>, pos: usize, side: Side) -> Cursor {
     let Some(seq) = seq else {
         return Cursor { item: None, side };
