@@ -15,7 +15,11 @@
 //! agent, each txn's update encoded on its author and applied on the other
 //! replica before that replica's next dependent txn (`replay_concurrent`).
 //! automerge takes about a minute here, so it is timed once, outside
-//! criterion (skip it with `CONVERGE_BENCH_SKIP_SLOW=1`).
+//! criterion (skip it with `CONVERGE_BENCH_SKIP_SLOW=1`). 6. The merged
+//! state (`merged_load`): the snapshot one replica writes after the
+//! replay (diamond-types replays the trace into one oplog, each txn at its
+//! parents' versions), its size, its load + read, and the heap the replica
+//! holds with its history.
 //!
 //! Run with `cargo bench -p converge-bench --bench text_traces`; the traces
 //! come from `$CONVERGE_TRACES` (default `../shared/data/editing-traces`).
@@ -110,7 +114,12 @@ fn doc_apply_named(trace: &Trace) -> Doc {
 }
 
 fn doc_load(bytes: &[u8]) -> String {
-    Doc::load(ReplicaId::new(2), bytes)
+    doc_load_as(2, bytes)
+}
+
+/// [`doc_load`] as replica `id` (one no replica of the trace used).
+fn doc_load_as(id: u64, bytes: &[u8]) -> String {
+    Doc::load(ReplicaId::new(id), bytes)
         .expect("loads")
         .root()
         .text("text")
@@ -296,6 +305,94 @@ fn figures(trace: &Trace) -> Figures {
     }
 }
 
+// ---- friendsforever: the merged state ----
+
+/// diamond-types replaying a concurrent trace: each txn's operations added
+/// at its parents' versions (`OpLog::add_operations_at`), then the branch
+/// checked out at the tip.
+fn dt_replay(trace: &Trace) -> diamond_types::list::ListCRDT {
+    use diamond_types::list::operation::Operation;
+    let mut doc = diamond_types::list::ListCRDT::new();
+    let agents = trace.txns.iter().map(|t| t.agent + 1).max().unwrap_or(1);
+    let ids: Vec<_> = (0..agents)
+        .map(|a| doc.get_or_create_agent_id(&format!("agent{a}")))
+        .collect();
+    let mut last = Vec::with_capacity(trace.txns.len());
+    for txn in &trace.txns {
+        let mut parents: Vec<usize> = txn.parents.iter().map(|&p| last[p]).collect();
+        parents.sort_unstable();
+        let mut ops = Vec::new();
+        for p in &txn.patches {
+            if p.del > 0 {
+                ops.push(Operation::new_delete(p.pos..p.pos + p.del));
+            }
+            if !p.ins.is_empty() {
+                ops.push(Operation::new_insert(p.pos, &p.ins));
+            }
+        }
+        assert!(!ops.is_empty(), "every txn of the trace edits");
+        last.push(doc.oplog.add_operations_at(ids[txn.agent], &parents, &ops));
+    }
+    doc.branch = doc.oplog.checkout_tip();
+    doc
+}
+
+/// The state every replica holds after friendsforever's concurrent replay,
+/// per library: its encoded snapshot and the heap one replica holds (its
+/// document with the history it keeps; the others dropped).
+struct Merged {
+    bytes: Vec<Vec<u8>>,
+    heap: Vec<usize>,
+    /// converge's heap with the log trimmed.
+    trimmed: usize,
+}
+
+/// The libraries of [`Merged`], with the load that reads each snapshot.
+const MERGED_LIBS: [(&str, fn(&[u8]) -> String); 4] = [
+    ("converge", |b| doc_load_as(1_000, b)),
+    ("diamond_types", dt_load),
+    ("yrs", yrs_load),
+    ("loro", loro_load),
+];
+
+fn one_replica<R: TraceReplica>(trace: &Trace, make: impl FnMut(usize) -> R) -> R {
+    let (mut replicas, _) = replay_concurrent(trace, make);
+    replicas.truncate(1);
+    replicas.pop().expect("a replica")
+}
+
+fn merged(trace: &Trace) -> Merged {
+    let (h0, ours) = held(|| one_replica(trace, DocReplica::new));
+    // What a replica holds once every peer has everything (its log of
+    // deltas for catch-up trimmed), as automerge-paper's `converge_doc`.
+    let (trimmed, _) = held(|| {
+        let mut r = one_replica(trace, DocReplica::new);
+        let everyone = r.doc.version();
+        r.doc.trim_log(&everyone);
+        r
+    });
+    let (h1, dt) = held(|| dt_replay(trace));
+    let (h2, y) = held(|| one_replica(trace, yrs_replica));
+    let (h3, l) = held(|| one_replica(trace, loro_replica));
+    let bytes = vec![
+        ours.doc.snapshot(),
+        dt_encode(&dt),
+        yrs_encode(&y.doc),
+        loro_encode(&l.doc),
+    ];
+    for (i, (lib, load)) in MERGED_LIBS.iter().enumerate() {
+        assert!(
+            load(&bytes[i]) == trace.end_content,
+            "{lib}'s merged snapshot did not reproduce endContent"
+        );
+    }
+    Merged {
+        bytes,
+        heap: vec![h0, h1, h2, h3],
+        trimmed,
+    }
+}
+
 // ---- criterion ----
 
 fn config() -> Criterion {
@@ -477,11 +574,17 @@ fn replay<R: TraceReplica>(trace: &Trace, make: impl FnMut(usize) -> R) -> usize
     stats.update_bytes
 }
 
-fn bench_concurrent(c: &mut Criterion, trace: &Trace) {
+fn bench_concurrent(c: &mut Criterion, trace: &Trace, m: &Merged) {
     let mut g = c.benchmark_group("concurrent_replay");
     g.bench_function("converge", |b| b.iter(|| replay(trace, DocReplica::new)));
     g.bench_function("yrs", |b| b.iter(|| replay(trace, yrs_replica)));
     g.bench_function("loro", |b| b.iter(|| replay(trace, loro_replica)));
+    g.finish();
+    let mut g = c.benchmark_group("merged_load");
+    for (i, (lib, load)) in MERGED_LIBS.into_iter().enumerate() {
+        let bytes = &m.bytes[i];
+        g.bench_function(lib, |b| b.iter(|| load(black_box(bytes))));
+    }
     g.finish();
 }
 
@@ -489,6 +592,7 @@ fn bench_concurrent(c: &mut Criterion, trace: &Trace) {
 
 fn report(
     f: &Figures,
+    m: &Merged,
     replay_bytes: &[(&str, usize)],
     am_replay: Option<(Duration, usize)>,
     since: SystemTime,
@@ -607,6 +711,40 @@ fn report(
             );
         }
     }
+    let _ = writeln!(
+        out,
+        "\nfriendsforever merged (the state after the replay): snapshot, \
+         load + read, heap one replica holds (ratios: other / converge):\n"
+    );
+    let _ = writeln!(
+        out,
+        "| library | snapshot bytes | ratio | load | ratio | heap held | ratio |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
+    let our_load = med("merged_load", "converge");
+    for (i, (lib, _)) in MERGED_LIBS.iter().enumerate() {
+        let t = med("merged_load", lib);
+        let load_ratio = match (our_load, t) {
+            (Some(o), Some(t)) => format!("{:.2}x", t / o),
+            _ => String::from("—"),
+        };
+        let _ = writeln!(
+            out,
+            "| {lib} | {} | {:.2}x | {} | {load_ratio} | {:.2} MB | {:.2}x |",
+            m.bytes[i].len(),
+            m.bytes[i].len() as f64 / m.bytes[0].len() as f64,
+            show(t),
+            m.heap[i] as f64 / 1e6,
+            m.heap[i] as f64 / m.heap[0] as f64
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nconverge's replica with its log of deltas trimmed (every peer has \
+         everything): {:.2} MB, {:.2}x diamond-types.",
+        m.trimmed as f64 / 1e6,
+        m.trimmed as f64 / m.heap[1] as f64
+    );
     println!("\n{out}");
     save_beside_results("text_traces.md", &out);
 }
@@ -616,6 +754,7 @@ fn main() {
     let paper = traces::load(AUTOMERGE_PAPER).unwrap_or_else(|e| panic!("{e}"));
     let friends = traces::load(FRIENDSFOREVER).unwrap_or_else(|e| panic!("{e}"));
     let f = figures(&paper);
+    let m = merged(&friends);
     let replay_bytes = vec![
         ("converge", replay(&friends, DocReplica::new)),
         ("yrs", replay(&friends, yrs_replica)),
@@ -623,7 +762,7 @@ fn main() {
     ];
     let mut c = config().configure_from_args();
     bench_paper(&mut c, &paper, &f);
-    bench_concurrent(&mut c, &friends);
+    bench_concurrent(&mut c, &friends, &m);
     c.final_summary();
     let am_replay = if std::env::var_os("CONVERGE_BENCH_SKIP_SLOW").is_some() {
         None
@@ -632,5 +771,5 @@ fn main() {
         let bytes = replay(&friends, am_replicas());
         Some((t.elapsed(), bytes))
     };
-    report(&f, &replay_bytes, am_replay, started);
+    report(&f, &m, &replay_bytes, am_replay, started);
 }

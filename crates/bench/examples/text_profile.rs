@@ -1,5 +1,7 @@
 //! Runs one workload in a loop for a profiler:
-//! `cargo run --release -p converge-bench --example text_profile -- local|replay|doc|load [rounds]`.
+//! `cargo run --release -p converge-bench --example text_profile -- local|replay|doc|load|merged-load [rounds]`
+//! (`merged-load`: loading the document friendsforever's concurrent replay
+//! leaves, two writers' runs interleaved).
 
 #![deny(warnings)]
 
@@ -24,11 +26,19 @@ fn main() {
         t
     };
     let snapshot = typed(&paper).to_bytes();
+    let merged = match what.as_str() {
+        "merged-load" => {
+            let (replicas, _) = replay_concurrent(&friends, DocReplica::new);
+            replicas[0].doc.snapshot()
+        }
+        _ => Vec::new(),
+    };
     let rounds = std::env::args()
         .nth(2)
         .and_then(|r| r.parse().ok())
         .unwrap_or(match what.as_str() {
             "load" => 2000,
+            "merged-load" => 4000,
             "doc" => 5,
             _ => 20,
         });
@@ -37,6 +47,10 @@ fn main() {
             "load" => {
                 let t = Text::from_bytes(ReplicaId::new(2), &snapshot).unwrap();
                 std::hint::black_box(t.to_string());
+            }
+            "merged-load" => {
+                let d = Doc::load(ReplicaId::new(1_000), &merged).unwrap();
+                std::hint::black_box(d.root().text("text").map(|t| t.to_string()));
             }
             "local" => {
                 std::hint::black_box(typed(&paper));

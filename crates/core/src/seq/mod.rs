@@ -37,6 +37,15 @@ pub(crate) struct Loose<C> {
     pub(crate) content: Option<C>,
 }
 
+impl<C> Loose<C> {
+    /// Whether `d` is one of this run's items.
+    fn holds(&self, d: Dot) -> bool {
+        d.replica == self.id.replica
+            && d.counter >= self.id.counter
+            && d.counter - self.id.counter < u64::from(self.len)
+    }
+}
+
 impl<C: Content> Loose<C> {
     /// Drops the first `k` items.
     pub(crate) fn skip(&mut self, k: u32) {
@@ -1090,8 +1099,22 @@ fn causal_order<C>(pieces: &[Loose<C>]) -> (Vec<usize>, bool) {
     for (k, s) in spans.0.iter().enumerate() {
         rank[s.3] = k;
     }
-    let holder = |of: usize, d: Option<Dot>| -> Option<usize> {
+    let holder = |of: usize, d: Option<Dot>, step: isize| -> Option<usize> {
         let d = d?;
+        // A snapshot's runs come in list order: a run's left origin
+        // usually ends the run just before it (or the one before that)
+        // and its right origin starts the run just after it (`step` says
+        // which way). Where no two runs share a dot (what every caller
+        // goes on to require) the run holding `d` is the one the search
+        // below finds.
+        for k in [1, 2] {
+            let n = of
+                .checked_add_signed(step * k)
+                .filter(|&n| n < pieces.len());
+            if let Some(n) = n.filter(|&n| pieces[n].holds(d)) {
+                return Some(n);
+            }
+        }
         // Typing resumed after an interruption: the origin is the end of
         // this replica's previous run, the span just before in id order.
         if let Some(prev) = rank[of].checked_sub(1).map(|k| &spans.0[k]) {
@@ -1104,7 +1127,7 @@ fn causal_order<C>(pieces: &[Loose<C>]) -> (Vec<usize>, bool) {
     let deps: Vec<[Option<usize>; 2]> = pieces
         .iter()
         .enumerate()
-        .map(|(i, p)| [holder(i, p.left), holder(i, p.right)])
+        .map(|(i, p)| [holder(i, p.left, -1), holder(i, p.right, 1)])
         .collect();
     // 0 = new, 1 = on the stack, 2 = done
     let mut state = alloc::vec![0u8; pieces.len()];
@@ -1137,4 +1160,60 @@ fn causal_order<C>(pieces: &[Loose<C>]) -> (Vec<usize>, bool) {
         }
     }
     (order, cyclic)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content::TextBuf;
+    use super::*;
+
+    type Id = (u64, u64);
+
+    fn run(id: Id, len: u32, left: Option<Id>, right: Option<Id>) -> Loose<TextBuf> {
+        let dot = |(r, c): Id| Dot::new(ReplicaId::new(r), c);
+        Loose {
+            id: dot(id),
+            len,
+            left: left.map(dot),
+            right: right.map(dot),
+            content: None,
+        }
+    }
+
+    /// `n` runs of replica 9 naming no origins: they push the runs of a
+    /// test apart in the listing.
+    fn filler(n: u64) -> Vec<Loose<TextBuf>> {
+        (0..n).map(|i| run((9, 1 + i * 10), 10, None, None)).collect()
+    }
+
+    /// Runs naming each other as origins are found whether they are
+    /// neighbours in the listing (the origins' shortcut) or far apart (the
+    /// search), in either order; a real two-writer history has none.
+    #[test]
+    fn origin_cycles_are_found_near_and_far() {
+        // Replica 1 types, replica 2 types after it, replica 1 after that.
+        let history = [
+            run((1, 1), 3, None, None),
+            run((2, 1), 2, Some((1, 3)), None),
+            run((1, 4), 2, Some((2, 2)), Some((2, 1))),
+        ];
+        // Each names the other: 1@1..2 left of 2@1, 2@1..2 after 1@2.
+        let a = run((1, 1), 2, None, Some((2, 1)));
+        let b = run((2, 1), 2, Some((1, 2)), None);
+        for gap in [0, 1, 2, 5] {
+            let mut cyclic = alloc::vec![a.clone()];
+            cyclic.extend(filler(gap));
+            cyclic.push(b.clone());
+            assert!(has_origin_cycle(&cyclic), "runs {gap} apart");
+            cyclic.reverse();
+            assert!(has_origin_cycle(&cyclic), "runs {gap} apart, reversed");
+            let mut fine = history.to_vec();
+            fine.splice(1..1, filler(gap));
+            assert!(!has_origin_cycle(&fine), "history, {gap} runs between");
+            fine.reverse();
+            assert!(!has_origin_cycle(&fine), "history reversed");
+        }
+        // A run naming its own item.
+        assert!(has_origin_cycle(&[run((1, 1), 3, Some((1, 2)), None)]));
+    }
 }
