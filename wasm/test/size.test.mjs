@@ -23,7 +23,7 @@ import { gzipSync } from "node:zlib";
 // and to 167.5 KB with opt-level "z", talc for dlmalloc and
 // #[optimize(speed)] on a load's two hot loops (165.8 KB measured here,
 // -20.8 KB; edits ~5% slower, loads as fast: wasm/README.md), and to
-// 166 KB when documents, texts and sync messages were read by hand
+// 166 KB when documents, texts, sync messages and cursors were read by hand
 // instead of through serde's derives (164.6 KB measured here, -1.2 KB).
 const info = JSON.parse(readFileSync(new URL("../pkg/build-info.json", import.meta.url), "utf8"));
 const CEILING_GZIP_BYTES = info.std === "rebuilt" ? 166_000 : 240_000;

@@ -42,4 +42,21 @@ impl Rng {
             items.swap(i, j);
         }
     }
+
+    /// `bytes` with one random damage: a bit flipped, the end cut off, a
+    /// byte inserted or a byte removed (`bytes` must not be empty). What
+    /// decoders of damaged input are tested with.
+    pub fn damage(&mut self, bytes: &[u8]) -> Vec<u8> {
+        let mut out = bytes.to_vec();
+        let at = self.below(out.len());
+        match self.below(4) {
+            0 => out[at] ^= 1 << self.below(8),
+            1 => out.truncate(at),
+            2 => out.insert(at, self.next_u64() as u8),
+            _ => {
+                out.remove(at);
+            }
+        }
+        out
+    }
 }

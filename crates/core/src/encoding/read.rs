@@ -304,10 +304,26 @@ pub(crate) mod tests {
         }
     }
 
-    /// Every varint of up to 11 bytes with interesting bytes, as `u32`,
-    /// `u64`, `i64` and a length.
+    /// Varints at the limits of `u32` and `u64`, and a deterministic
+    /// sample of up to 11 bytes, read as every type the payloads use.
     #[test]
     fn varints_are_read_as_postcard_reads_them() {
+        let mut edges: Vec<Vec<u8>> = Vec::new();
+        for last in [0x00, 0x01, 0x02, 0x0F, 0x10, 0x7F, 0x80] {
+            for len in [5, 10, 11] {
+                let mut v = alloc::vec![0xFF; len - 1];
+                v.push(last);
+                edges.push(v.clone());
+                v.iter_mut().take(len - 1).for_each(|b| *b = 0x80);
+                edges.push(v);
+            }
+        }
+        for payload in &edges {
+            agree::<u32>(payload);
+            agree::<u64>(payload);
+            agree::<i64>(payload);
+            agree::<String>(payload);
+        }
         let bytes = [0x00, 0x01, 0x02, 0x0F, 0x10, 0x7F, 0x80, 0x81, 0xFF];
         for len in 0..=11usize {
             // A deterministic sample of the 9^len combinations.
@@ -329,6 +345,24 @@ pub(crate) mod tests {
                 agree::<Option<u8>>(&payload);
                 agree::<BVec<u8>>(&payload);
                 agree::<BVec<(u32, i64)>>(&payload);
+            }
+        }
+    }
+
+    /// Cursors (`wasm`'s `Cursor.decode`) read as postcard reads them,
+    /// whole and damaged.
+    #[test]
+    fn cursors_are_read_as_postcard_reads_them() {
+        use crate::{Doc, ReplicaId, Side};
+        let mut d = Doc::new(ReplicaId::new(u64::MAX - 3));
+        d.transact().text("t").insert(0, "hello").unwrap();
+        let t = d.root().text("t").unwrap();
+        let mut rng = converge_testkit::rng::Rng::new(17);
+        for (pos, side) in [(0, Side::Left), (2, Side::Right), (5, Side::Right)] {
+            let bytes = postcard::to_allocvec(&t.cursor(pos, side)).unwrap();
+            agree::<crate::Cursor>(&bytes);
+            for _ in 0..200 {
+                agree::<crate::Cursor>(&rng.damage(&bytes));
             }
         }
     }

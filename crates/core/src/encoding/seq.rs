@@ -756,25 +756,14 @@ mod tests {
         let long = &blobs[1][crate::encoding::HEADER_LEN..];
         let w: WireText<CompactSeq<TextColumn>> = read_payload(long).unwrap();
         assert!(matches!(w.seq.content, TextColumn::Packed(_)));
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut rng = converge_testkit::rng::Rng::new(18);
         for blob in &blobs {
             let payload = &blob[crate::encoding::HEADER_LEN..];
             for round in 0..301 {
-                let mut p = payload.to_vec();
-                if round > 0 {
-                    seed ^= seed << 13;
-                    seed ^= seed >> 7;
-                    seed ^= seed << 17;
-                    let at = (seed % p.len() as u64) as usize;
-                    match seed >> 60 & 3 {
-                        0 => p[at] ^= 1 << (seed >> 57 & 7),
-                        1 => p.truncate(at),
-                        2 => p.insert(at, (seed >> 32) as u8),
-                        _ => {
-                            p.remove(at);
-                        }
-                    }
-                }
+                let p = match round {
+                    0 => payload.to_vec(),
+                    _ => rng.damage(payload),
+                };
                 agree::<WireText>(&p);
                 agree::<WireText<CompactSeq<TextColumn>>>(&p);
             }
