@@ -240,7 +240,7 @@ fn am_load(bytes: &[u8]) -> String {
 }
 
 /// Each library's load-and-read, in [`LIBS`] order.
-const LOADS: [fn(&[u8]) -> String; 6] = [
+const LOADS: [Load; 6] = [
     converge_load,
     doc_load,
     dt_load,
@@ -347,8 +347,11 @@ struct Merged {
     trimmed: usize,
 }
 
+/// A load-and-read of one library's encoding.
+type Load = fn(&[u8]) -> String;
+
 /// The libraries of [`Merged`], with the load that reads each snapshot.
-const MERGED_LIBS: [(&str, fn(&[u8]) -> String); 4] = [
+const MERGED_LIBS: [(&str, Load); 4] = [
     ("converge", |b| doc_load_as(1_000, b)),
     ("diamond_types", dt_load),
     ("yrs", yrs_load),
