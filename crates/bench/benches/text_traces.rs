@@ -365,15 +365,16 @@ fn one_replica<R: TraceReplica>(trace: &Trace, make: impl FnMut(usize) -> R) -> 
 }
 
 fn merged(trace: &Trace) -> Merged {
-    let (h0, ours) = held(|| one_replica(trace, DocReplica::new));
-    // What a replica holds once every peer has everything (its log of
+    let before = live_bytes();
+    let mut ours = one_replica(trace, DocReplica::new);
+    let h0 = live_bytes().saturating_sub(before);
+    // What the replica holds once every peer has everything (its log of
     // deltas for catch-up trimmed), as automerge-paper's `converge_doc`.
-    let (trimmed, _) = held(|| {
-        let mut r = one_replica(trace, DocReplica::new);
-        let everyone = r.doc.version();
-        r.doc.trim_log(&everyone);
-        r
-    });
+    {
+        let everyone = ours.doc.version();
+        ours.doc.trim_log(&everyone);
+    }
+    let trimmed = live_bytes().saturating_sub(before);
     let (h1, dt) = held(|| dt_replay(trace));
     let (h2, y) = held(|| one_replica(trace, yrs_replica));
     let (h3, l) = held(|| one_replica(trace, loro_replica));

@@ -34,12 +34,10 @@ impl crate::encoding::read::Decode for Value {
             0 => Value::Null,
             1 => Value::Bool(r.bool()?),
             2 => Value::Int(r.i64()?),
-            3 => {
-                let b = r.take(8)?;
-                let mut a = [0; 8];
-                a.copy_from_slice(b);
-                Value::Float(f64::from_le_bytes(a))
-            }
+            3 => match r.take(8)?.try_into() {
+                Ok(bytes) => Value::Float(f64::from_le_bytes(bytes)),
+                Err(_) => return Err(crate::error::DecodeError::Malformed),
+            },
             4 => Value::Str(String::from(r.str()?)),
             5 => Value::Bytes(r.bytes()?.to_vec()),
             _ => return Err(crate::error::DecodeError::Malformed),

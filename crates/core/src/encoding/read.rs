@@ -146,6 +146,14 @@ impl<'a> Reader<'a> {
         self.u32()
     }
 
+    /// Room to reserve for `n` elements of `T` before reading them.
+    fn room<T>(&self, n: usize) -> usize {
+        match core::mem::size_of::<T>() <= 16 {
+            true => n.min(self.rest.len()),
+            false => 0,
+        }
+    }
+
     /// Reads a sequence: its length, then each element with `f`.
     /// Elements of at most 16 bytes are preallocated up to the bytes left
     /// (each takes at least one); larger ones grow as they are read, so
@@ -153,10 +161,7 @@ impl<'a> Reader<'a> {
     #[inline]
     pub fn seq<T>(&mut self, mut f: impl FnMut(&mut Self) -> Result<T>) -> Result<Vec<T>> {
         let n = self.length()?;
-        let mut out = match core::mem::size_of::<T>() <= 16 {
-            true => Vec::with_capacity(n.min(self.rest.len())),
-            false => Vec::new(),
-        };
+        let mut out = Vec::with_capacity(self.room::<T>(n));
         for _ in 0..n {
             out.push(f(self)?);
         }
@@ -265,10 +270,7 @@ impl<T: Decode> Decode for BVec<T> {
 impl<T: Decode, const N: usize> Decode for super::bounded::IVec<T, N> {
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
         let n = r.length()?;
-        let mut out = Self::with_capacity(match core::mem::size_of::<T>() <= 16 {
-            true => n.min(r.remaining()),
-            false => 0,
-        });
+        let mut out = Self::with_capacity(r.room::<T>(n));
         for _ in 0..n {
             out.0.push(T::decode(r)?);
         }

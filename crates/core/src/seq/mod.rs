@@ -1020,11 +1020,7 @@ pub(crate) fn has_origin_cycle<C>(runs: &[Loose<C>]) -> bool {
     match runs {
         [] => false,
         // A run naming one of its own items as an origin.
-        [r] => [r.left, r.right].into_iter().flatten().any(|d| {
-            d.replica == r.id.replica
-                && d.counter >= r.id.counter
-                && d.counter - r.id.counter < u64::from(r.len)
-        }),
+        [r] => [r.left, r.right].into_iter().flatten().any(|d| r.holds(d)),
         // Every origin an earlier item of the run's own replica: each step
         // along origins lowers that replica's counter, so no cycle (a
         // document one replica typed, checked in one pass).
@@ -1108,11 +1104,9 @@ fn causal_order<C>(pieces: &[Loose<C>]) -> (Vec<usize>, bool) {
         // goes on to require) the run holding `d` is the one the search
         // below finds.
         for k in [1, 2] {
-            let n = of
-                .checked_add_signed(step * k)
-                .filter(|&n| n < pieces.len());
-            if let Some(n) = n.filter(|&n| pieces[n].holds(d)) {
-                return Some(n);
+            let n = of.checked_add_signed(step * k);
+            if n.and_then(|n| pieces.get(n)).is_some_and(|p| p.holds(d)) {
+                return n;
             }
         }
         // Typing resumed after an interruption: the origin is the end of

@@ -41,11 +41,8 @@ pub struct Cursor {
 impl crate::encoding::read::Decode for Cursor {
     /// The cursor's postcard form (as its `Serialize` writes it).
     fn decode(r: &mut crate::encoding::read::Reader<'_>) -> Result<Self, crate::DecodeError> {
-        let item = match r.byte()? {
-            0 => None,
-            1 => Some(Dot::new(crate::ReplicaId::new(r.u64()?), r.u64()?)),
-            _ => return Err(crate::DecodeError::Malformed),
-        };
+        let item = Option::<(u64, u64)>::decode(r)?
+            .map(|(replica, counter)| Dot::new(crate::ReplicaId::new(replica), counter));
         let side = match r.variant()? {
             0 => Side::Right,
             1 => Side::Left,
