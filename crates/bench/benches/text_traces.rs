@@ -21,6 +21,13 @@
 //! parents' versions), its size, its load + read, and the heap the replica
 //! holds with its history.
 //!
+//! 7. The same as 1–4 on friendsforever flattened (`testkit::flatten`: its
+//!    txns as one writer's edits, as a replica receiving them in trace
+//!    order sees them), groups `flat_local_apply`, `flat_encode`,
+//!    `flat_load`. 8. `relay`: automerge-paper's writer with a reader that
+//!    applies each txn's update as it comes (converge, yrs, loro; bytes per
+//!    txn and time).
+//!
 //! Run with `cargo bench -p converge-bench --bench text_traces`; the traces
 //! come from `$CONVERGE_TRACES` (default `../shared/data/editing-traces`).
 
@@ -397,6 +404,41 @@ fn merged(trace: &Trace) -> Merged {
     }
 }
 
+/// How many of friendsforever's txns the catch-up figure replays.
+const CATCH_UP_TXNS: usize = 10_000;
+
+/// The catch-up of friendsforever's first `n` txns (both writers'): what
+/// a third replica that has none of them is sent by one that has them
+/// all. converge: `Doc::encode_since` the empty version, and the
+/// snapshot of the same document; yrs: its update from the empty state
+/// vector, v1 and v2. Each is checked by loading it into a fresh replica.
+fn catch_up(trace: &Trace, n: usize) -> [usize; 4] {
+    use yrs::updates::encoder::Encode;
+    let head = Trace {
+        start_content: String::new(),
+        end_content: String::new(),
+        txns: trace.txns[..n.min(trace.txns.len())].to_vec(),
+    };
+    let ours = one_replica(&head, DocReplica::new);
+    let text = ours.text();
+    let group = ours
+        .doc
+        .encode_since(&converge_core::VersionVector::new())
+        .expect("something to send");
+    let mut fresh = DocReplica::new(1_000);
+    fresh.receive(&group);
+    assert!(
+        fresh.text() == text,
+        "the catch-up group reproduces the text"
+    );
+    let snapshot = ours.doc.snapshot();
+    let y = one_replica(&head, yrs_replica);
+    let v1 = yrs_encode(&y.doc);
+    assert!(yrs_load(&v1) == text, "yrs's replica holds the same text");
+    let v2 = Update::decode_v1(&v1).expect("decodes").encode_v2();
+    [group.len(), snapshot.len(), v1.len(), v2.len()]
+}
+
 // ---- criterion ----
 
 fn config() -> Criterion {
@@ -406,8 +448,11 @@ fn config() -> Criterion {
         .sample_size(10)
 }
 
-fn bench_paper(c: &mut Criterion, trace: &Trace, f: &Figures) {
-    let mut g = c.benchmark_group("local_apply");
+/// `local_apply`, `encode` and `load` on a sequential `trace`, as groups
+/// named with `prefix` (none for automerge-paper, `flat_` for the
+/// flattened friendsforever).
+fn bench_local(c: &mut Criterion, prefix: &str, trace: &Trace, f: &Figures) {
+    let mut g = c.benchmark_group(format!("{prefix}local_apply"));
     g.bench_function("converge", |b| b.iter(|| converge_apply(trace)));
     g.bench_function("converge_doc", |b| b.iter(|| doc_apply(trace)));
     g.bench_function("converge_doc_named", |b| b.iter(|| doc_apply_named(trace)));
@@ -423,7 +468,7 @@ fn bench_paper(c: &mut Criterion, trace: &Trace, f: &Figures) {
     let y = yrs_apply(trace);
     let l = loro_apply(trace);
     let mut am = am_apply(trace);
-    let mut g = c.benchmark_group("encode");
+    let mut g = c.benchmark_group(format!("{prefix}encode"));
     g.bench_function("converge", |b| b.iter(|| ours.to_bytes()));
     g.bench_function("converge_doc", |b| b.iter(|| doc.snapshot()));
     g.bench_function("diamond_types", |b| b.iter(|| dt_encode(&dt)));
@@ -432,7 +477,7 @@ fn bench_paper(c: &mut Criterion, trace: &Trace, f: &Figures) {
     g.bench_function("automerge", |b| b.iter(|| am_encode(&mut am)));
     g.finish();
 
-    let mut g = c.benchmark_group("load");
+    let mut g = c.benchmark_group(format!("{prefix}load"));
     for (i, load) in LOADS.into_iter().enumerate() {
         let bytes = &f.encoded[i];
         g.bench_function(LIBS[i], |b| b.iter(|| load(black_box(bytes))));
@@ -578,6 +623,38 @@ fn replay<R: TraceReplica>(trace: &Trace, make: impl FnMut(usize) -> R) -> usize
     stats.update_bytes
 }
 
+/// One writer and a reader: each txn's update is encoded on the writer
+/// and applied on a second replica as it comes (what a peer receiving
+/// keystrokes does). Checks the reader's text; returns the update bytes.
+fn relay<R: TraceReplica>(trace: &Trace, mut make: impl FnMut(usize) -> R) -> usize {
+    let (mut writer, mut reader) = (make(0), make(1));
+    let mut bytes = 0;
+    for txn in &trace.txns {
+        for p in &txn.patches {
+            writer.patch(p.pos, p.del, &p.ins);
+        }
+        let update = writer.commit();
+        bytes += update.len();
+        reader.receive(&update);
+    }
+    assert!(
+        reader.text() == trace.end_content,
+        "the reader differs from endContent"
+    );
+    bytes
+}
+
+/// The libraries of the relay, in table order.
+const RELAY_LIBS: [&str; 3] = ["converge", "yrs", "loro"];
+
+fn bench_relay(c: &mut Criterion, trace: &Trace) {
+    let mut g = c.benchmark_group("relay");
+    g.bench_function("converge", |b| b.iter(|| relay(trace, DocReplica::new)));
+    g.bench_function("yrs", |b| b.iter(|| relay(trace, yrs_replica)));
+    g.bench_function("loro", |b| b.iter(|| relay(trace, loro_replica)));
+    g.finish();
+}
+
 fn bench_concurrent(c: &mut Criterion, trace: &Trace, m: &Merged) {
     let mut g = c.benchmark_group("concurrent_replay");
     g.bench_function("converge", |b| b.iter(|| replay(trace, DocReplica::new)));
@@ -594,34 +671,31 @@ fn bench_concurrent(c: &mut Criterion, trace: &Trace, m: &Merged) {
 
 // ---- report ----
 
-fn report(
+/// The table of `local_apply`, `encode`, `load`, bytes and heap of one
+/// sequential trace (criterion groups named with `prefix`), with ratios.
+fn local_table(
+    out: &mut String,
+    title: &str,
+    prefix: &str,
     f: &Figures,
-    m: &Merged,
-    replay_bytes: &[(&str, usize)],
-    am_replay: Option<(Duration, usize)>,
-    since: SystemTime,
+    med: &dyn Fn(&str, &str) -> Option<f64>,
 ) {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "automerge-paper (259,778 edits), one run on this machine:\n"
-    );
+    let _ = writeln!(out, "\n{title}\n");
     let _ = writeln!(
         out,
         "| library | local apply | encode | encoded bytes | load | heap held |"
     );
     let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|");
-    let dir = criterion_dir();
-    let med = |group: &str, lib: &str| dir.as_deref().and_then(|d| median_ns(d, group, lib, since));
     let show = |ns: Option<f64>| ns.map_or(String::from("—"), fmt_ns);
+    let group = |g: &str| format!("{prefix}{g}");
     for (i, lib) in LIBS.iter().enumerate() {
         let _ = writeln!(
             out,
             "| {lib} | {} | {} | {} | {} | {:.2} MB |",
-            show(med("local_apply", lib)),
-            show(med("encode", lib)),
+            show(med(&group("local_apply"), lib)),
+            show(med(&group("encode"), lib)),
             f.bytes[i],
-            show(med("load", lib)),
+            show(med(&group("load"), lib)),
             f.heap[i] as f64 / 1e6
         );
     }
@@ -649,13 +723,9 @@ fn report(
         s.push('\n');
         s
     };
-    for group in ["local_apply", "encode", "load"] {
-        out.push_str(&ratios(
-            group,
-            med(group, "converge"),
-            &|l| med(group, l),
-            &fmt_ns,
-        ));
+    for name in ["local_apply", "encode", "load"] {
+        let g = group(name);
+        out.push_str(&ratios(name, med(&g, "converge"), &|l| med(&g, l), &fmt_ns));
     }
     let idx = |l: &str| LIBS.iter().position(|x| *x == l).expect("a library");
     out.push_str(&ratios(
@@ -670,8 +740,8 @@ fn report(
         &|l| Some(f.heap[idx(l)] as f64),
         &|b| format!("{:.2} MB", b / 1e6),
     ));
-    let text = med("local_apply", "converge");
-    let doc_ratio = |lib: &str| match (text, med("local_apply", lib)) {
+    let text = med(&group("local_apply"), "converge");
+    let doc_ratio = |lib: &str| match (text, med(&group("local_apply"), lib)) {
         (Some(t), Some(d)) => format!("{:.2}x", d / t),
         _ => String::from("—"),
     };
@@ -681,6 +751,41 @@ fn report(
          owned handle {}, borrowing handle (`tx.text(\"text\")`) {}.",
         doc_ratio("converge_doc"),
         doc_ratio("converge_doc_named")
+    );
+}
+
+/// What the report prints besides criterion's medians.
+struct Results {
+    paper: Figures,
+    flat: Figures,
+    merged: Merged,
+    replay_bytes: Vec<(&'static str, usize)>,
+    /// automerge-paper's txns, and each relay library's update bytes.
+    relay: (usize, Vec<(&'static str, usize)>),
+    /// [`catch_up`] of friendsforever.
+    catch_up: [usize; 4],
+}
+
+fn report(r: &Results, am_replay: Option<(Duration, usize)>, since: SystemTime) {
+    let mut out = String::new();
+    let dir = criterion_dir();
+    let med = |group: &str, lib: &str| dir.as_deref().and_then(|d| median_ns(d, group, lib, since));
+    let show = |ns: Option<f64>| ns.map_or(String::from("—"), fmt_ns);
+    let (f, flat, m, replay_bytes) = (&r.paper, &r.flat, &r.merged, &r.replay_bytes);
+    local_table(
+        &mut out,
+        "automerge-paper (259,778 edits), one run on this machine:",
+        "",
+        f,
+        &med,
+    );
+    local_table(
+        &mut out,
+        "friendsforever flattened (its 26,078 txns as one writer's edits, `testkit::flatten`), \
+         the same run:",
+        "flat_",
+        flat,
+        &med,
     );
     let _ = writeln!(
         out,
@@ -714,6 +819,48 @@ fn report(
                 "| automerge | skipped (CONVERGE_BENCH_SKIP_SLOW) | — | — |"
             );
         }
+    }
+    let (txns, relay_bytes) = &r.relay;
+    let _ = writeln!(
+        out,
+        "\nautomerge-paper relayed: each of its {txns} txns encoded on the writer \
+         and applied on a reader as it comes:\n"
+    );
+    let _ = writeln!(
+        out,
+        "| library | time | update bytes | bytes per txn | time vs converge | bytes vs converge |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|");
+    let ours = med("relay", "converge");
+    for (lib, bytes) in relay_bytes {
+        let t = med("relay", lib);
+        let ratio = match (ours, t) {
+            (Some(o), Some(t)) => format!("{:.2}x", t / o),
+            _ => String::from("—"),
+        };
+        let _ = writeln!(
+            out,
+            "| {lib} | {} | {bytes} | {:.1} | {ratio} | {:.2}x |",
+            show(t),
+            *bytes as f64 / *txns as f64,
+            *bytes as f64 / relay_bytes[0].1 as f64
+        );
+    }
+    let [group, snapshot, v1, v2] = r.catch_up;
+    let _ = writeln!(
+        out,
+        "\nfriendsforever's first {CATCH_UP_TXNS} txns (both writers), caught up by a \
+         replica that has none of them:\n"
+    );
+    let _ = writeln!(out, "| | bytes | ÷ yrs v2 |");
+    let _ = writeln!(out, "|---|---:|---:|");
+    for (name, n) in [
+        ("converge `encode_since`", group),
+        ("converge snapshot of the same document", snapshot),
+        ("yrs v1", v1),
+        ("yrs v2", v2),
+    ] {
+        let _ = writeln!(out, "| {name} | {n} | {:.2}x |", n as f64 / v2 as f64);
     }
     let _ = writeln!(
         out,
@@ -757,16 +904,31 @@ fn main() {
     let started = SystemTime::now();
     let paper = traces::load(AUTOMERGE_PAPER).unwrap_or_else(|e| panic!("{e}"));
     let friends = traces::load(FRIENDSFOREVER).unwrap_or_else(|e| panic!("{e}"));
-    let f = figures(&paper);
-    let m = merged(&friends);
-    let replay_bytes = vec![
-        ("converge", replay(&friends, DocReplica::new)),
-        ("yrs", replay(&friends, yrs_replica)),
-        ("loro", replay(&friends, loro_replica)),
-    ];
+    let flat = traces::flatten(&friends);
+    let r = Results {
+        paper: figures(&paper),
+        flat: figures(&flat),
+        merged: merged(&friends),
+        replay_bytes: vec![
+            ("converge", replay(&friends, DocReplica::new)),
+            ("yrs", replay(&friends, yrs_replica)),
+            ("loro", replay(&friends, loro_replica)),
+        ],
+        relay: (
+            paper.txns.len(),
+            vec![
+                (RELAY_LIBS[0], relay(&paper, DocReplica::new)),
+                (RELAY_LIBS[1], relay(&paper, yrs_replica)),
+                (RELAY_LIBS[2], relay(&paper, loro_replica)),
+            ],
+        ),
+        catch_up: catch_up(&friends, CATCH_UP_TXNS),
+    };
     let mut c = config().configure_from_args();
-    bench_paper(&mut c, &paper, &f);
-    bench_concurrent(&mut c, &friends, &m);
+    bench_local(&mut c, "", &paper, &r.paper);
+    bench_local(&mut c, "flat_", &flat, &r.flat);
+    bench_relay(&mut c, &paper);
+    bench_concurrent(&mut c, &friends, &r.merged);
     c.final_summary();
     let am_replay = if std::env::var_os("CONVERGE_BENCH_SKIP_SLOW").is_some() {
         None
@@ -775,5 +937,5 @@ fn main() {
         let bytes = replay(&friends, am_replicas());
         Some((t.elapsed(), bytes))
     };
-    report(&f, &m, &replay_bytes, am_replay, started);
+    report(&r, am_replay, started);
 }

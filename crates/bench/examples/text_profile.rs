@@ -1,7 +1,8 @@
 //! Runs one workload in a loop for a profiler:
-//! `cargo run --release -p converge-bench --example text_profile -- local|replay|doc|load|merged-load [rounds]`
+//! `cargo run --release -p converge-bench --example text_profile -- local|flat-local|replay|doc|load|merged-load [rounds]`
 //! (`merged-load`: loading the document friendsforever's concurrent replay
-//! leaves, two writers' runs interleaved).
+//! leaves, two writers' runs interleaved; `flat-local`: typing
+//! friendsforever flattened into a `Text`).
 
 #![deny(warnings)]
 
@@ -26,6 +27,14 @@ fn main() {
         t
     };
     let snapshot = typed(&paper).to_bytes();
+    let flat = match what.as_str() {
+        "flat-local" => traces::flatten(&friends),
+        _ => converge_testkit::Trace {
+            start_content: String::new(),
+            end_content: String::new(),
+            txns: Vec::new(),
+        },
+    };
     let merged = match what.as_str() {
         "merged-load" => {
             let (replicas, _) = replay_concurrent(&friends, DocReplica::new);
@@ -39,6 +48,7 @@ fn main() {
         .unwrap_or(match what.as_str() {
             "load" => 2000,
             "merged-load" => 4000,
+            "flat-local" => 200,
             "doc" => 5,
             _ => 20,
         });
@@ -54,6 +64,9 @@ fn main() {
             }
             "local" => {
                 std::hint::black_box(typed(&paper));
+            }
+            "flat-local" => {
+                std::hint::black_box(typed(&flat));
             }
             "doc" => {
                 let mut d = Doc::new(ReplicaId::new(1));

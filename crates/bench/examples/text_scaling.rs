@@ -1,7 +1,8 @@
 //! Scaling (issue #18): the automerge-paper trace typed once, then ten
 //! times in a row into one text (each pass types the paper again after
 //! what the passes before left), through the standalone `Text` and a `Doc`
-//! with a transaction per edit. Prints time, heap held, encoded bytes and
+//! with a transaction per edit; then friendsforever flattened
+//! (`testkit::flatten`) the same way. Prints time, heap held, encoded bytes and
 //! load time for both, and the ten-pass figures divided by the one-pass
 //! ones (the goal: time and heap ≤ 10.5×, encoded bytes ≤ 10×).
 //!
@@ -14,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use converge_core::{Doc, ReplicaId, Text};
 use converge_testkit::alloc::{live_bytes, CountingAlloc};
-use converge_testkit::traces::{self, Trace, AUTOMERGE_PAPER};
+use converge_testkit::traces::{self, Trace, AUTOMERGE_PAPER, FRIENDSFOREVER};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
@@ -116,16 +117,23 @@ fn measure_doc(paper: &Trace, passes: usize) -> Figures {
 
 fn main() {
     let paper = traces::load(AUTOMERGE_PAPER).unwrap_or_else(|e| panic!("{e}"));
-    let edits = paper.patch_count();
-    println!("automerge-paper ({edits} edits) typed once and ten times in a row\n");
+    let friends = traces::load(FRIENDSFOREVER).unwrap_or_else(|e| panic!("{e}"));
+    scale("automerge-paper", &paper);
+    scale("friendsforever flattened", &traces::flatten(&friends));
+    println!("\ngoal: typing and heap ≤ 10.5x, encoded bytes ≤ 10x");
+}
+
+fn scale(name: &str, trace: &Trace) {
+    let edits = trace.patch_count();
+    println!("\n{name} ({edits} edits) typed once and ten times in a row\n");
     println!("| path | passes | chars | typing | heap held | encoded bytes | load |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for (name, measure) in [
         ("`Text`", measure_text as fn(&Trace, usize) -> Figures),
         ("`Doc`, a transaction per edit", measure_doc),
     ] {
-        let one = measure(&paper, 1);
-        let ten = measure(&paper, 10);
+        let one = measure(trace, 1);
+        let ten = measure(trace, 10);
         for (passes, f) in [(1, &one), (10, &ten)] {
             println!(
                 "| {name} | {passes} | {} | {:.1} ms | {:.2} MB | {} | {:.2} ms |",
@@ -146,5 +154,4 @@ fn main() {
             r(ten.load.as_secs_f64(), one.load.as_secs_f64())
         );
     }
-    println!("\ngoal: typing and heap ≤ 10.5x, encoded bytes ≤ 10x");
 }

@@ -112,4 +112,25 @@ fn main() {
         "friendsforever concurrent replay: {t:?}, {} update bytes",
         stats.update_bytes
     );
+    let flat = traces::flatten(&friends);
+    let (t, text) = min_of(20, || {
+        let mut t = Text::new(ReplicaId::new(1));
+        for p in flat.txns.iter().flat_map(|t| &t.patches) {
+            if p.del > 0 {
+                t.delete(p.pos, p.del).unwrap();
+            }
+            if !p.ins.is_empty() {
+                t.insert(p.pos, &p.ins).unwrap();
+            }
+        }
+        t
+    });
+    assert!(text.to_string() == flat.end_content);
+    println!(
+        "friendsforever flattened, Text local apply: {t:?}, {} bytes, {} chars; \
+         listing (runs, deleted, explicit left, explicit right): {:?}",
+        text.to_bytes().len(),
+        text.len(),
+        text.debug_listing_stats()
+    );
 }

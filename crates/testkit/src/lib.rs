@@ -29,6 +29,6 @@ pub use scenario::{
 };
 pub use sim::{run_sim, Sim, SimConfig, SimReport};
 pub use traces::{
-    replay_concurrent, replay_sequential, DocReplica, Patch, ReplayStats, Trace, TraceError,
-    TraceReplica, Txn,
+    flatten, replay_concurrent, replay_sequential, DocReplica, Patch, ReplayStats, Trace,
+    TraceError, TraceReplica, Txn,
 };

@@ -479,6 +479,106 @@ pub fn replay_concurrent<R: TraceReplica>(
     (replicas, stats)
 }
 
+/// A replica of [`replay_concurrent`] that keeps every update it commits
+/// (in trace order: txns are committed in the order they are listed).
+struct Recording {
+    inner: DocReplica,
+    log: std::rc::Rc<std::cell::RefCell<Vec<Vec<u8>>>>,
+}
+
+impl TraceReplica for Recording {
+    fn patch(&mut self, pos: usize, del: usize, ins: &str) {
+        self.inner.patch(pos, del, ins);
+    }
+
+    fn commit(&mut self) -> Vec<u8> {
+        let update = self.inner.commit();
+        self.log.borrow_mut().push(update.clone());
+        update
+    }
+
+    fn receive(&mut self, update: &[u8]) {
+        self.inner.receive(update);
+    }
+
+    fn text(&self) -> String {
+        self.inner.text()
+    }
+}
+
+/// The sequential trace a concurrent one amounts to (what diamond-types
+/// calls flattening): `trace` is replayed by converge replicas as in
+/// [`replay_concurrent`], and one more replica receives every txn's
+/// update in trace order; what each update changes there, as its text
+/// events report it, becomes that txn's patches (positions in
+/// characters). Txns that change nothing visible there (a deletion of
+/// characters already deleted concurrently) are left out. The result is
+/// one chain by agent 0 whose [`replay_sequential`] gives `end_content`,
+/// so every library's local apply can run on a concurrent trace.
+///
+/// # Panics
+///
+/// If the replay fails (a bad trace).
+pub fn flatten(trace: &Trace) -> Trace {
+    use std::sync::{Arc, Mutex};
+
+    use converge_core::{ChangeKind, SeqStep};
+
+    let log = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    replay_concurrent(trace, |agent| Recording {
+        inner: DocReplica::new(agent),
+        log: log.clone(),
+    });
+    let mut reader = DocReplica::new(usize::MAX - 1);
+    let steps: Arc<Mutex<Vec<Patch>>> = Arc::default();
+    let sink = steps.clone();
+    reader.doc.subscribe(move |event| {
+        let mut sink = sink.lock().expect("not poisoned");
+        for change in &event.changes {
+            let ChangeKind::Text(text_steps) = &change.kind else {
+                continue;
+            };
+            let mut pos = 0;
+            for step in text_steps {
+                match step {
+                    SeqStep::Retain(n) => pos += n,
+                    SeqStep::Insert(s) => {
+                        sink.push(Patch {
+                            pos,
+                            del: 0,
+                            ins: s.clone(),
+                        });
+                        pos += s.chars().count();
+                    }
+                    SeqStep::Delete(n) => sink.push(Patch {
+                        pos,
+                        del: *n,
+                        ins: String::new(),
+                    }),
+                }
+            }
+        }
+    });
+    let mut txns: Vec<Txn> = Vec::with_capacity(trace.txns.len());
+    for update in log.borrow().iter() {
+        reader.receive(update);
+        let patches = std::mem::take(&mut *steps.lock().expect("not poisoned"));
+        if !patches.is_empty() {
+            let parents = txns.len().checked_sub(1).into_iter().collect();
+            txns.push(Txn {
+                parents,
+                agent: 0,
+                patches,
+            });
+        }
+    }
+    Trace {
+        start_content: String::new(),
+        end_content: trace.end_content.clone(),
+        txns,
+    }
+}
+
 fn alloc_flags(agents: usize, n: usize) -> Vec<Vec<bool>> {
     (0..agents).map(|_| vec![false; n]).collect()
 }

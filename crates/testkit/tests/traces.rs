@@ -248,3 +248,53 @@ fn concurrent_through_docs(name: &str, trace: &Trace) {
     let _ = merged.merge(&replicas[1].doc).unwrap();
     assert_eq!(merged.snapshot(), replicas[0].doc.snapshot());
 }
+
+#[test]
+fn friendsforever_excerpt_flattens_to_a_chain_that_reaches_end_content() {
+    let trace = traces::load_excerpt(FRIENDSFOREVER).unwrap_or_else(|e| panic!("{e}"));
+    flattens("friendsforever excerpt", &trace);
+}
+
+#[test]
+fn friendsforever_flattens_to_a_chain_that_reaches_end_content() {
+    let Some(trace) = full_trace(FRIENDSFOREVER) else {
+        return;
+    };
+    flattens(FRIENDSFOREVER, &trace);
+}
+
+#[test]
+fn a_sequential_trace_flattens_to_its_own_text() {
+    let trace = traces::load_excerpt(AUTOMERGE_PAPER).unwrap_or_else(|e| panic!("{e}"));
+    let flat = flattens("automerge-paper excerpt", &trace);
+    // One writer: every txn changes something, and the same characters
+    // are typed (a replacement may come back as a delete and an insert).
+    assert_eq!(flat.txns.len(), trace.txns.len());
+    let typed = |t: &Trace| {
+        t.txns
+            .iter()
+            .flat_map(|x| &x.patches)
+            .map(|p| p.ins.clone())
+            .collect::<String>()
+    };
+    assert_eq!(typed(&flat), typed(&trace));
+}
+
+fn flattens(name: &str, trace: &Trace) -> Trace {
+    let flat = converge_testkit::flatten(trace);
+    eprintln!(
+        "{name} flattened: {} txns, {} patches (from {} txns, {} patches)",
+        flat.txns.len(),
+        flat.patch_count(),
+        trace.txns.len(),
+        trace.patch_count()
+    );
+    assert!(flat.is_sequential());
+    assert_eq!(flat.agent_count(), 1);
+    assert!(flat.txns.iter().all(|t| !t.patches.is_empty()));
+    assert!(
+        replay_sequential(&flat) == trace.end_content,
+        "{name}: flattened replay differs"
+    );
+    flat
+}
