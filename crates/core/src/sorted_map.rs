@@ -172,6 +172,7 @@ impl<K: Ord, V> SortedMap<K, V> {
     }
 
     /// Whether an entry has `key`.
+    #[cfg(test)]
     pub(crate) fn contains_key<Q>(&self, key: &Q) -> bool
     where
         K: Borrow<Q>,

@@ -560,16 +560,33 @@ impl<C: Content> Tree<C> {
             self.ends[r] = hi;
             return;
         }
+        // The entries from `lo` below `hi` (usually one at `lo`, or none),
+        // and whether one starts at `hi`: one search.
+        let (mut at_lo, mut inside, mut at_hi) = (false, false, false);
+        let mut covering = None;
+        for (&k, &v) in map.iter_from(&lo) {
+            if k >= hi {
+                at_hi = k == hi;
+                break;
+            }
+            at_lo |= k == lo;
+            inside |= k != lo;
+            covering = Some(v);
+        }
+        // Without an entry at `lo`, the one before covers it.
+        let before = match at_lo {
+            true => None,
+            false => map.floor(&lo).map(|(_, &v)| v),
+        };
         // What the items from `hi` on keep, when an entry before `hi`
         // covers them too.
-        let restore = if hi < end && !map.contains_key(&hi) {
-            map.floor(&hi).map(|(_, &v)| v)
-        } else {
-            None
+        let restore = match hi < end && !at_hi {
+            true => covering.or(before),
+            false => None,
         };
-        while let Some(k) = lo
-            .checked_add(1)
-            .and_then(|next| map.iter_from(&next).next())
+        while let Some(k) = inside
+            .then(|| map.iter_from(&lo.saturating_add(1)).next())
+            .flatten()
             .map(|(&k, _)| k)
             .filter(|&k| k < hi)
         {
@@ -579,18 +596,12 @@ impl<C: Content> Tree<C> {
         // usually: no entries move). Entries next to it may then name the
         // same leaf: a lookup takes the floor entry, so such an entry is
         // redundant, not wrong.
-        match map.get_mut(&lo) {
-            Some(v) => *v = leaf,
-            None => {
-                if lo
-                    .checked_sub(1)
-                    .and_then(|p| map.floor(&p))
-                    .map(|(_, &v)| v)
-                    != Some(leaf)
-                {
-                    map.insert(lo, leaf);
-                }
+        if at_lo {
+            if let Some(v) = map.get_mut(&lo) {
+                *v = leaf;
             }
+        } else if before != Some(leaf) {
+            map.insert(lo, leaf);
         }
         if let Some(v) = restore {
             map.insert(hi, v);
