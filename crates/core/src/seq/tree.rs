@@ -1139,6 +1139,16 @@ mod tests {
         keys == want
     }
 
+    /// Numbers below `n` from a xorshift generator seeded with `x`.
+    fn xorshift(mut x: u64) -> impl FnMut(usize) -> usize {
+        move |n| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        }
+    }
+
     /// A sequence three replicas typed into (600 edits, some deletions,
     /// several leaves), from a fixed seed.
     fn typed_by_three() -> crate::seq::Seq<crate::seq::content::TextBuf> {
@@ -1147,13 +1157,7 @@ mod tests {
         use crate::seq::Seq;
         let mut seq: Seq<TextBuf> = Seq::default();
         let mut next = [1u64; 3];
-        let mut x = 0x2545_F491_4F6C_DD1Du64;
-        let mut rand = |n: usize| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x % n as u64) as usize
-        };
+        let mut rand = xorshift(0x2545_F491_4F6C_DD1D);
         for _ in 0..600 {
             let len = seq.len();
             if len > 10 && rand(4) == 0 {
@@ -1185,13 +1189,7 @@ mod tests {
         use crate::seq::content::TextBuf;
         use crate::seq::Seq;
         use alloc::string::String;
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
-        let mut rand = |n: usize| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x % n as u64) as usize
-        };
+        let mut rand = xorshift(0x9E37_79B9_7F4A_7C15);
         for places in [2usize, 3, 5] {
             let mut seq: Seq<TextBuf> = Seq::default();
             let mut model: Vec<char> = Vec::new();
