@@ -351,6 +351,39 @@ pub(crate) mod tests {
         }
     }
 
+    /// Integer columns read as postcard reads them: runs of one-byte values broken by longer ones
+    /// at every offset, lengths around multiples of eight, a count past
+    /// the values there are, and damaged copies.
+    #[test]
+    fn integer_columns_are_read_as_postcard_reads_them() {
+        let mut rng = converge_testkit::rng::Rng::new(29);
+        for case in 0..400u64 {
+            let n = (case % 40) as usize;
+            let values: Vec<u64> = (0..n)
+                .map(|_| match rng.below(10) {
+                    0 => rng.below(1 << 20) as u64,
+                    1 => rng.next_u64(),
+                    _ => rng.below(128) as u64,
+                })
+                .collect();
+            let small: Vec<u32> = values.iter().map(|&v| v as u32).collect();
+            let signed: Vec<i64> = values.iter().map(|&v| v as i64 - 64).collect();
+            for bytes in [
+                postcard::to_allocvec(&values).unwrap(),
+                postcard::to_allocvec(&small).unwrap(),
+                postcard::to_allocvec(&signed).unwrap(),
+            ] {
+                let mut longer = bytes.clone();
+                longer[0] = longer[0].wrapping_add(1) & 0x7F;
+                for payload in [bytes.clone(), longer, rng.damage(&bytes)] {
+                    agree::<BVec<u32>>(&payload);
+                    agree::<BVec<u64>>(&payload);
+                    agree::<BVec<i64>>(&payload);
+                }
+            }
+        }
+    }
+
     /// Cursors (`wasm`'s `Cursor.decode`) read as postcard reads them,
     /// whole and damaged.
     #[test]
