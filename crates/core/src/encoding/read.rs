@@ -351,9 +351,10 @@ pub(crate) mod tests {
         }
     }
 
-    /// Integer columns read as postcard reads them: runs of one-byte values broken by longer ones
-    /// at every offset, lengths around multiples of eight, a count past
-    /// the values there are, and damaged copies.
+    /// Integer columns read as postcard reads them: runs of one-byte
+    /// values broken by longer ones at every offset, lengths around
+    /// multiples of eight, a count past the values there are, and damaged
+    /// copies.
     #[test]
     fn integer_columns_are_read_as_postcard_reads_them() {
         let mut rng = converge_testkit::rng::Rng::new(29);
