@@ -14,27 +14,9 @@ fn main() {
     let what = std::env::args().nth(1).unwrap_or_else(|| "local".into());
     let paper = traces::load(AUTOMERGE_PAPER).unwrap_or_else(|e| panic!("{e}"));
     let friends = traces::load(FRIENDSFOREVER).unwrap_or_else(|e| panic!("{e}"));
-    let typed = |paper: &converge_testkit::Trace| {
-        let mut t = Text::new(ReplicaId::new(1));
-        for p in paper.txns.iter().flat_map(|t| &t.patches) {
-            if p.del > 0 {
-                t.delete(p.pos, p.del).unwrap();
-            }
-            if !p.ins.is_empty() {
-                t.insert(p.pos, &p.ins).unwrap();
-            }
-        }
-        t
-    };
+    let typed = traces::typed_text;
     let snapshot = typed(&paper).to_bytes();
-    let flat = match what.as_str() {
-        "flat-local" => traces::flatten(&friends),
-        _ => converge_testkit::Trace {
-            start_content: String::new(),
-            end_content: String::new(),
-            txns: Vec::new(),
-        },
-    };
+    let flat = (what == "flat-local").then(|| traces::flatten(&friends));
     let merged = match what.as_str() {
         "merged-load" => {
             let (replicas, _) = replay_concurrent(&friends, DocReplica::new);
@@ -66,7 +48,7 @@ fn main() {
                 std::hint::black_box(typed(&paper));
             }
             "flat-local" => {
-                std::hint::black_box(typed(&flat));
+                std::hint::black_box(typed(flat.as_ref().expect("flattened")));
             }
             "doc" => {
                 let mut d = Doc::new(ReplicaId::new(1));

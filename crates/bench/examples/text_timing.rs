@@ -113,18 +113,7 @@ fn main() {
         stats.update_bytes
     );
     let flat = traces::flatten(&friends);
-    let (t, text) = min_of(20, || {
-        let mut t = Text::new(ReplicaId::new(1));
-        for p in flat.txns.iter().flat_map(|t| &t.patches) {
-            if p.del > 0 {
-                t.delete(p.pos, p.del).unwrap();
-            }
-            if !p.ins.is_empty() {
-                t.insert(p.pos, &p.ins).unwrap();
-            }
-        }
-        t
-    });
+    let (t, text) = min_of(20, || traces::typed_text(&flat));
     assert!(text.to_string() == flat.end_content);
     println!(
         "friendsforever flattened, Text local apply: {t:?}, {} bytes, {} chars; \

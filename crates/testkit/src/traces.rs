@@ -194,6 +194,25 @@ pub fn replay_sequential(trace: &Trace) -> String {
     doc.into_iter().collect()
 }
 
+/// A sequential trace typed into a standalone [`Text`](converge_core::Text)
+/// of replica 1, edit by edit (what the profiling examples time).
+///
+/// # Panics
+///
+/// If a patch reaches past the end of the text.
+pub fn typed_text(trace: &Trace) -> converge_core::Text {
+    let mut t = converge_core::Text::new(converge_core::ReplicaId::new(1));
+    for p in trace.txns.iter().flat_map(|t| &t.patches) {
+        if p.del > 0 {
+            t.delete(p.pos, p.del).expect("trace patch in bounds");
+        }
+        if !p.ins.is_empty() {
+            t.insert(p.pos, &p.ins).expect("trace patch in bounds");
+        }
+    }
+    t
+}
+
 /// Why a trace could not be loaded.
 #[derive(Debug)]
 pub enum TraceError {

@@ -185,45 +185,20 @@ pub fn read_payload<T: Decode>(payload: &[u8]) -> Result<T> {
     }
 }
 
-impl Decode for u8 {
-    #[cfg_attr(not(converge_size), inline(always))]
-    #[cfg_attr(converge_size, inline)]
-    fn decode(r: &mut Reader<'_>) -> Result<Self> {
-        r.byte()
-    }
+/// `Decode` for a primitive through its `Reader` method.
+macro_rules! primitive {
+    ($($t:ty => $read:ident),* $(,)?) => {$(
+        impl Decode for $t {
+            #[cfg_attr(not(converge_size), inline(always))]
+            #[cfg_attr(converge_size, inline)]
+            fn decode(r: &mut Reader<'_>) -> Result<Self> {
+                r.$read()
+            }
+        }
+    )*};
 }
 
-impl Decode for u32 {
-    #[cfg_attr(not(converge_size), inline(always))]
-    #[cfg_attr(converge_size, inline)]
-    fn decode(r: &mut Reader<'_>) -> Result<Self> {
-        r.u32()
-    }
-}
-
-impl Decode for u64 {
-    #[cfg_attr(not(converge_size), inline(always))]
-    #[cfg_attr(converge_size, inline)]
-    fn decode(r: &mut Reader<'_>) -> Result<Self> {
-        r.u64()
-    }
-}
-
-impl Decode for i64 {
-    #[cfg_attr(not(converge_size), inline(always))]
-    #[cfg_attr(converge_size, inline)]
-    fn decode(r: &mut Reader<'_>) -> Result<Self> {
-        r.i64()
-    }
-}
-
-impl Decode for bool {
-    #[cfg_attr(not(converge_size), inline(always))]
-    #[cfg_attr(converge_size, inline)]
-    fn decode(r: &mut Reader<'_>) -> Result<Self> {
-        r.bool()
-    }
-}
+primitive!(u8 => byte, u32 => u32, u64 => u64, i64 => i64, bool => bool);
 
 impl Decode for String {
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
