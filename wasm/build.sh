@@ -111,10 +111,20 @@ wasm-bindgen --target web --out-dir "$work" --out-name converge_wasm "$wasm_file
 # --- 4. the package ---------------------------------------------------------
 rm -rf "$out"
 mkdir -p "$out"
-cp "$work/converge_wasm.js" "$work/converge_wasm.d.ts" "$out/"
+cp "$work/converge_wasm.d.ts" "$out/"
 cp "$work/converge_wasm_bg.opt.wasm" "$out/converge_wasm_bg.wasm"
-for f in "$here"/js/*.js "$here"/js/*.d.ts; do
-  [[ "$(basename "$f")" == net.js ]] || cp "$f" "$out/"
+cp "$here"/js/*.d.ts "$out/"
+# The JavaScript is minified, one file for one file (no bundling, imports
+# unchanged; class and function names kept for stack traces and the
+# console): the generated glue's doc comments stay in the .d.ts files,
+# where editors read them. 14.9 -> 8.3 KB gzipped.
+minify() {
+  "$here/node_modules/.bin/esbuild" "$1" --minify --keep-names --format=esm \
+    --log-level=warning --outfile="$out/$(basename "$1")"
+}
+minify "$work/converge_wasm.js"
+for f in "$here"/js/*.js; do
+  [[ "$(basename "$f")" == net.js ]] || minify "$f"
 done
 # The networked part: js-libp2p and its protocols in one ES module that
 # imports the package's own driver and presence board (one copy of each).
