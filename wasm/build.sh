@@ -15,8 +15,16 @@
 #   5. prints the sizes (raw and gzip -9).
 #
 # Environment: CARGO_TARGET_DIR (shared with the rest of the workspace),
-# CONVERGE_WASM_MODE=rustup|debian (see scripts/setup-wasm.sh).
+# CONVERGE_WASM_MODE=rustup|debian (see scripts/setup-wasm.sh),
+# CONVERGE_WASM_NAMES=1 (keep the function names in a copy of the module,
+# $CARGO_TARGET_DIR/converge-wasm-bindgen/converge_wasm_bg.names.wasm, for
+# twiggy, and print wasm/size-by-part.py's report of where the gzipped bytes
+# go; the package's module is stripped as always).
 set -euo pipefail
+names="${CONVERGE_WASM_NAMES:-0}"
+if [[ "$names" == 1 ]]; then
+  export CARGO_PROFILE_WASM_STRIP=none
+fi
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -98,7 +106,9 @@ if [[ "$have" != "$want" ]]; then
 fi
 rm -rf "$work"
 mkdir -p "$work"
-wasm-bindgen --target web --out-dir "$work" --out-name converge_wasm "$wasm_file"
+keep_debug=()
+[[ "$names" == 1 ]] && keep_debug=(--keep-debug)
+wasm-bindgen --target web "${keep_debug[@]}" --out-dir "$work" --out-name converge_wasm "$wasm_file"
 
 # --- 3. wasm-opt -------------------------------------------------------------
 # -O3 first, then -Oz: the speed pass inlines and simplifies what the size
@@ -107,6 +117,12 @@ wasm-bindgen --target web --out-dir "$work" --out-name converge_wasm "$wasm_file
 "$here/node_modules/.bin/wasm-opt" -O3 -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$work/converge_wasm_bg.wasm" -o "$work/converge_wasm_bg.opt.wasm"
+if [[ "$names" == 1 ]]; then
+  "$here/node_modules/.bin/wasm-opt" -O3 -Oz --debuginfo --enable-bulk-memory \
+    --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+    --enable-reference-types --enable-multivalue \
+    "$work/converge_wasm_bg.wasm" -o "$work/converge_wasm_bg.names.wasm"
+fi
 
 # --- 4. the package ---------------------------------------------------------
 rm -rf "$out"
@@ -144,3 +160,7 @@ net=$(gzip -9 -c "$out/net.js" | wc -c)
 say "built $out"
 say "core package: converge_wasm_bg.wasm $raw bytes, $gz gzipped, JavaScript $js gzipped: $((gz + js)) gzipped in all"
 say "networked bundle: + net.js (js-libp2p) $net gzipped: $((gz + js + net)) gzipped in all"
+if [[ "$names" == 1 ]]; then
+  say "function names kept in $work/converge_wasm_bg.names.wasm (twiggy top/paths on it); where the gzipped code goes:"
+  python3 "$here/size-by-part.py" "$work/converge_wasm_bg.names.wasm"
+fi
