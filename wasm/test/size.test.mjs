@@ -1,9 +1,10 @@
-// The package's size: the WebAssembly module gzipped (level 9), checked
-// against a ceiling so that it never grows unnoticed. The budget in the
-// issue is 100 KB; wasm/README.md says where the bytes go today.
+// The package's size: the WebAssembly module and the JavaScript gzipped
+// (level 9), each checked against a ceiling so that neither grows
+// unnoticed. The issue's budget of 100 KB is for the two together;
+// wasm/README.md says where the bytes go today.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 
 // wasm/build.sh rebuilds std for size when rustup's rust-src component is
@@ -28,14 +29,31 @@ import { gzipSync } from "node:zlib";
 const info = JSON.parse(readFileSync(new URL("../pkg/build-info.json", import.meta.url), "utf8"));
 const CEILING_GZIP_BYTES = info.std === "rebuilt" ? 166_000 : 240_000;
 const BUDGET_GZIP_BYTES = 100_000;
+// The package's JavaScript (everything but the separately imported net.js),
+// minified by wasm/build.sh: 8.3 KB measured (14.9 KB before minifying).
+const JS_CEILING_GZIP_BYTES = 9_000;
+
+const pkg = (name) => readFileSync(new URL(`../pkg/${name}`, import.meta.url));
+
+function javascriptGzipped() {
+  const files = readdirSync(new URL("../pkg/", import.meta.url))
+    .filter((f) => f.endsWith(".js") && f !== "net.js")
+    .sort();
+  assert.ok(files.includes("converge_wasm.js") && files.includes("index.js"), `package files: ${files}`);
+  return gzipSync(Buffer.concat(files.map(pkg)), { level: 9 }).length;
+}
 
 test("the core package stays under its size ceiling", () => {
-  const wasm = readFileSync(new URL("../pkg/converge_wasm_bg.wasm", import.meta.url));
+  const wasm = pkg("converge_wasm_bg.wasm");
   const gz = gzipSync(wasm, { level: 9 }).length;
+  const js = javascriptGzipped();
+  const total = gz + js;
   console.log(
     `converge_wasm_bg.wasm: ${wasm.length} bytes, ${gz} bytes gzipped ` +
-      `(std ${info.std}, ceiling ${CEILING_GZIP_BYTES}; budget ${BUDGET_GZIP_BYTES}: ` +
-      `${gz <= BUDGET_GZIP_BYTES ? "met" : `not met, ${(gz / BUDGET_GZIP_BYTES).toFixed(2)}x`})`,
+      `(std ${info.std}, ceiling ${CEILING_GZIP_BYTES}); JavaScript ${js} bytes gzipped ` +
+      `(ceiling ${JS_CEILING_GZIP_BYTES}); core package ${total} bytes gzipped (budget ${BUDGET_GZIP_BYTES}: ` +
+      `${total <= BUDGET_GZIP_BYTES ? "met" : `not met, ${(total / BUDGET_GZIP_BYTES).toFixed(2)}x`})`,
   );
   assert.ok(gz <= CEILING_GZIP_BYTES, `${gz} bytes gzipped is over the ceiling of ${CEILING_GZIP_BYTES}`);
+  assert.ok(js <= JS_CEILING_GZIP_BYTES, `the JavaScript's ${js} bytes gzipped are over the ceiling of ${JS_CEILING_GZIP_BYTES} (is it minified?)`);
 });
