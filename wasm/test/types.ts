@@ -14,6 +14,7 @@ text.insert(0, "hello");
 const n: number = text.length;
 const s: string = text.toString();
 const c: Cursor = text.cursor(2, "left");
+const c2: Cursor = a.getList("l").cursor(0);
 const at: number | undefined = text.resolve(c);
 const m: DocMap = a.getMap("m");
 m.set("k", 1n);
@@ -38,4 +39,4 @@ const unsub: () => void = a.subscribe((e: DocEvent) => {
   }
 });
 const result: unknown = a.transact(() => 1);
-void [off, n, s, at, vals, upd, json, unsub, result];
+void [off, n, s, at, c2, vals, upd, json, unsub, result];
