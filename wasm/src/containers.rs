@@ -62,6 +62,25 @@ container!(
     MvHandle
 );
 
+/// The `cursor` methods' declarations: wasm-bindgen would type `side` as
+/// a `string` (an `unchecked_param_type` makes it required), so they are
+/// declared here and merged into the classes.
+#[wasm_bindgen(typescript_custom_section)]
+const CURSOR_TYPES: &'static str = r#"
+export interface DocText {
+  /**
+   * A cursor at UTF-16 position `pos`, holding on to the character after it
+   * (`side` `"right"`, the default) or before it (`"left"`).
+   */
+  cursor(pos: number, side?: Side | null): Cursor;
+}
+export interface DocList {
+  /** A cursor at `index`, holding on to the item after it (`side` `"right"`,
+   * the default) or before it (`"left"`). */
+  cursor(index: number, side?: Side | null): Cursor;
+}
+"#;
+
 /// Which neighbour a cursor holds on to: `"right"` (default) or `"left"`.
 fn side(s: Option<String>) -> Result<Side, JsValue> {
     match s.as_deref() {
@@ -161,6 +180,8 @@ impl DocText {
 
     /// A cursor at UTF-16 position `pos`, holding on to the character after
     /// it (`side` `"right"`, the default) or before it (`"left"`).
+    /// (Declared in `CURSOR_TYPES`, so that `side` is typed `Side`.)
+    #[wasm_bindgen(skip_typescript)]
     pub fn cursor(&self, pos: usize, side: Option<String>) -> Result<Cursor, JsValue> {
         let side = self::side(side)?;
         read(&self.shared, |d| {
@@ -376,7 +397,9 @@ impl DocList {
         self.insert_counter(self.length()?)
     }
 
-    /// A cursor at `index` (see `DocText.cursor`).
+    /// A cursor at `index` (see `DocText.cursor`; declared in
+    /// `CURSOR_TYPES`).
+    #[wasm_bindgen(skip_typescript)]
     pub fn cursor(&self, index: usize, side: Option<String>) -> Result<Cursor, JsValue> {
         let side = self::side(side)?;
         read(&self.shared, |d| {

@@ -15,6 +15,8 @@ const n: number = text.length;
 const s: string = text.toString();
 const c: Cursor = text.cursor(2, "left");
 const c2: Cursor = a.getList("l").cursor(0);
+// @ts-expect-error: a cursor's side is "left" or "right"
+text.cursor(2, "up");
 const at: number | undefined = text.resolve(c);
 const m: DocMap = a.getMap("m");
 m.set("k", 1n);
