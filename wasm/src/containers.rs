@@ -461,7 +461,7 @@ impl DocMap {
     }
 
     /// The map as plain JavaScript data.
-    #[wasm_bindgen(js_name = toJSON)]
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "{ [key: string]: Plain }")]
     pub fn to_json(&self) -> Result<JsValue, JsValue> {
         read(&self.shared, |d| match self.handle.read(d) {
             Some(m) => js::from_map(&m),

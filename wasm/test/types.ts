@@ -29,6 +29,9 @@ const vals: Value[] = a.getSet("s").values();
 const ver: Version = a.version();
 const upd: Uint8Array | undefined = b.encodeSince(ver);
 const json: { [key: string]: Plain } = a.toJSON();
+const mapJson: { [key: string]: Plain } = m.toJSON();
+// @ts-expect-error: a map's toJSON() is plain data, not `any`
+const notANumber: number = m.toJSON();
 const unsub: () => void = a.subscribe((e: DocEvent) => {
   for (const ch of e.changes as Change[]) {
     if (ch.kind === "text") {
@@ -41,4 +44,4 @@ const unsub: () => void = a.subscribe((e: DocEvent) => {
   }
 });
 const result: unknown = a.transact(() => 1);
-void [off, n, s, at, c2, vals, upd, json, unsub, result];
+void [off, n, s, at, c2, vals, upd, json, mapJson, notANumber, unsub, result];
