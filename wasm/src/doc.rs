@@ -203,6 +203,20 @@ fn replica_or_random(replica: Option<String>) -> Result<ReplicaId, JsValue> {
     }
 }
 
+/// `transact`'s declaration, generic in what `f` returns (wasm-bindgen
+/// cannot declare a generic method), merged into the class.
+#[wasm_bindgen(typescript_custom_section)]
+const TRANSACT_TYPES: &'static str = r#"
+export interface Doc {
+  /**
+   * Runs `f`, and delivers its edits as one change event and one local
+   * update when it returns (or throws: edits made before the exception
+   * stay). Returns what `f` returns. Calls nest.
+   */
+  transact<T>(f: () => T): T;
+}
+"#;
+
 /// A replicated document: a root of named containers (maps, lists, texts,
 /// counters, sets) that replicas edit independently and merge
 /// deterministically.
@@ -291,12 +305,10 @@ impl Doc {
 
     /// Runs `f`, and delivers its edits as one change event and one local
     /// update when it returns (or throws: edits made before the exception
-    /// stay). Returns what `f` returns. Calls nest.
-    #[wasm_bindgen(unchecked_return_type = "unknown")]
-    pub fn transact(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "() => unknown")] f: &Function,
-    ) -> Result<JsValue, JsValue> {
+    /// stay). Returns what `f` returns. Calls nest. (Declared generic in
+    /// `TRANSACT_TYPES`.)
+    #[wasm_bindgen(skip_typescript)]
+    pub fn transact(&self, f: &Function) -> Result<JsValue, JsValue> {
         {
             let mut inner = self.shared.try_borrow_mut().map_err(|_| busy())?;
             if inner.depth == 0 {

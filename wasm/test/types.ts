@@ -43,5 +43,5 @@ const unsub: () => void = a.subscribe((e: DocEvent) => {
     }
   }
 });
-const result: unknown = a.transact(() => 1);
+const result: number = a.transact(() => 1);
 void [off, n, s, at, c2, vals, upd, json, mapJson, notANumber, unsub, result];
