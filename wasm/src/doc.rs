@@ -9,7 +9,7 @@ use converge_core::{ApplyOutcome, DocError, DocEvent, ReplicaId, Transaction, Ve
 use js_sys::{Function, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::containers::{DocCounter, DocList, DocMap, DocSet, DocText};
+use crate::containers::{DocCounter, DocList, DocMap, DocMultiValue, DocSet, DocText};
 use crate::js::{self, doc_error, error};
 
 /// How many change events may wait between two deliveries: no limit. The
@@ -295,6 +295,21 @@ impl Doc {
             &self.shared,
             converge_core::MapHandle::root_map().aw_set(name),
         )
+    }
+
+    /// The remove-wins set named `name` at the root.
+    #[wasm_bindgen(js_name = getRemoveWinsSet)]
+    pub fn get_remove_wins_set(&self, name: &str) -> DocSet {
+        DocSet::remove_wins(
+            &self.shared,
+            converge_core::MapHandle::root_map().rw_set(name),
+        )
+    }
+
+    /// The multi-value register named `name` at the root.
+    #[wasm_bindgen(js_name = getMultiValue)]
+    pub fn get_multi_value(&self, name: &str) -> DocMultiValue {
+        DocMultiValue::new(&self.shared, converge_core::MapHandle::root_map().mv(name))
     }
 
     /// The root map itself: every named container is one of its keys.

@@ -141,6 +141,13 @@ test("counters, sets and multi-value registers", () => {
   const mv = a.root.getMultiValue("title");
   mv.set("draft");
   assert.deepEqual(b.root.getMultiValue("title").values(), ["draft"]);
+  // The document's accessors name the root map's containers.
+  assert.deepEqual(b.getRemoveWinsSet("blocked").values(), [7]);
+  assert.deepEqual(b.getMultiValue("title").values(), ["draft"]);
+  b.getMultiValue("title").set("final");
+  b.getRemoveWinsSet("blocked").delete(7);
+  assert.deepEqual(a.root.getMultiValue("title").values(), ["final"]);
+  assert.deepEqual(a.root.getRemoveWinsSet("blocked").values(), []);
   assertConverged(a, b);
 });
 

@@ -25,6 +25,8 @@ if (typeof v === "bigint") console.log(v + 1n);
 a.getList("l").push(null);
 a.getCounter("c").increment(2);
 a.getSet("s").add("x");
+a.getRemoveWinsSet("r").add(1);
+const mvs: Value[] = a.getMultiValue("mv").values();
 const vals: Value[] = a.getSet("s").values();
 const ver: Version = a.version();
 const upd: Uint8Array | undefined = b.encodeSince(ver);
@@ -44,4 +46,4 @@ const unsub: () => void = a.subscribe((e: DocEvent) => {
   }
 });
 const result: number = a.transact(() => 1);
-void [off, n, s, at, c2, vals, upd, json, mapJson, notANumber, unsub, result];
+void [off, n, s, at, c2, mvs, vals, upd, json, mapJson, notANumber, unsub, result];
