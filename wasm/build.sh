@@ -131,11 +131,12 @@ cp "$work/converge_wasm.d.ts" "$out/"
 cp "$work/converge_wasm_bg.opt.wasm" "$out/converge_wasm_bg.wasm"
 cp "$here"/js/*.d.ts "$out/"
 # The JavaScript is minified, one file for one file (no bundling, imports
-# unchanged; class and function names kept for stack traces and the
-# console): the generated glue's doc comments stay in the .d.ts files,
-# where editors read them. 14.9 -> 8.3 KB gzipped.
+# unchanged): whitespace and syntax only, so every identifier keeps its
+# name in stack traces and the console (renaming them too saves 0.1 KB).
+# The generated glue's doc comments stay in the .d.ts files, where editors
+# read them. 14.9 -> 8.4 KB gzipped.
 minify() {
-  "$here/node_modules/.bin/esbuild" "$1" --minify --keep-names --format=esm \
+  "$here/node_modules/.bin/esbuild" "$1" --minify-whitespace --minify-syntax --format=esm \
     --log-level=warning --outfile="$out/$(basename "$1")"
 }
 minify "$work/converge_wasm.js"

@@ -14,6 +14,14 @@ function pair() {
   return [a, b];
 }
 
+/** One exchange of what each of two documents lacks. */
+function exchange(a, b) {
+  const toA = b.encodeSince(a.version());
+  const toB = a.encodeSince(b.version());
+  if (toA) a.apply(toA);
+  if (toB) b.apply(toB);
+}
+
 /** Full-state equality: same JSON and byte-identical snapshots. */
 function assertConverged(a, b) {
   assert.deepEqual(a.toJSON(), b.toJSON());
@@ -355,4 +363,58 @@ test("map keys like __proto__ are own properties in toJSON, never prototypes", (
   assert.equal(Object.getPrototypeOf(json.m), Object.prototype);
   assert.equal(Object.getOwnPropertyDescriptor(json.m, "__proto__").value, "x");
   assert.equal({}.polluted, undefined);
+});
+
+
+/** wasm/README.md's snippet: text steps (an event's, or an editor's
+ * Quill-style delta) applied to a text as one edit. */
+function applySteps(doc, text, steps) {
+  doc.transact(() => {
+    let at = 0;
+    for (const s of steps) {
+      if ("retain" in s) at += s.retain;
+      else if ("insert" in s) (text.insert(at, s.insert), (at += s.insert.length));
+      else text.delete(at, s.delete);
+    }
+  });
+}
+
+test("text steps replayed into another document keep its text equal, through concurrent edits", () => {
+  const [a, b] = [new Doc("a2"), new Doc("b3")];
+  const copyDoc = new Doc("c4");
+  const copy = copyDoc.getText("t");
+  let copyEvents = 0;
+  copyDoc.subscribe(() => copyEvents++);
+  let textEvents = 0;
+  a.subscribe((e) => {
+    for (const c of e.changes) {
+      if (c.kind !== "text") continue;
+      textEvents++;
+      applySteps(copyDoc, copy, c.steps);
+    }
+  });
+  let seed = 7;
+  const rnd = (n) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+  const pieces = ["x", "yz", "😀", "é", " word "];
+  for (let round = 0; round < 60; round++) {
+    for (const d of [a, b]) {
+      const text = d.getText("t");
+      // Whole characters only: UTF-16 offsets of code point boundaries.
+      const chars = [...text.toString()];
+      const cut = (i) => chars.slice(0, i).join("").length;
+      const i = rnd(chars.length + 1);
+      if (i < chars.length && rnd(3) === 0) {
+        const end = Math.min(chars.length, i + 1 + rnd(3));
+        text.delete(cut(i), cut(end) - cut(i));
+      } else {
+        text.insert(cut(i), pieces[rnd(pieces.length)]);
+      }
+    }
+    if (round % 5 === 4) exchange(a, b);
+  }
+  exchange(a, b);
+  assertConverged(a, b);
+  assert.equal(copy.toString(), a.getText("t").toString());
+  assert.equal(copyEvents, textEvents, "each replayed event is one edit of the copy");
+  assert.ok(textEvents > 60);
 });

@@ -30,7 +30,7 @@ const info = JSON.parse(readFileSync(new URL("../pkg/build-info.json", import.me
 const CEILING_GZIP_BYTES = info.std === "rebuilt" ? 166_000 : 240_000;
 const BUDGET_GZIP_BYTES = 100_000;
 // The package's JavaScript (everything but the separately imported net.js),
-// minified by wasm/build.sh: 8.3 KB measured (14.9 KB before minifying).
+// minified by wasm/build.sh: 8.4 KB measured (14.9 KB before minifying).
 const JS_CEILING_GZIP_BYTES = 9_000;
 
 const pkg = (name) => readFileSync(new URL(`../pkg/${name}`, import.meta.url));
