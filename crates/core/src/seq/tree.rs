@@ -574,23 +574,29 @@ impl<C: Content> Tree<C> {
             covering = Some(v);
         }
         // Without an entry at `lo`, the one before covers it.
-        let before = match at_lo {
-            true => None,
-            false => map.floor(&lo).map(|(_, &v)| v),
+        let before = if at_lo {
+            None
+        } else {
+            map.floor(&lo).map(|(_, &v)| v)
         };
         // What the items from `hi` on keep, when an entry before `hi`
         // covers them too.
-        let restore = match hi < end && !at_hi {
-            true => covering.or(before),
-            false => None,
+        let restore = if hi < end && !at_hi {
+            covering.or(before)
+        } else {
+            None
         };
-        while let Some(k) = inside
-            .then(|| map.iter_from(&lo.saturating_add(1)).next())
-            .flatten()
-            .map(|(&k, _)| k)
-            .filter(|&k| k < hi)
-        {
-            map.remove(&k);
+        // The entries strictly between `lo` and `hi` go (`lo < hi`, so
+        // `lo + 1` does not overflow).
+        if inside {
+            while let Some(k) = map
+                .iter_from(&(lo + 1))
+                .next()
+                .map(|(&k, _)| k)
+                .filter(|&k| k < hi)
+            {
+                map.remove(&k);
+            }
         }
         // An entry at `lo` changes in place (a run moved by a leaf split,
         // usually: no entries move). Entries next to it may then name the
