@@ -114,14 +114,12 @@ wasm-bindgen --target web "${keep_debug[@]}" --out-dir "$work" --out-name conver
 # -O3 first, then -Oz: the speed pass inlines and simplifies what the size
 # pass then shrinks further (3 KB gzipped less than -Oz alone, measured
 # with wasm-opt 123; -Oz --converge saves half of that).
-"$here/node_modules/.bin/wasm-opt" -O3 -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  "$work/converge_wasm_bg.wasm" -o "$work/converge_wasm_bg.opt.wasm"
+wasm_opt=("$here/node_modules/.bin/wasm-opt" -O3 -Oz --enable-bulk-memory
+  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
+  --enable-reference-types --enable-multivalue)
+"${wasm_opt[@]}" "$work/converge_wasm_bg.wasm" -o "$work/converge_wasm_bg.opt.wasm"
 if [[ "$names" == 1 ]]; then
-  "$here/node_modules/.bin/wasm-opt" -O3 -Oz --debuginfo --enable-bulk-memory \
-    --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-    --enable-reference-types --enable-multivalue \
-    "$work/converge_wasm_bg.wasm" -o "$work/converge_wasm_bg.names.wasm"
+  "${wasm_opt[@]}" --debuginfo "$work/converge_wasm_bg.wasm" -o "$work/converge_wasm_bg.names.wasm"
 fi
 
 # --- 4. the package ---------------------------------------------------------
