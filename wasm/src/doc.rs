@@ -291,25 +291,19 @@ impl Doc {
     /// The add-wins set named `name` at the root.
     #[wasm_bindgen(js_name = getSet)]
     pub fn get_set(&self, name: &str) -> DocSet {
-        DocSet::add_wins(
-            &self.shared,
-            converge_core::MapHandle::root_map().aw_set(name),
-        )
+        self.root().get_set(name)
     }
 
     /// The remove-wins set named `name` at the root.
     #[wasm_bindgen(js_name = getRemoveWinsSet)]
     pub fn get_remove_wins_set(&self, name: &str) -> DocSet {
-        DocSet::remove_wins(
-            &self.shared,
-            converge_core::MapHandle::root_map().rw_set(name),
-        )
+        self.root().get_remove_wins_set(name)
     }
 
     /// The multi-value register named `name` at the root.
     #[wasm_bindgen(js_name = getMultiValue)]
     pub fn get_multi_value(&self, name: &str) -> DocMultiValue {
-        DocMultiValue::new(&self.shared, converge_core::MapHandle::root_map().mv(name))
+        self.root().get_multi_value(name)
     }
 
     /// The root map itself: every named container is one of its keys.
